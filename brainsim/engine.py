@@ -1,0 +1,168 @@
+"""The pipeline: seeds, the norm sample, the battery, and people simulated chunk by chunk.
+
+Seeds: every stream derives from ``SeedSequence(seed, spawn_key=(stream, ...))``:
+stream 0 = norm sample traits, 1 = battery items, 2 = population chunk c (key (2, c)),
+3 = item-response key of the population, 4 = item-response key of the norm sample.
+Given the seed and chunk size, results are bit-identical whatever the thread count.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from . import psychometrics as psy
+from .params import ModelParams, PopulationParams
+from .population import draw_traits, phenotypes
+from .reaction_time import sample_rt
+from .tasks import Battery, CapabilityTable, build_battery, capability, capability_table, respond
+
+STREAM_NORM, STREAM_BATTERY, STREAM_CHUNKS, STREAM_RESPONSES, STREAM_NORM_RESPONSES = range(5)
+
+
+def resolve_seed(seed: int | None) -> int:
+    """`None` -> fresh OS entropy (recorded with the result); ints must be >= 0."""
+    if seed is None:
+        return int(np.random.SeedSequence().entropy)
+    from .validation import check_int
+
+    return check_int("seed", seed, 0)
+
+
+def _rng(seed: int, *key: int) -> np.random.Generator:
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=key))
+
+
+def _stream_key(seed: int, stream: int) -> int:
+    return int(np.random.SeedSequence(seed, spawn_key=(stream,)).generate_state(1, np.uint64)[0])
+
+
+@dataclass(frozen=True)
+class Setup:
+    """Everything shared by all chunks: the anchored battery, its norms and capability tables."""
+
+    model: ModelParams
+    seed: int
+    battery: Battery
+    norms: tuple[tuple[float, float], ...]  # (mean, sd) of the composite per form
+    universe: CapabilityTable
+    frontier: CapabilityTable
+
+
+def person_losses(model: ModelParams, phen: dict[str, np.ndarray]) -> np.ndarray:
+    """Reducible loss per person and domain (nats/token), hyperparameter penalty included."""
+    x = model.law.reducible(phen["n_params"][:, None], phen["data_domain"], phen["exponent_m"])
+    return x + phen["hyper_penalty"][:, None]
+
+
+def prepare(model: ModelParams, seed: int) -> Setup:
+    """Simulate the norm sample, anchor the universe to it, build and norm the battery."""
+    norm_pop = dataclasses.replace(model.population, design="unrelated")
+    draws = draw_traits(_rng(seed, STREAM_NORM), norm_pop, model.battery.n_domains, model.battery.norm_n)
+    phen = phenotypes(draws, norm_pop)
+    x = person_losses(model, phen)
+    r_med = float(np.median(x))
+    battery = build_battery(_rng(seed, STREAM_BATTERY), model.battery, r_med, x, phen["noise"])
+    raw, _ = respond(x, phen["noise"], battery, _stream_key(seed, STREAM_NORM_RESPONSES))
+    norms = tuple(psy.norm_constants(raw[f].sum(axis=1)) for f in range(battery.n_forms))
+    return Setup(model, seed, battery, norms, capability_table(model.battery),
+                 capability_table(model.battery, frontier_only=True))
+
+
+def simulate_chunk(setup: Setup, index: int, first_id: int, n: int) -> dict[str, np.ndarray]:
+    """Simulate people first_id .. first_id + n - 1 (chunk `index`); columns keyed by name."""
+    model, bat, pop = setup.model, setup.battery, setup.model.population
+    draws = draw_traits(_rng(setup.seed, STREAM_CHUNKS, index), pop, model.battery.n_domains, n, first_id)
+    phen = phenotypes(draws, pop)
+    x = person_losses(model, phen)
+    raw, true = respond(x, phen["noise"], bat, _stream_key(setup.seed, STREAM_RESPONSES), first_id)
+    composite = raw.sum(axis=2)
+    cap, _ = capability(x, phen["noise"], setup.universe, bat.r_med, model.battery.depth)
+    _, frontier = capability(x, phen["noise"], setup.frontier, bat.r_med, model.battery.depth)
+    snr = pop.noise_ref / phen["noise"] if pop.noise_ref > 0 else np.ones(len(draws))
+    rt_mean, rt_sd = sample_rt(pop.drift_ref * snr, pop.boundary, pop.non_decision, pop.trials,
+                               draws.rt_z, draws.rt_chi)
+    cols = {
+        "person": first_id + np.arange(len(draws)),
+        "family": draws.family,
+        "zygosity": draws.zygosity,
+        "brain_volume": phen["brain_volume"],
+        "n_params": phen["n_params"],
+        "data": phen["data"],
+        "mutation_burden": draws.burden,
+        "inherited_variants": draws.inherited,
+        "shared_variants": draws.shared,
+        "noise": phen["noise"],
+        "step_error": -np.expm1(-phen["noise"]),
+        "hyper_penalty": phen["hyper_penalty"],
+        "exponent_m": phen["exponent_m"].mean(axis=1),
+        "reducible_loss": x.mean(axis=1),
+        "loss": x.mean(axis=1) + model.law.irreducible,
+        "capability": cap,
+        "true_score": true[0].sum(axis=1) / bat.thresholds[0].size,
+        "iq": psy.to_iq(composite[0], *setup.norms[0]),
+        "iq_retest": psy.to_iq(composite[1], *setup.norms[1]) if bat.n_forms > 1 else np.full(n, np.nan),
+        "rt_mean": rt_mean,
+        "rt_sd": rt_sd,
+        "output": frontier,
+    }
+    for d, name in enumerate(model.battery.domains):
+        cols[f"score_{name}"] = raw[0, :, d]
+    if pop.design == "twins" and len(draws) > n:  # odd n: drop the last co-twin
+        cols = {k: v[:n] for k, v in cols.items()}
+    return cols
+
+
+def chunk_layout(pop: PopulationParams) -> Iterator[tuple[int, int, int]]:
+    """(chunk index, first person id, size) of every chunk; twins' chunks hold whole pairs."""
+    size = pop.chunk_size + (pop.chunk_size % 2 if pop.design == "twins" else 0)
+    for index, first in enumerate(range(0, pop.n, size)):
+        yield index, first, min(size, pop.n - first)
+
+
+def run(model: ModelParams, seed: int | None = 0, progress: Callable[[int], None] | None = None) -> "Population":
+    """Simulate the whole population of `model` (all chunks, in memory)."""
+    seed = resolve_seed(seed)
+    setup = prepare(model, seed)
+    parts = []
+    for index, first, size in chunk_layout(model.population):
+        parts.append(simulate_chunk(setup, index, first, size))
+        if progress is not None:
+            progress(size)
+    cols = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    frame = pd.DataFrame(cols)
+    if model.population.design == "twins":
+        frame["zygosity"] = pd.Categorical.from_codes(frame["zygosity"].to_numpy() - 1, ["MZ", "DZ"])
+    else:
+        frame = frame.drop(columns=["family", "zygosity", "shared_variants"])
+    return Population(frame=frame, model=model, seed=seed, setup=setup)
+
+
+@dataclass
+class Population:
+    """A simulated population.
+
+    frame : one row per person. Columns and units: brain_volume (cm^3); n_params (law
+    parameters = synapses / synapses_per_param); data (lifetime tokens); mutation_burden
+    (sum of mutation effects on log noise); noise (nu, nats per serial step); step_error
+    (1 - exp(-nu)); loss, reducible_loss (nats/token, mean over domains, penalty included);
+    capability (share of the task universe solved, exact); true_score (expected share of the
+    battery solved); iq, iq_retest (normed forms A and B); rt_mean, rt_sd (s); output
+    (chance a frontier work clears every domain, Shockley 1957); score_<domain> (items
+    solved); for twins family and zygosity ("MZ"/"DZ").
+    """
+
+    frame: pd.DataFrame
+    model: ModelParams
+    seed: int
+    setup: Setup
+
+    def summary(self) -> dict[str, float]:
+        """Named statistics of the population (see `brainsim.summaries`)."""
+        from .summaries import summarize
+
+        return summarize(self.frame, self.model.battery.domains)

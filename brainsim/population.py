@@ -1,0 +1,306 @@
+"""Per-person traits: random draws (Numba kernels fed a numpy Generator) and phenotypes.
+
+Draws come first and are all random; `phenotypes` turns them into brain volume, effective
+parameters N, lifetime data D per domain, neural noise and architecture deterministically.
+
+Each chunk gets its own `numpy.random.Generator` (seeded from a SeedSequence by the engine),
+and the kernels draw in a fixed order, trait block by trait block, so a chunk's draws are
+the same bits as the vectorised NumPy calls in `brainsim.reference`. Optional mechanisms
+(diet, discrete architecture) draw last, so switching them off leaves every other draw
+unchanged.
+
+Latent traits are standard normals, one column per trait in `params.TRAITS` order followed
+by the hyperparameter offsets. For twins each is sqrt(h2)*g + sqrt(c2)*c + sqrt(e2)*e, with
+genetic parts g equal in MZ pairs and correlated 1/2 in DZ pairs, c shared by the family.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit, prange
+
+from .params import TRAITS, PopulationParams
+
+I_BRAIN, I_DENSITY, I_EFFICIENCY, I_DATA, I_NOISE, I_ARCH = range(len(TRAITS))
+N_FIXED = len(TRAITS)
+WILD_TYPE = -1
+
+
+@dataclass
+class Draws:
+    """Random draws for one chunk of people (all arrays have length n on axis 0).
+
+    latent : (float64, (n, T)) standard normal latent traits
+    shares : (float64, (n, K)) share of lifetime data per domain (sums to 1)
+    burden : (float64, (n,)) mutation burden B = sum of effects on log noise
+    inherited : (int64, (n,)) count of inherited deleterious variants
+    shared : (int64, (n,)) of those, the ones the co-twin also carries (0 if unrelated)
+    variant : (int64, (n,)) discrete architecture variant index, -1 = wild type
+    variant_domain : (int64, (n,)) domain a domain-specific variant acts on
+    rt_z, rt_chi : (float64, (n,)) normal and chi-square(trials - 1) draws for RT sampling error
+    family : (int64, (n,)) family id (person id if unrelated)
+    zygosity : (int8, (n,)) 0 unrelated, 1 MZ, 2 DZ
+    """
+
+    latent: np.ndarray
+    shares: np.ndarray
+    burden: np.ndarray
+    inherited: np.ndarray
+    shared: np.ndarray
+    variant: np.ndarray
+    variant_domain: np.ndarray
+    rt_z: np.ndarray
+    rt_chi: np.ndarray
+    family: np.ndarray
+    zygosity: np.ndarray
+
+    def __len__(self) -> int:
+        return self.latent.shape[0]
+
+
+def dirichlet_concentration(diet_cv: float, n_domains: int) -> float:
+    """Symmetric Dirichlet alpha whose shares have coefficient of variation `diet_cv`.
+
+    CV^2 = (K - 1) / (K alpha + 1) for a symmetric Dirichlet over K domains; 0 -> even split.
+    """
+    if diet_cv <= 0.0 or n_domains == 1:
+        return np.inf
+    return max(((n_domains - 1) / diet_cv**2 - 1.0) / n_domains, 1e-3)
+
+
+@njit(cache=True, nogil=True)
+def _gamma_sums(rng, counts, shape, scale, out):
+    # Sum of k iid Gamma(shape, scale) is Gamma(k * shape, scale); k = 0 draws nothing.
+    for i in range(counts.shape[0]):
+        out[i] += rng.gamma(counts[i] * shape, scale)
+
+
+@njit(cache=True, nogil=True)
+def _draw_optional(rng, alpha, cum_probs, n_domains, domain_specific, shares, variant, variant_domain):
+    n = shares.shape[0]
+    if np.isfinite(alpha):
+        for i in range(n):
+            for k in range(n_domains):
+                shares[i, k] = rng.standard_gamma(alpha)
+        for i in range(n):
+            s = 0.0
+            for k in range(n_domains):
+                s += shares[i, k]
+            for k in range(n_domains):
+                shares[i, k] /= s
+    else:
+        shares[:, :] = 1.0 / n_domains
+    variant[:] = WILD_TYPE
+    variant_domain[:] = WILD_TYPE
+    if cum_probs.shape[0] > 0:
+        for i in range(n):
+            u = rng.random()
+            for v in range(cum_probs.shape[0]):
+                if u < cum_probs[v]:
+                    variant[i] = v
+                    break
+        if domain_specific:
+            for i in range(n):
+                variant_domain[i] = rng.integers(0, n_domains)
+
+
+@njit(cache=True, nogil=True)
+def _draw_unrelated(rng, lam, a_inh, s_inh, mu, a_dn, s_dn, trials, latent, rt_z, rt_chi, inherited, burden):
+    n, t = latent.shape
+    for i in range(n):
+        for j in range(t):
+            latent[i, j] = rng.standard_normal()
+    for i in range(n):
+        rt_z[i] = rng.standard_normal()
+    for i in range(n):
+        rt_chi[i] = rng.chisquare(trials - 1.0)
+    for i in range(n):
+        inherited[i] = rng.poisson(lam)
+    burden[:] = 0.0
+    _gamma_sums(rng, inherited, a_inh, s_inh, burden)
+    de_novo = np.empty(n, np.int64)
+    for i in range(n):
+        de_novo[i] = rng.poisson(mu)
+    _gamma_sums(rng, de_novo, a_dn, s_dn, burden)
+
+
+@njit(cache=True, nogil=True)
+def _draw_twins(rng, mz_fraction, h2, c2, lam, a_inh, s_inh, mu, a_dn, s_dn, trials,
+                latent, rt_z, rt_chi, inherited, shared, burden, zygosity):
+    # Person 2p and 2p + 1 are the twins of pair p.
+    n_pairs = latent.shape[0] // 2
+    t = latent.shape[1]
+    for p in range(n_pairs):
+        zygosity[2 * p] = 1 if rng.random() < mz_fraction else 2
+        zygosity[2 * p + 1] = zygosity[2 * p]
+    for p in range(n_pairs):
+        mz = zygosity[2 * p] == 1
+        for j in range(t):
+            g1 = rng.standard_normal()
+            c = rng.standard_normal()
+            e1 = rng.standard_normal()
+            e2 = rng.standard_normal()
+            gx = rng.standard_normal()
+            g2 = g1 if mz else 0.5 * g1 + np.sqrt(0.75) * gx
+            e = np.sqrt(max(1.0 - h2[j] - c2[j], 0.0))
+            latent[2 * p, j] = np.sqrt(h2[j]) * g1 + np.sqrt(c2[j]) * c + e * e1
+            latent[2 * p + 1, j] = np.sqrt(h2[j]) * g2 + np.sqrt(c2[j]) * c + e * e2
+    for i in range(2 * n_pairs):
+        rt_z[i] = rng.standard_normal()
+    for i in range(2 * n_pairs):
+        rt_chi[i] = rng.chisquare(trials - 1.0)
+    burden[:] = 0.0
+    for p in range(n_pairs):
+        a, b = 2 * p, 2 * p + 1
+        if zygosity[a] == 1:
+            k = rng.poisson(lam)
+            inherited[a] = inherited[b] = shared[a] = shared[b] = k
+            burden[a] = burden[b] = rng.gamma(k * a_inh, s_inh)
+        else:
+            # The parents carry Poisson(2 lam) variants; each child inherits each with
+            # probability 1/2, so by Poisson thinning both / only-a / only-b are
+            # independent Poisson(lam / 2) counts.
+            both = rng.poisson(0.5 * lam)
+            only_a = rng.poisson(0.5 * lam)
+            only_b = rng.poisson(0.5 * lam)
+            common = rng.gamma(both * a_inh, s_inh)
+            inherited[a], inherited[b] = both + only_a, both + only_b
+            shared[a] = shared[b] = both
+            burden[a] = common + rng.gamma(only_a * a_inh, s_inh)
+            burden[b] = common + rng.gamma(only_b * a_inh, s_inh)
+    for p in range(n_pairs):
+        a, b = 2 * p, 2 * p + 1
+        if zygosity[a] == 1:  # de novo mutations arise in the zygote: shared by MZ twins
+            d = rng.gamma(rng.poisson(mu) * a_dn, s_dn)
+            burden[a] += d
+            burden[b] += d
+        else:
+            burden[a] += rng.gamma(rng.poisson(mu) * a_dn, s_dn)
+            burden[b] += rng.gamma(rng.poisson(mu) * a_dn, s_dn)
+
+
+@njit(cache=True, nogil=True)
+def _share_twin_variants(rng, zygosity, variant, variant_domain):
+    # MZ co-twins carry the same variant; a DZ co-twin inherits it with probability 1/2.
+    for p in range(zygosity.shape[0] // 2):
+        a, b = 2 * p, 2 * p + 1
+        if zygosity[a] == 1 or rng.random() < 0.5:
+            variant[b] = variant[a]
+            variant_domain[b] = variant_domain[a]
+
+
+def _variant_cum_probs(pop: PopulationParams) -> np.ndarray:
+    if pop.arch_mode != "discrete" or pop.arch_probs.size == 0:
+        return np.empty(0)
+    return np.cumsum(pop.arch_probs)
+
+
+def draw_traits(
+    rng: np.random.Generator, pop: PopulationParams, n_domains: int, n: int, first_id: int = 0
+) -> Draws:
+    """Draw the random part of `n` people's traits (twins: n rounded up to whole pairs)."""
+    twins = pop.design == "twins"
+    if twins:
+        n += n % 2
+    t = pop.n_latent
+    latent = np.empty((n, t))
+    rt_z, rt_chi, burden = np.empty(n), np.empty(n), np.empty(n)
+    inherited, shared = np.zeros(n, np.int64), np.zeros(n, np.int64)
+    zygosity = np.zeros(n, np.int8)
+    mut = (
+        pop.inherited_rate,
+        pop.inherited_shape,
+        pop.inherited_mean / pop.inherited_shape,
+        pop.de_novo_rate,
+        pop.de_novo_shape,
+        pop.de_novo_mean / pop.de_novo_shape,
+        float(pop.trials),
+    )
+    if twins:
+        _draw_twins(rng, pop.mz_fraction, pop.h2, pop.c2, *mut, latent, rt_z, rt_chi, inherited, shared, burden, zygosity)
+        family = first_id // 2 + np.arange(n) // 2
+    else:
+        _draw_unrelated(rng, *mut, latent, rt_z, rt_chi, inherited, burden)
+        family = first_id + np.arange(n)
+    shares = np.empty((n, n_domains))
+    variant, variant_domain = np.empty(n, np.int64), np.empty(n, np.int64)
+    _draw_optional(
+        rng,
+        dirichlet_concentration(pop.diet_cv, n_domains),
+        _variant_cum_probs(pop),
+        n_domains,
+        pop.arch_domain_specific,
+        shares,
+        variant,
+        variant_domain,
+    )
+    if twins:
+        _share_twin_variants(rng, zygosity, variant, variant_domain)
+    return Draws(latent, shares, burden, inherited, shared, variant, variant_domain, rt_z, rt_chi, family, zygosity)
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _phenotype_kernel(latent, shares, burden, variant, variant_domain, sig, consts, shifts, arch_continuous,
+                      volume, n_params, data, data_d, noise, exponent_m, penalty):
+    # sig: SDs of log (volume, density, efficiency, data, noise, architecture, hyper offsets)
+    # consts: volume mean, volume ref, kappa, params ref, data mean, noise ref, curvature, hyper dims
+    n, k_dom = shares.shape
+    log_vmean = np.log(consts[0]) - 0.5 * sig[0] ** 2
+    hyper_dims = int(consts[7])
+    for i in prange(n):
+        v = np.exp(log_vmean + sig[0] * latent[i, I_BRAIN])
+        volume[i] = v
+        dens = np.exp(sig[1] * latent[i, I_DENSITY] - 0.5 * sig[1] ** 2)
+        eff = np.exp(sig[2] * latent[i, I_EFFICIENCY] - 0.5 * sig[2] ** 2)
+        n_params[i] = consts[3] * (v / consts[1]) ** consts[2] * dens * eff
+        d = consts[4] * np.exp(sig[3] * latent[i, I_DATA] - 0.5 * sig[3] ** 2)
+        data[i] = d
+        for k in range(k_dom):
+            data_d[i, k] = d * shares[i, k]
+        noise[i] = consts[5] * np.exp(sig[4] * latent[i, I_NOISE] - 0.5 * sig[4] ** 2 + burden[i])
+        m = np.exp(sig[5] * latent[i, I_ARCH]) if arch_continuous else 1.0
+        for k in range(k_dom):
+            exponent_m[i, k] = m
+        if variant[i] >= 0:
+            s = np.exp(shifts[variant[i]])
+            if variant_domain[i] >= 0:
+                exponent_m[i, variant_domain[i]] *= s
+            else:
+                for k in range(k_dom):
+                    exponent_m[i, k] *= s
+        pen = 0.0
+        for h in range(hyper_dims):
+            u = sig[6] * latent[i, N_FIXED + h]
+            pen += u * u
+        penalty[i] = consts[6] * pen
+
+
+def phenotypes(draws: Draws, pop: PopulationParams) -> dict[str, np.ndarray]:
+    """Deterministic traits from draws.
+
+    Returns arrays keyed by name: brain_volume (n,) cm^3; density, efficiency (n,)
+    multipliers; n_params (n,) law parameters; data (n,) tokens; data_domain (n, K) tokens;
+    noise (n,) nats per step; exponent_m (n, K) multiplier of the law's exponents;
+    hyper_penalty (n,) nats added to every domain's loss.
+    """
+    n, k_dom = draws.shares.shape
+    sig = np.array(
+        [pop.volume_sigma, pop.density_sd, pop.efficiency_sd, pop.data_sd, pop.noise_sd, pop.arch_sd, pop.hyper_sd]
+    )
+    consts = np.array(
+        [pop.volume_mean, pop.volume_ref, pop.kappa, pop.params_ref, pop.data_mean, pop.noise_ref,
+         pop.hyper_curvature, pop.hyper_dims],
+        dtype=float,
+    )
+    shifts = pop.arch_shifts if pop.arch_shifts.size else np.zeros(1)
+    out = {name: np.empty(n) for name in ("brain_volume", "n_params", "data", "noise", "hyper_penalty")}
+    out["data_domain"] = np.empty((n, k_dom))
+    out["exponent_m"] = np.empty((n, k_dom))
+    _phenotype_kernel(
+        draws.latent, draws.shares, draws.burden, draws.variant, draws.variant_domain, sig, consts, shifts,
+        pop.arch_mode == "continuous", out["brain_volume"], out["n_params"], out["data"], out["data_domain"],
+        out["noise"], out["exponent_m"], out["hyper_penalty"],
+    )
+    return out

@@ -1,0 +1,140 @@
+"""Neural scaling laws L(N, D): loss in nats per token from parameters N and data D (tokens).
+
+Two functional forms cover the published fits:
+
+* ``chinchilla``: L = E + A / N**alpha + B / D**beta  (Hoffmann et al. 2022; Besiroglu et al. 2024)
+* ``kaplan``:     L = [(Nc / N)**(alpha_n / alpha_d) + Dc / D]**alpha_d  (Kaplan et al. 2020, Table 2)
+
+Every constant lives in ``brainsim/conf/scaling/<name>.yaml`` next to its source.
+
+Extrapolation: the fits cover 1e3-1.6e10 parameters and 2e7-5e11 tokens. Brains sit at
+N ~ 1e14-1e15 synapses, far outside; there Kaplan's form has no irreducible term and falls
+below 1 nat, while the Chinchilla form is bounded below by E. `ScalingLaw.extrapolated`
+reports whether a point lies outside a law's fitted range.
+
+Architecture enters as a multiplier ``m`` on a law's exponents (m = 1 is the published law).
+All arithmetic is done in log space so that huge N and D neither overflow nor underflow.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from omegaconf import OmegaConf
+
+from .validation import ConfigError, check_choice, check_float, check_list, check_positive
+
+CONF_DIR = Path(__file__).parent / "conf"
+FORMS = ("chinchilla", "kaplan")
+_PARAMS = {"chinchilla": ("E", "A", "B", "alpha", "beta"), "kaplan": ("Nc", "Dc", "alpha_n", "alpha_d")}
+
+
+@dataclass(frozen=True)
+class ScalingLaw:
+    """A scaling law with its constants; loss in nats/token, N in parameters, D in tokens."""
+
+    name: str
+    form: str
+    params: dict[str, float]
+    source: str
+    fitted_n: tuple[float, float] = (0.0, np.inf)
+    fitted_d: tuple[float, float] = (0.0, np.inf)
+    notes: str = field(default="", compare=False)
+
+    @property
+    def irreducible(self) -> float:
+        """Irreducible loss E (nats/token); 0 for Kaplan's form, which has none."""
+        return self.params["E"] if self.form == "chinchilla" else 0.0
+
+    def loss(self, n, d, m=1.0) -> np.ndarray:
+        """Loss L(N, D) in nats/token, broadcast over arrays; `m` scales the exponents."""
+        log_n, log_d = np.log(np.asarray(n, float)), np.log(np.asarray(d, float))
+        m = np.asarray(m, float)
+        p = self.params
+        if self.form == "chinchilla":
+            return p["E"] + np.exp(np.log(p["A"]) - p["alpha"] * m * log_n) + np.exp(
+                np.log(p["B"]) - p["beta"] * m * log_d
+            )
+        ratio = p["alpha_n"] / p["alpha_d"]
+        inner = np.logaddexp(ratio * (np.log(p["Nc"]) - log_n), np.log(p["Dc"]) - log_d)
+        return np.exp(p["alpha_d"] * m * inner)
+
+    def reducible(self, n, d, m=1.0) -> np.ndarray:
+        """Reducible loss L - E in nats/token, computed without cancellation."""
+        if self.form == "kaplan":
+            return self.loss(n, d, m)
+        p = self.params
+        log_n, log_d = np.log(np.asarray(n, float)), np.log(np.asarray(d, float))
+        m = np.asarray(m, float)
+        return np.exp(np.logaddexp(np.log(p["A"]) - p["alpha"] * m * log_n, np.log(p["B"]) - p["beta"] * m * log_d))
+
+    def iso_loss_n(self, loss, d) -> np.ndarray:
+        """Parameters N that reach `loss` with data `d` (the iso-loss curve N(D)); NaN where unreachable."""
+        loss, d = np.broadcast_arrays(np.asarray(loss, float), np.asarray(d, float))
+        p = self.params
+        with np.errstate(invalid="ignore", divide="ignore"):
+            if self.form == "chinchilla":
+                rest = loss - p["E"] - p["B"] * d ** (-p["beta"])
+                n = (p["A"] / rest) ** (1.0 / p["alpha"])
+            else:
+                rest = loss ** (1.0 / p["alpha_d"]) - p["Dc"] / d
+                n = p["Nc"] / rest ** (p["alpha_d"] / p["alpha_n"])
+        return np.where(rest > 0, n, np.nan)
+
+    def compute_optimal(self, compute) -> tuple[np.ndarray, np.ndarray]:
+        """Loss-minimising (N, D) for a compute budget C = 6 N D (FLOPs), exact for this form.
+
+        Chinchilla form: Hoffmann et al. 2022, eq. 4. Kaplan form: the minimum of the joint
+        L(N, D) along D = C / (6N), which differs from Kaplan's own L(N, S_min) allocation.
+        """
+        c6 = np.asarray(compute, float) / 6.0
+        p = self.params
+        if self.form == "chinchilla":
+            a, b = p["alpha"], p["beta"]
+            g = (a * p["A"] / (b * p["B"])) ** (1.0 / (a + b))
+            n = g * c6 ** (b / (a + b))
+        else:
+            r = p["alpha_n"] / p["alpha_d"]
+            n = (r * p["Nc"] ** r * c6 / p["Dc"]) ** (1.0 / (r + 1.0))
+        return n, c6 / n
+
+    def extrapolated(self, n, d) -> np.ndarray:
+        """True where (N, D) lies outside the range the law was fitted on."""
+        n, d = np.asarray(n, float), np.asarray(d, float)
+        return (n < self.fitted_n[0]) | (n > self.fitted_n[1]) | (d < self.fitted_d[0]) | (d > self.fitted_d[1])
+
+
+def law_from_config(cfg, key: str = "scaling") -> ScalingLaw:
+    """Build and validate a law from a mapping (Hydra node or dict)."""
+    cfg = dict(cfg)
+    form = check_choice(f"{key}.form", cfg.get("form"), FORMS)
+    params = {}
+    for name in _PARAMS[form]:
+        params[name] = check_positive(f"{key}.{name}", cfg.get(name))
+    if form == "chinchilla":
+        params["E"] = check_float(f"{key}.E", cfg.get("E"), 0.0)
+    source = cfg.get("source")
+    if not isinstance(source, str) or not source.strip():
+        raise ConfigError(f"The '{key}.source' parameter must be a non-empty citation string. Got {source!r} instead.")
+    ranges = {}
+    for rk in ("fitted_n", "fitted_d"):
+        lo, hi = check_list(f"{key}.{rk}", cfg.get(rk, [0.0, float("inf")]), length=2)
+        ranges[rk] = (float(lo), float(hi))
+    return ScalingLaw(
+        name=str(cfg.get("name", form)), form=form, params=params, source=source, notes=str(cfg.get("notes", "")), **ranges
+    )
+
+
+def available_laws() -> list[str]:
+    """Names of the laws shipped in brainsim/conf/scaling/."""
+    return sorted(p.stem for p in (CONF_DIR / "scaling").glob("*.yaml"))
+
+
+def law(name: str) -> ScalingLaw:
+    """Load a shipped scaling law by name, e.g. ``law("chinchilla2022").loss(70e9, 1.4e12)``."""
+    names = available_laws()
+    if name not in names:
+        raise ConfigError(f"The 'scaling' parameter must be one of {', '.join(names)}. Got {name!r} instead.")
+    return law_from_config(OmegaConf.to_container(OmegaConf.load(CONF_DIR / "scaling" / f"{name}.yaml")))
