@@ -24,7 +24,9 @@ def compose(overrides: list[str] | tuple[str, ...] = ()) -> DictConfig:
         with initialize_config_dir(config_dir=str(CONF_DIR), version_base=None):
             return hydra_compose(config_name="config", overrides=list(overrides))
     except (HydraException, OmegaConfBaseException) as exc:
-        raise ConfigError(str(exc).strip().splitlines()[0]) from None
+        lines = [ln.strip() for ln in str(exc).strip().splitlines()]
+        keep = [ln for ln in lines if ln and not ln.split(":")[0] in ("full_key", "object_type", "reference_type")]
+        raise ConfigError(" ".join(keep)) from None
 
 
 def simulate(overrides: list[str] | tuple[str, ...] = (), seed: int | None = 0, progress=None) -> Population:

@@ -19,6 +19,7 @@ from . import psychometrics as psy
 from .params import ModelParams, PopulationParams
 from .population import draw_traits, phenotypes
 from .reaction_time import sample_rt
+from .scaling import person_losses
 from .tasks import Battery, CapabilityTable, build_battery, capability, capability_table, respond
 
 STREAM_NORM, STREAM_BATTERY, STREAM_CHUNKS, STREAM_RESPONSES, STREAM_NORM_RESPONSES = range(5)
@@ -53,10 +54,9 @@ class Setup:
     frontier: CapabilityTable
 
 
-def person_losses(model: ModelParams, phen: dict[str, np.ndarray]) -> np.ndarray:
-    """Reducible loss per person and domain (nats/token), hyperparameter penalty included."""
-    x = model.law.reducible(phen["n_params"][:, None], phen["data_domain"], phen["exponent_m"])
-    return x + phen["hyper_penalty"][:, None]
+def losses(model: ModelParams, phen: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Reducible loss per person and domain and its domain mean (nats/token), penalty included."""
+    return person_losses(model.law, phen["n_params"], phen["data_domain"], phen["exponent_m"], phen["hyper_penalty"])
 
 
 def prepare(model: ModelParams, seed: int) -> Setup:
@@ -64,11 +64,11 @@ def prepare(model: ModelParams, seed: int) -> Setup:
     norm_pop = dataclasses.replace(model.population, design="unrelated")
     draws = draw_traits(_rng(seed, STREAM_NORM), norm_pop, model.battery.n_domains, model.battery.norm_n)
     phen = phenotypes(draws, norm_pop)
-    x = person_losses(model, phen)
+    x, _ = losses(model, phen)
     r_med = float(np.median(x))
     battery = build_battery(_rng(seed, STREAM_BATTERY), model.battery, r_med, x, phen["noise"])
-    raw, _ = respond(x, phen["noise"], battery, _stream_key(seed, STREAM_NORM_RESPONSES))
-    norms = tuple(psy.norm_constants(raw[f].sum(axis=1)) for f in range(battery.n_forms))
+    scores = respond(x, phen["noise"], battery, _stream_key(seed, STREAM_NORM_RESPONSES))
+    norms = tuple(psy.norm_constants(c) for c in scores["composite"])
     return Setup(model, seed, battery, norms, capability_table(model.battery),
                  capability_table(model.battery, frontier_only=True))
 
@@ -78,9 +78,9 @@ def simulate_chunk(setup: Setup, index: int, first_id: int, n: int) -> dict[str,
     model, bat, pop = setup.model, setup.battery, setup.model.population
     draws = draw_traits(_rng(setup.seed, STREAM_CHUNKS, index), pop, model.battery.n_domains, n, first_id)
     phen = phenotypes(draws, pop)
-    x = person_losses(model, phen)
-    raw, true = respond(x, phen["noise"], bat, _stream_key(setup.seed, STREAM_RESPONSES), first_id)
-    composite = raw.sum(axis=2)
+    x, x_mean = losses(model, phen)
+    scores = respond(x, phen["noise"], bat, _stream_key(setup.seed, STREAM_RESPONSES), first_id)
+    raw, composite = scores["raw"], scores["composite"]
     cap, _ = capability(x, phen["noise"], setup.universe, bat.r_med, model.battery.depth)
     _, frontier = capability(x, phen["noise"], setup.frontier, bat.r_med, model.battery.depth)
     snr = pop.noise_ref / phen["noise"] if pop.noise_ref > 0 else np.ones(len(draws))
@@ -100,10 +100,10 @@ def simulate_chunk(setup: Setup, index: int, first_id: int, n: int) -> dict[str,
         "step_error": -np.expm1(-phen["noise"]),
         "hyper_penalty": phen["hyper_penalty"],
         "exponent_m": phen["exponent_m"].mean(axis=1),
-        "reducible_loss": x.mean(axis=1),
-        "loss": x.mean(axis=1) + model.law.irreducible,
+        "reducible_loss": x_mean,
+        "loss": x_mean + model.law.irreducible,
         "capability": cap,
-        "true_score": true[0].sum(axis=1) / bat.thresholds[0].size,
+        "true_score": scores["true_total"][0] / bat.thresholds[0].size,
         "iq": psy.to_iq(composite[0], *setup.norms[0]),
         "iq_retest": psy.to_iq(composite[1], *setup.norms[1]) if bat.n_forms > 1 else np.full(n, np.nan),
         "rt_mean": rt_mean,

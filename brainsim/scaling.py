@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from numba import njit, prange
 from omegaconf import OmegaConf
 
 from .validation import ConfigError, check_choice, check_float, check_list, check_positive
@@ -104,6 +105,45 @@ class ScalingLaw:
         """True where (N, D) lies outside the range the law was fitted on."""
         n, d = np.asarray(n, float), np.asarray(d, float)
         return (n < self.fitted_n[0]) | (n > self.fitted_n[1]) | (d < self.fitted_d[0]) | (d > self.fitted_d[1])
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _person_losses(kaplan, c, n_params, data, m, penalty, out, out_mean):
+    # chinchilla: c = (log A, log B, alpha, beta); kaplan: c = (log Nc, log Dc, alpha_n, alpha_d)
+    n, k_dom = data.shape
+    for i in prange(n):
+        log_n = np.log(n_params[i])
+        total = 0.0
+        for k in range(k_dom):
+            log_d = np.log(data[i, k])
+            if kaplan:
+                inner = np.logaddexp(c[2] / c[3] * (c[0] - log_n), c[1] - log_d)
+                val = np.exp(c[3] * m[i, k] * inner)
+            else:
+                # a sum of two positive terms: no cancellation, no need for logaddexp
+                val = np.exp(c[0] - c[2] * m[i, k] * log_n) + np.exp(c[1] - c[3] * m[i, k] * log_d)
+            out[i, k] = val + penalty[i]
+            total += out[i, k]
+        out_mean[i] = total / k_dom
+
+
+def person_losses(law: ScalingLaw, n_params, data, m, penalty) -> tuple[np.ndarray, np.ndarray]:
+    """Reducible loss per person and domain plus a per-person penalty, nats/token.
+
+    n_params : (float64, (n,)) parameters; data : (float64, (n, K)) tokens per domain
+    m : (float64, (n, K)) exponent multipliers; penalty : (float64, (n,)) nats/token
+    Returns (x (n, K), mean over domains (n,)); equals `law.reducible(...) + penalty`.
+    """
+    p = law.params
+    if law.form == "kaplan":
+        c = np.array([np.log(p["Nc"]), np.log(p["Dc"]), p["alpha_n"], p["alpha_d"]])
+    else:
+        c = np.array([np.log(p["A"]), np.log(p["B"]), p["alpha"], p["beta"]])
+    data = np.ascontiguousarray(data, float)
+    out, out_mean = np.empty(data.shape), np.empty(data.shape[0])
+    _person_losses(law.form == "kaplan", c, np.ascontiguousarray(n_params, float), data,
+                   np.ascontiguousarray(m, float), np.ascontiguousarray(penalty, float), out, out_mean)
+    return out, out_mean
 
 
 def law_from_config(cfg, key: str = "scaling") -> ScalingLaw:

@@ -105,9 +105,15 @@ def _splitmix64(z):
     return z ^ (z >> np.uint64(31))
 
 
+_SAFE_EXP = 300.0  # |argument| below which a product of two exps cannot overflow or underflow
+
+
 @njit(cache=True, nogil=True, parallel=True)
-def _respond(x, noise, thresholds, depth, width, key, first_id, raw, true):
-    # x: (n, K) reducible loss; raw, true: (F, n, K) observed counts and expected scores.
+def _respond(x, noise, thresholds, depth, width, key, first_id, raw, true, composite, expected_total):
+    # x: (n, K) reducible loss; raw, true: (F, n, K) observed counts and expected scores;
+    # composite, expected_total: (F, n) their sums over domains.
+    # logistic((t - x) / w) = 1 / (1 + exp(x/w - s) * exp(s - t/w)): one exp per person and
+    # domain instead of one per item; exact per-item exps where an argument is extreme.
     n, n_dom = x.shape
     n_forms, _, n_items = thresholds.shape
     k_max = 0
@@ -115,6 +121,20 @@ def _respond(x, noise, thresholds, depth, width, key, first_id, raw, true):
         for d in range(n_dom):
             for j in range(n_items):
                 k_max = max(k_max, depth[f, d, j])
+    centre = 0.0
+    for f in range(n_forms):
+        for d in range(n_dom):
+            for j in range(n_items):
+                centre += thresholds[f, d, j]
+    centre /= thresholds.size * width
+    item_b = np.empty(thresholds.shape)
+    item_safe = True
+    for f in range(n_forms):
+        for d in range(n_dom):
+            for j in range(n_items):
+                b = centre - thresholds[f, d, j] / width
+                item_safe = item_safe and abs(b) < _SAFE_EXP
+                item_b[f, d, j] = np.exp(b)
     per_form = (n_dom * n_items + 1) // 2
     for i in prange(n):
         survive = np.empty(k_max + 1)
@@ -126,12 +146,19 @@ def _respond(x, noise, thresholds, depth, width, key, first_id, raw, true):
             counter = np.uint64((first_id + i) * n_forms + f) * np.uint64(per_form)
             bits = np.uint64(0)
             idx = 0
+            composite[f, i] = 0
+            expected_total[f, i] = 0.0
             for d in range(n_dom):
-                xi = x[i, d]
+                a = x[i, d] / width - centre
+                fast = item_safe and abs(a) < _SAFE_EXP
+                ea = np.exp(a)
                 hits = 0
                 expected = 0.0
                 for j in range(n_items):
-                    p = survive[depth[f, d, j]] / (1.0 + np.exp((xi - thresholds[f, d, j]) / width))
+                    if fast:
+                        p = survive[depth[f, d, j]] / (1.0 + ea * item_b[f, d, j])
+                    else:
+                        p = survive[depth[f, d, j]] / (1.0 + np.exp((x[i, d] - thresholds[f, d, j]) / width))
                     if idx % 2 == 0:  # one 64-bit hash gives two 32-bit uniforms
                         counter += np.uint64(1)
                         bits = _splitmix64(key + counter * _GOLDEN)
@@ -140,10 +167,11 @@ def _respond(x, noise, thresholds, depth, width, key, first_id, raw, true):
                         u = (bits & np.uint64(0xFFFFFFFF)) * _TWO_M32
                     idx += 1
                     expected += p
-                    if u < p:
-                        hits += 1
+                    hits += u < p  # branch-free: the comparison is unpredictable
                 raw[f, i, d] = hits
                 true[f, i, d] = expected
+                composite[f, i] += hits
+                expected_total[f, i] += expected
 
 
 def respond(x: np.ndarray, noise: np.ndarray, battery: Battery, key: int, first_id: int = 0):
@@ -152,15 +180,17 @@ def respond(x: np.ndarray, noise: np.ndarray, battery: Battery, key: int, first_
     x : (float64, (n, K)) reducible loss per domain, nats/token (penalties included)
     noise : (float64, (n,)) neural noise nu, nats per step
     key : int, 64-bit stream key; first_id : global id of row 0 (fixes each person's draws)
-    Returns raw (int32, (F, n, K)) items solved and true (float64, (F, n, K)) expected items solved.
+    Returns a dict: raw (int32, (F, n, K)) items solved, true (float64, (F, n, K)) expected
+    items solved, composite (int32, (F, n)) and true_total (float64, (F, n)) their domain sums.
     """
     x = np.ascontiguousarray(x, dtype=float)
-    n = x.shape[0]
-    raw = np.empty((battery.n_forms, n, x.shape[1]), np.int32)
-    true = np.empty((battery.n_forms, n, x.shape[1]))
+    n, k_dom = x.shape
+    f = battery.n_forms
+    out = {"raw": np.empty((f, n, k_dom), np.int32), "true": np.empty((f, n, k_dom)),
+           "composite": np.empty((f, n), np.int32), "true_total": np.empty((f, n))}
     _respond(x, np.ascontiguousarray(noise, float), battery.thresholds, battery.depth, battery.width,
-             np.uint64(key), first_id, raw, true)
-    return raw, true
+             np.uint64(key), first_id, out["raw"], out["true"], out["composite"], out["true_total"])
+    return out
 
 
 def solve_probability(x, noise, thresholds, depth, width) -> np.ndarray:

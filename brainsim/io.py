@@ -1,0 +1,40 @@
+"""Atomic output files: write to a temporary name in the same folder, then rename."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+
+def _atomic(path: Path, write) -> Path:
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def write_json(path, data) -> Path:
+    """Write `data` as indented JSON atomically (NaN stays NaN)."""
+
+    def write(tmp):
+        with open(tmp, "w") as fh:
+            json.dump(data, fh, indent=2, sort_keys=False)
+            fh.write("\n")
+
+    return _atomic(path, write)
+
+
+def write_parquet(path, frame: pd.DataFrame) -> Path:
+    """Write a DataFrame as Parquet atomically."""
+    return _atomic(path, lambda tmp: frame.to_parquet(tmp, index=False))
