@@ -128,13 +128,16 @@ def run(model: ModelParams, seed: int | None = 0, progress: Callable[[int], None
     """Simulate the whole population of `model` (all chunks, in memory)."""
     seed = resolve_seed(seed)
     setup = prepare(model, seed)
-    parts = []
+    cols: dict[str, np.ndarray] = {}
     for index, first, size in chunk_layout(model.population):
-        parts.append(simulate_chunk(setup, index, first, size))
+        part = simulate_chunk(setup, index, first, size)
+        if not cols:  # columns are filled in place: memory stays at one copy plus a chunk
+            cols = {k: np.empty(model.population.n, v.dtype) for k, v in part.items()}
+        for k, v in part.items():
+            cols[k][first : first + size] = v
         if progress is not None:
             progress(size)
-    cols = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
-    frame = pd.DataFrame(cols)
+    frame = pd.DataFrame(cols, copy=False)
     if model.population.design == "twins":
         frame["zygosity"] = pd.Categorical.from_codes(frame["zygosity"].to_numpy() - 1, ["MZ", "DZ"])
     else:

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit, prange
 
+from ._numba import FASTMATH
 from .params import BatteryParams
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
@@ -108,7 +109,7 @@ def _splitmix64(z):
 _SAFE_EXP = 300.0  # |argument| below which a product of two exps cannot overflow or underflow
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@njit(cache=True, nogil=True, parallel=True, fastmath=FASTMATH)
 def _respond(x, noise, thresholds, depth, width, key, first_id, raw, true, composite, expected_total):
     # x: (n, K) reducible loss; raw, true: (F, n, K) observed counts and expected scores;
     # composite, expected_total: (F, n) their sums over domains.
@@ -138,14 +139,17 @@ def _respond(x, noise, thresholds, depth, width, key, first_id, raw, true, compo
     per_form = (n_dom * n_items + 1) // 2
     for i in prange(n):
         survive = np.empty(k_max + 1)
+        uniforms = np.empty(2 * per_form)
         q = np.exp(-noise[i])
         survive[0] = 1.0
         for s in range(1, k_max + 1):
             survive[s] = survive[s - 1] * q
         for f in range(n_forms):
-            counter = np.uint64((first_id + i) * n_forms + f) * np.uint64(per_form)
-            bits = np.uint64(0)
-            idx = 0
+            base = np.uint64((first_id + i) * n_forms + f) * np.uint64(per_form)
+            for c in range(per_form):  # one 64-bit hash gives two 32-bit uniforms
+                bits = _splitmix64(key + (base + np.uint64(c + 1)) * _GOLDEN)
+                uniforms[2 * c] = (bits >> np.uint64(32)) * _TWO_M32
+                uniforms[2 * c + 1] = (bits & np.uint64(0xFFFFFFFF)) * _TWO_M32
             composite[f, i] = 0
             expected_total[f, i] = 0.0
             for d in range(n_dom):
@@ -154,20 +158,17 @@ def _respond(x, noise, thresholds, depth, width, key, first_id, raw, true, compo
                 ea = np.exp(a)
                 hits = 0
                 expected = 0.0
-                for j in range(n_items):
-                    if fast:
+                off = d * n_items
+                if fast:
+                    for j in range(n_items):
                         p = survive[depth[f, d, j]] / (1.0 + ea * item_b[f, d, j])
-                    else:
+                        expected += p
+                        hits += uniforms[off + j] < p  # branch-free: the comparison is unpredictable
+                else:
+                    for j in range(n_items):
                         p = survive[depth[f, d, j]] / (1.0 + np.exp((x[i, d] - thresholds[f, d, j]) / width))
-                    if idx % 2 == 0:  # one 64-bit hash gives two 32-bit uniforms
-                        counter += np.uint64(1)
-                        bits = _splitmix64(key + counter * _GOLDEN)
-                        u = (bits >> np.uint64(32)) * _TWO_M32
-                    else:
-                        u = (bits & np.uint64(0xFFFFFFFF)) * _TWO_M32
-                    idx += 1
-                    expected += p
-                    hits += u < p  # branch-free: the comparison is unpredictable
+                        expected += p
+                        hits += uniforms[off + j] < p
                 raw[f, i, d] = hits
                 true[f, i, d] = expected
                 composite[f, i] += hits
