@@ -29,7 +29,11 @@ def ez_moments(drift, boundary, scale: float = EZ_SCALE):
     # tanh form of (1 - e^y) / (1 + e^y), stable for large |y|
     mdt = a / (2.0 * v) * np.tanh(-y / 2.0)
     ey = np.exp(np.minimum(y, 700.0))
-    vrt = a * scale**2 / (2.0 * v**3) * (2.0 * y * ey - np.expm1(2.0 * y)) / (ey + 1.0) ** 2
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        vrt = a * scale**2 / (2.0 * v**3) * (2.0 * y * ey - np.expm1(2.0 * y)) / (ey + 1.0) ** 2
+        # near zero drift the numerator ~ -y^3/3 cancels; use its Taylor series instead
+        series = a**4 / (6.0 * scale**4) * (1 + y + 11 / 20 * y**2 + 13 / 60 * y**3) / (ey + 1.0) ** 2
+    vrt = np.where(np.abs(y) < 1e-3, series, vrt)
     return pc, mdt, vrt
 
 

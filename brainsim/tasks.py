@@ -196,7 +196,8 @@ def respond(x: np.ndarray, noise: np.ndarray, battery: Battery, key: int, first_
 
 def solve_probability(x, noise, thresholds, depth, width) -> np.ndarray:
     """Exact P(solve), broadcast: persons' (x, noise) against items' (thresholds, depth)."""
-    return np.exp(-np.asarray(noise) * depth) / (1.0 + np.exp((np.asarray(x) - thresholds) / width))
+    with np.errstate(over="ignore"):  # exp overflow -> P = 0, as it should
+        return np.exp(-np.asarray(noise) * depth) / (1.0 + np.exp((np.asarray(x) - thresholds) / width))
 
 
 def build_battery(

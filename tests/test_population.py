@@ -1,0 +1,174 @@
+import dataclasses
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from brainsim import reference
+from brainsim.population import dirichlet_concentration, draw_traits, phenotypes
+from conftest import ALPHA, model
+
+N = 40_000
+
+
+def _draw(*overrides, n=N, seed=1):
+    m = model(*overrides)
+    d = draw_traits(np.random.default_rng(seed), m.population, m.battery.n_domains, n)
+    return m, d, phenotypes(d, m.population)
+
+
+def test_brain_volume_is_lognormal_with_configured_mean_and_cv():
+    m, _, ph = _draw()
+    s = m.population.volume_sigma
+    dist = stats.lognorm(s=s, scale=np.exp(np.log(1200.0) - s**2 / 2))
+    assert stats.kstest(ph["brain_volume"], dist.cdf).pvalue > ALPHA
+    assert dist.mean() == pytest.approx(1200.0) and dist.std() / dist.mean() == pytest.approx(0.10)
+
+
+def test_effective_parameters_scale_with_volume_density_and_efficiency():
+    m, d, ph = _draw("population.brain.kappa=1.5", "population.brain.density_sd=0.2",
+                     "population.brain.efficiency_sd=0.1", "population.brain.synapses_per_param=10")
+    pop = m.population
+    dens = np.exp(0.2 * d.latent[:, 1] - 0.02)
+    eff = np.exp(0.1 * d.latent[:, 2] - 0.005)
+    expect = 1.5e14 / 10 * (ph["brain_volume"] / 1200.0) ** 1.5 * dens * eff
+    np.testing.assert_allclose(ph["n_params"], expect, rtol=1e-12)
+    assert stats.kstest(np.log(dens), stats.norm(-0.02, 0.2).cdf).pvalue > ALPHA
+    assert pop.params_ref == 1.5e13
+
+
+def test_data_is_lognormal_and_split_by_dirichlet():
+    m, d, ph = _draw("population.data.diet_cv=0.5")
+    k = m.battery.n_domains
+    alpha = dirichlet_concentration(0.5, k)
+    assert stats.kstest(d.shares[:, 0], stats.beta(alpha, (k - 1) * alpha).cdf).pvalue > ALPHA
+    np.testing.assert_allclose(d.shares.sum(axis=1), 1.0)
+    np.testing.assert_allclose(ph["data_domain"].sum(axis=1), ph["data"], rtol=1e-12)
+    assert d.shares[:, 0].std() / d.shares[:, 0].mean() == pytest.approx(0.5, rel=0.03)
+    log_d = np.log(ph["data"] / m.population.data_mean)
+    assert stats.kstest(log_d, stats.norm(-0.02, 0.2).cdf).pvalue > ALPHA
+
+
+def test_diet_off_is_an_even_split():
+    _, d, _ = _draw()
+    assert np.all(d.shares == 1.0 / 6)
+
+
+def test_mutation_counts_and_effects():
+    m, d, _ = _draw("population.mutation.inherited_rate=5", "population.mutation.inherited_shape=0.5",
+                    "population.mutation.inherited_mean=0.02")
+    assert stats.chisquare(*_counts_vs_poisson(d.inherited, 5.0)).pvalue > ALPHA
+    # given k variants the burden is Gamma(k * shape, mean / shape)
+    for k in (3, 5, 8):
+        b = d.burden[d.inherited == k]
+        assert stats.kstest(b, stats.gamma(k * 0.5, scale=0.04).cdf).pvalue > ALPHA
+
+
+def test_de_novo_mutations_have_larger_effects():
+    _, d, _ = _draw("population.mutation.de_novo_rate=2", "population.mutation.de_novo_shape=2",
+                    "population.mutation.de_novo_mean=0.3")
+    # compound Poisson-Gamma: mean = rate * mean effect, var = rate * E[s^2]
+    assert d.burden.mean() == pytest.approx(0.6, rel=0.03)
+    assert d.burden.var() == pytest.approx(2 * (0.3**2 + 0.3**2 / 2), rel=0.05)
+    assert np.mean(d.burden == 0) == pytest.approx(np.exp(-2), abs=0.01)
+
+
+def _counts_vs_poisson(counts, lam):
+    kmax = int(lam * 3)
+    obs = np.bincount(np.minimum(counts, kmax), minlength=kmax + 1)
+    p = stats.poisson(lam).pmf(np.arange(kmax + 1))
+    p[-1] = stats.poisson(lam).sf(kmax - 1)
+    return obs, p * counts.size
+
+
+def test_noise_and_step_error():
+    m, d, ph = _draw("population.noise.sd=0.3", "population.mutation.de_novo_rate=1")
+    base = ph["noise"] / np.exp(d.burden)
+    assert stats.kstest(np.log(base / 0.01), stats.norm(-0.045, 0.3).cdf).pvalue > ALPHA
+
+
+def test_hyperparameter_penalty_is_scaled_chi_square():
+    _, _, ph = _draw("population.hyperparameters.sd=0.5", "population.hyperparameters.dims=3")
+    scaled = ph["hyper_penalty"] / (0.01 * 0.25)
+    assert stats.kstest(scaled, stats.chi2(3).cdf).pvalue > ALPHA
+
+
+def test_architecture_continuous_and_discrete():
+    _, d, ph = _draw("population.architecture.mode=continuous", "population.architecture.sd=0.05")
+    assert stats.kstest(np.log(ph["exponent_m"][:, 0]), stats.norm(0, 0.05).cdf).pvalue > ALPHA
+    _, d, ph = _draw("population.architecture.mode=discrete",
+                     "population.architecture.variants=[{prob: 0.1, shift: 0.2}, {prob: 0.05, shift: -0.3}]")
+    obs = np.bincount(d.variant + 1, minlength=3)
+    assert stats.chisquare(obs, np.array([0.85, 0.1, 0.05]) * N).pvalue > ALPHA
+    np.testing.assert_allclose(ph["exponent_m"][d.variant == 0], np.exp(0.2))
+    _, d, ph = _draw("population.architecture.mode=discrete", "population.architecture.domain_specific=true",
+                     "population.architecture.variants=[{prob: 0.2, shift: 0.5}]")
+    hit = d.variant == 0
+    shifted = ph["exponent_m"][hit] != 1.0
+    assert np.all(shifted.sum(axis=1) == 1)  # one domain only: savant-like profile
+    np.testing.assert_array_equal(np.argmax(shifted, axis=1), d.variant_domain[hit])
+
+
+def test_twins_share_genetic_parts():
+    m, d, _ = _draw("population.design=twins", "population.heritability.brain={h2: 1.0, c2: 0.0}",
+                    "population.heritability.data={h2: 0.0, c2: 1.0}", "population.mutation.inherited_rate=40")
+    z, zyg = d.latent, d.zygosity
+    a, b = z[0::2], z[1::2]
+    mz, dz = zyg[0::2] == 1, zyg[0::2] == 2
+    assert np.corrcoef(a[mz, 0], b[mz, 0])[0, 1] == pytest.approx(1.0, abs=1e-12)
+    assert np.corrcoef(a[dz, 0], b[dz, 0])[0, 1] == pytest.approx(0.5, abs=0.025)
+    assert np.corrcoef(a[dz, 3], b[dz, 3])[0, 1] == pytest.approx(1.0, abs=1e-12)  # shared environment
+    assert mz.mean() == pytest.approx(0.5, abs=0.02)
+    # DZ siblings inherit each parental variant with probability 1/2
+    inh, sh = d.inherited[0::2][dz], d.shared[0::2][dz]
+    assert sh.sum() / inh.sum() == pytest.approx(0.5, abs=0.01)
+    assert stats.chisquare(*_counts_vs_poisson(inh, 40.0)).pvalue > ALPHA
+    np.testing.assert_array_equal(d.burden[0::2][mz], d.burden[1::2][mz])
+    np.testing.assert_array_equal(d.family[0::2], d.family[1::2])
+
+
+def test_twin_latents_are_standard_normal():
+    _, d, _ = _draw("population.design=twins")
+    assert stats.kstest(d.latent[:, 0], "norm").pvalue > ALPHA
+
+
+def test_kernels_match_numpy_reference_bit_for_bit():
+    overrides = ("population.data.diet_cv=0.3", "population.mutation.inherited_rate=20",
+                 "population.mutation.de_novo_rate=1", "population.noise.sd=0.2",
+                 "population.hyperparameters.sd=0.3", "population.architecture.mode=discrete",
+                 "population.architecture.variants=[{prob: 0.1, shift: 0.2}]",
+                 "population.architecture.domain_specific=true")
+    m = model(*overrides)
+    d = draw_traits(np.random.default_rng(5), m.population, 6, 5000)
+    r = reference.draw_traits(np.random.default_rng(5), m.population, 6, 5000)
+    for f in dataclasses.fields(d):
+        if f.name not in ("family", "shared"):
+            np.testing.assert_array_equal(getattr(d, f.name), getattr(r, f.name), err_msg=f.name)
+    ph, rph = phenotypes(d, m.population), reference.phenotypes(r, m.population)
+    for k in ph:
+        np.testing.assert_allclose(ph[k], rph[k], rtol=1e-13, err_msg=k)
+
+
+def test_zero_variance_gives_identical_people():
+    _, _, ph = _draw("population.brain.volume_cv=0", "population.data.sd=0", n=100)
+    assert np.all(ph["n_params"] == ph["n_params"][0]) and np.all(ph["data"] == ph["data"][0])
+
+
+_HASH = (
+    "import hashlib, brainsim;"
+    "p = brainsim.simulate(['population.n=30000', 'population.chunk_size=7000', 'population.design=twins',"
+    " 'population.mutation.inherited_rate=10', 'battery.norm_n=3000'], seed=11);"
+    "print(hashlib.sha256(p.frame.drop(columns=['zygosity']).to_numpy(dtype=float).tobytes() + str(list(p.frame.zygosity)).encode()).hexdigest())"
+)
+
+
+def test_bit_identical_whatever_the_thread_count():
+    out = []
+    for threads in ("1", "2"):
+        env = dict(os.environ, NUMBA_NUM_THREADS=threads)
+        res = subprocess.run([sys.executable, "-c", _HASH], env=env, capture_output=True, text=True, check=True)
+        out.append(res.stdout.strip().splitlines()[-1])
+    assert out[0] == out[1]

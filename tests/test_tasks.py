@@ -1,0 +1,118 @@
+import numpy as np
+import pytest
+from scipy import integrate, stats
+
+from brainsim.tasks import (
+    Battery,
+    capability,
+    capability_table,
+    depth_factor,
+    respond,
+    solve_probability,
+    threshold_cdf,
+    threshold_density,
+    threshold_quantile,
+)
+from conftest import ALPHA, model
+
+KERNEL_RTOL = 1e-10  # kernel vs obvious reference (fastmath reassociates sums)
+
+
+@pytest.mark.parametrize("density,gamma", [("loglinear", 0.0), ("power", 2.5), ("power", -1.0), ("power", 1.0)])
+def test_threshold_sampling_is_exact_inverse_cdf(density, gamma):
+    rng = np.random.default_rng(2)
+    rel = threshold_quantile(rng.random(50_000), density, gamma, 0.5, 2.0)
+    assert rel.min() >= 0.5 and rel.max() <= 2.0
+    assert stats.kstest(rel, lambda r: threshold_cdf(r, density, gamma, 0.5, 2.0)).pvalue > ALPHA
+    total, _ = integrate.quad(lambda r: threshold_density(r, density, gamma, 0.5, 2.0), 0.5, 2.0)
+    assert total == pytest.approx(1.0, abs=1e-10)
+
+
+def test_power_with_gamma_one_is_loglinear():
+    u = np.linspace(0, 1, 11)
+    np.testing.assert_allclose(threshold_quantile(u, "power", 1.0, 0.3, 3.0),
+                               threshold_quantile(u, "loglinear", 0.0, 0.3, 3.0))
+
+
+def test_depth_factor_is_exact_expectation():
+    nu, m = 0.07, 5.0
+    k = np.arange(0, 200)
+    direct = np.sum(stats.poisson(m - 1).pmf(k) * np.exp(-nu * (k + 1)))
+    assert depth_factor(nu, m) == pytest.approx(direct, rel=1e-12)
+
+
+def _battery(seed=0, forms=2, k=3, j=25):
+    rng = np.random.default_rng(seed)
+    return Battery(rng.uniform(0.05, 0.2, (forms, k, j)), rng.integers(1, 9, (forms, k, j)), 0.01, 0.1)
+
+
+def test_expected_scores_match_reference():
+    bat = _battery()
+    rng = np.random.default_rng(1)
+    x, noise = rng.uniform(0.02, 0.3, (500, 3)), rng.uniform(0, 0.1, 500)
+    out = respond(x, noise, bat, key=7)
+    p = solve_probability(x[None, :, :, None], noise[None, :, None, None], bat.thresholds[:, None],
+                          bat.depth[:, None], bat.width)
+    np.testing.assert_allclose(out["true"], p.sum(axis=3), rtol=KERNEL_RTOL)
+    np.testing.assert_allclose(out["true_total"], p.sum(axis=(2, 3)), rtol=KERNEL_RTOL)
+    np.testing.assert_array_equal(out["composite"], out["raw"].sum(axis=2))
+
+
+def test_extreme_losses_take_the_exact_path():
+    bat = _battery()
+    x = np.array([[1e-9, 50.0, 0.1]])  # far beyond the safe range of the factorised logistic
+    out = respond(x, np.zeros(1), bat, key=1)
+    p = solve_probability(x[None, :, :, None], 0.0, bat.thresholds[:, None], bat.depth[:, None], bat.width)
+    np.testing.assert_allclose(out["true"], p.sum(axis=3), rtol=KERNEL_RTOL, atol=1e-300)
+
+
+def test_item_responses_are_bernoulli():
+    bat = Battery(np.full((1, 1, 1), 0.1), np.ones((1, 1, 1), np.int64), 0.01, 0.1)
+    n = 200_000
+    x = np.full((n, 1), 0.1 + 0.01 * np.log(3.0))  # P = 1/4 before noise
+    noise = np.full(n, 0.05)
+    out = respond(x, noise, bat, key=12345)
+    p = 0.25 * np.exp(-0.05)
+    assert stats.binomtest(int(out["raw"].sum()), n, p).pvalue > ALPHA
+
+
+def test_responses_do_not_depend_on_chunking():
+    bat = _battery()
+    rng = np.random.default_rng(4)
+    x, noise = rng.uniform(0.02, 0.3, (1000, 3)), rng.uniform(0, 0.1, 1000)
+    whole = respond(x, noise, bat, key=99)["raw"]
+    parts = [respond(x[s:s + 300], noise[s:s + 300], bat, key=99, first_id=s)["raw"] for s in range(0, 1000, 300)]
+    np.testing.assert_array_equal(whole, np.concatenate(parts, axis=1))
+
+
+@pytest.mark.parametrize("density,gamma,frontier", [("loglinear", 0, False), ("power", 3.0, False),
+                                                    ("loglinear", 0, True)])
+def test_capability_table_matches_direct_quadrature(density, gamma, frontier):
+    bat = model(f"battery.universe.density={density}", f"battery.universe.gamma={gamma}").battery
+    table = capability_table(bat, frontier_only=frontier)
+    hi = threshold_quantile(bat.frontier, density, gamma, bat.lower, bat.upper) if frontier else bat.upper
+    mass = bat.frontier if frontier else 1.0
+    xs = np.array([0.0, 0.3, 0.49, 0.77, 1.0, 1.234, 1.9, 2.05, 2.6, 50.0])
+    r_med = 0.2
+
+    @np.errstate(over="ignore")
+    def direct(xr):
+        f = lambda r: threshold_density(r, density, gamma, bat.lower, bat.upper) / (1 + np.exp((xr - r) / bat.width))
+        return integrate.quad(f, bat.lower, hi, epsabs=1e-13, epsrel=1e-12, limit=500, points=[min(max(xr, bat.lower), hi)])[0] / mass
+
+    noise = np.zeros(xs.size)
+    got, _ = capability((xs * r_med)[:, None], noise, table, r_med, np.ones(1))
+    np.testing.assert_allclose(got, [direct(v) for v in xs], atol=1e-9)
+
+
+def test_selected_items_discriminate_more_than_universe_items():
+    from brainsim.engine import prepare
+
+    setups = {how: prepare(model(f"battery.items={how}", "population.data.sd=0.3", "battery.norm_n=4000"), 0)
+              for how in ("universe", "selected")}
+    spread = {}
+    for how, s in setups.items():
+        rel = s.battery.thresholds / s.battery.r_med
+        spread[how] = np.mean(np.abs(np.log(rel)))
+    # test makers keep items near the people's own loss: thresholds cluster around the median
+    assert spread["selected"] < spread["universe"]
