@@ -26,7 +26,7 @@ def compose(overrides: list[str] | tuple[str, ...] = ()) -> DictConfig:
     except (HydraException, OmegaConfBaseException) as exc:
         lines = [ln.strip() for ln in str(exc).strip().splitlines()]
         keep = [ln for ln in lines if ln and not ln.split(":")[0] in ("full_key", "object_type", "reference_type")]
-        raise ConfigError(" ".join(keep)) from None
+        raise ConfigError(" ".join(keep).split(" Config search path")[0]) from None
 
 
 def simulate(overrides: list[str] | tuple[str, ...] = (), seed: int | None = 0, progress=None) -> Population:

@@ -19,6 +19,7 @@ from .api import compose
 from .engine import resolve_seed, run
 from .io import write_json, write_parquet
 from .params import model_from_config
+from .targets import hypothesis_from_config, load_targets, scorecard, to_markdown, total_distance
 from .validation import ConfigError
 
 log = logging.getLogger("brainsim")
@@ -33,9 +34,10 @@ def _user_overrides(argv: list[str]) -> list[str] | None:
 
 
 def validate(cfg: DictConfig):
-    """Typed model parameters and seed from a composed config (raises ConfigError)."""
+    """Typed model parameters, seed, hypothesis and targets from a composed config (raises ConfigError)."""
     container = OmegaConf.to_container(cfg, resolve=True)
-    return model_from_config(container), resolve_seed(container.get("seed"))
+    return (model_from_config(container), resolve_seed(container.get("seed")), hypothesis_from_config(container),
+            load_targets(str(container.get("targets", "human"))))
 
 
 def _progress_bar(total: int):
@@ -49,7 +51,7 @@ def _app(cfg: DictConfig) -> None:
     from hydra.core.hydra_config import HydraConfig
 
     out = Path(HydraConfig.get().runtime.output_dir)
-    model, seed = validate(cfg)
+    model, seed, hypothesis, targets = validate(cfg)
     if cfg.get("threads"):
         import numba
 
@@ -70,11 +72,20 @@ def _app(cfg: DictConfig) -> None:
             "config": OmegaConf.to_container(cfg, resolve=True),
         },
     })
+    card = scorecard(hypothesis.name, summary, targets)
+    from .io import write_csv, write_text
+
+    write_csv(out / "scorecard.csv", card)
+    write_text(out / "scorecard.md", to_markdown(card) + f"\ntotal distance (RMS z): {total_distance(card):.3g}\n")
     if cfg.get("save_population"):
         write_parquet(out / "population.parquet", pop.frame.head(int(cfg.save_max_rows)))
     width = max(len(k) for k in summary)
     print("\n".join(f"{k:<{width}}  {v:.6g}" for k, v in summary.items()))
-    print(f"wrote {out}/summary.json\nreproduce with: {reproduce.strip()}")
+    print(f"\nhypothesis {hypothesis.name}: {hypothesis.claim}")
+    print(to_markdown(card) + f"total distance (RMS z): {total_distance(card):.3g}")
+    if model.population.design != "twins":
+        print("note: twin targets need population.design=twins")
+    print(f"wrote {out}/summary.json, scorecard.csv, scorecard.md\nreproduce with: {reproduce.strip()}")
 
 
 def main() -> None:

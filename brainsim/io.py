@@ -38,3 +38,18 @@ def write_json(path, data) -> Path:
 def write_parquet(path, frame: pd.DataFrame) -> Path:
     """Write a DataFrame as Parquet atomically."""
     return _atomic(path, lambda tmp: frame.to_parquet(tmp, index=False))
+
+
+def write_csv(path, frame: pd.DataFrame) -> Path:
+    """Write a DataFrame as CSV atomically."""
+    return _atomic(path, lambda tmp: frame.to_csv(tmp, index=False))
+
+
+def write_text(path, text: str) -> Path:
+    """Write text atomically."""
+
+    def write(tmp):
+        with open(tmp, "w") as fh:
+            fh.write(text)
+
+    return _atomic(path, write)

@@ -31,6 +31,10 @@ def summarize(frame: pd.DataFrame, domains) -> dict[str, float]:
     out["rt_mean"] = float(frame["rt_mean"].mean())
     out["capability_mean"] = float(frame["capability"].mean())
     out["capability_sd"] = float(frame["capability"].std(ddof=1)) if len(frame) > 1 else float("nan")
+    cap = frame["capability"].to_numpy(float)
+    hi, lo = np.abs(iq - 130.0) <= 5.0, np.abs(iq - 70.0) <= 5.0
+    # objective spread: capability at IQ 130 over capability at IQ 70 (H2 says it is ~1)
+    out["objective_spread"] = float(cap[hi].mean() / cap[lo].mean()) if hi.any() and lo.any() else float("nan")
     out["output_top1_share"] = psy.top_share(frame["output"], 0.01)
     out["output_top10_share"] = psy.top_share(frame["output"], 0.10)
     if "zygosity" in frame:
@@ -39,6 +43,11 @@ def summarize(frame: pd.DataFrame, domains) -> dict[str, float]:
         out["twin_r_mz"] = psy.twin_correlation(iq, fam, zyg, 1)
         out["twin_r_dz"] = psy.twin_correlation(iq, fam, zyg, 2)
         out["h2_falconer"] = psy.falconer_h2(out["twin_r_mz"], out["twin_r_dz"])
+        # mean IQ of the co-twins of people with IQ < 50 (complete pairs only)
+        first = np.flatnonzero(fam[:-1] == fam[1:])
+        a, b = iq[first], iq[first + 1]
+        co = np.concatenate([b[a < 50.0], a[b < 50.0]])
+        out["cotwin_iq_of_iq_below_50"] = float(co.mean()) if co.size else float("nan")
         dz = zyg == 2
         inh = frame["inherited_variants"].to_numpy()[dz]
         out["dz_shared_variant_fraction"] = (

@@ -1,0 +1,125 @@
+"""Observed targets and the scorecard: each hypothesis's statistics against real people.
+
+A target file maps a target name to `statistic` (a key of `Population.summary()`),
+`value`, `tolerance` (> 0, its uncertainty) and `source`. A scorecard row has
+z = (simulated - observed) / tolerance and passes when |z| <= 2; the total distance is
+the root mean square of z over the targets that could be computed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from omegaconf import OmegaConf
+
+from .scaling import CONF_DIR
+from .validation import ConfigError
+
+PASS_Z = 2.0
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    statistic: str
+    value: float
+    tolerance: float
+    source: str
+
+
+@dataclass(frozen=True)
+class Hypothesis:
+    """A hypothesis config: its claim and free parameters with uniform prior ranges."""
+
+    name: str
+    claim: str
+    free: dict[str, tuple[float, float]]
+
+
+def targets_path(name_or_path: str) -> Path:
+    """A shipped target set by name (conf/targets/<name>.yaml) or a path to a YAML file."""
+    path = Path(name_or_path)
+    if path.suffix in (".yaml", ".yml"):
+        return path
+    shipped = CONF_DIR / "targets" / f"{name_or_path}.yaml"
+    if not shipped.exists():
+        names = ", ".join(sorted(p.stem for p in (CONF_DIR / "targets").glob("*.yaml")))
+        raise ConfigError(f"The 'targets' parameter must be one of {names} or a .yaml path. Got {name_or_path!r} instead.")
+    return shipped
+
+
+def load_targets(name_or_path: str = "human") -> list[Target]:
+    """Read and validate a target file; errors name the file and the key."""
+    path = targets_path(name_or_path)
+    if not path.exists():
+        raise ConfigError(f"The 'targets' file {path} does not exist.")
+    raw = OmegaConf.to_container(OmegaConf.load(path))
+    if not isinstance(raw, Mapping) or not raw:
+        raise ConfigError(f"The targets file {path} must map target names to entries. Got {raw!r} instead.")
+    out = []
+    for name, entry in raw.items():
+        where = f"{path.name}: '{name}"
+        if not isinstance(entry, Mapping):
+            raise ConfigError(f"{where}' must be a mapping with statistic, value, tolerance, source. Got {entry!r} instead.")
+        source = entry.get("source")
+        if not isinstance(source, str) or not source.strip():
+            raise ConfigError(f"{where}.source' must be a non-empty citation. Got {source!r} instead.")
+        tol, value = entry.get("tolerance"), entry.get("value")
+        if not isinstance(tol, (int, float)) or isinstance(tol, bool) or not tol > 0 or not math.isfinite(tol):
+            raise ConfigError(f"{where}.tolerance' must be a finite number > 0. Got {tol!r} instead.")
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
+            raise ConfigError(f"{where}.value' must be a finite number. Got {value!r} instead.")
+        out.append(Target(str(name), str(entry.get("statistic", name)), float(value), float(tol), source))
+    return out
+
+
+def hypothesis_from_config(cfg: Mapping) -> Hypothesis:
+    """Validate the `hypothesis` section: its name, claim and free-parameter priors."""
+    node = cfg.get("hypothesis")
+    if not isinstance(node, Mapping) or "name" not in node:
+        raise ConfigError("The 'hypothesis' section must have a name (choose a file in conf/hypothesis/).")
+    name = str(node["name"])
+    free = {}
+    for key, rng in (node.get("free") or {}).items():
+        where = f"conf/hypothesis/{name}.yaml: 'hypothesis.free.{key}'"
+        if OmegaConf.select(OmegaConf.create(dict(cfg)), key, default=None) is None:
+            raise ConfigError(f"{where} must name an existing config key. Got {key!r} instead.")
+        if not isinstance(rng, (list, tuple)) or len(rng) != 2:
+            raise ConfigError(f"{where} must be a prior range [low, high]. Got {rng!r} instead.")
+        low, high = (float(v) for v in rng)
+        if low > high:
+            raise ConfigError(f"{where} prior range must have low <= high. Got [{low}, {high}] instead.")
+        free[str(key)] = (low, high)
+    return Hypothesis(name, str(node.get("claim", "")), free)
+
+
+def scorecard(hypothesis: str, summary: Mapping[str, float], targets: list[Target]) -> pd.DataFrame:
+    """One row per target: simulated, observed, z, passed (|z| <= 2), tolerance, source."""
+    rows = []
+    for t in targets:
+        sim = float(summary.get(t.statistic, float("nan")))
+        z = (sim - t.value) / t.tolerance
+        rows.append({"hypothesis": hypothesis, "target": t.name, "simulated": sim, "observed": t.value,
+                     "tolerance": t.tolerance, "z": z, "passed": bool(abs(z) <= PASS_Z), "source": t.source})
+    return pd.DataFrame(rows)
+
+
+def total_distance(card: pd.DataFrame) -> float:
+    """Root mean square z over the rows that could be computed (NaN rows are skipped)."""
+    z = card["z"].dropna()
+    return float(math.sqrt((z**2).mean())) if len(z) else float("nan")
+
+
+def to_markdown(card: pd.DataFrame) -> str:
+    """The scorecard as a Markdown table (also readable in a terminal)."""
+    head = "| hypothesis | target | simulated | observed | z | passed |\n|---|---|---:|---:|---:|:---:|\n"
+    body = "".join(
+        f"| {r.hypothesis} | {r.target} | {r.simulated:.4g} | {r.observed:.4g} | {r.z:+.2f} | "
+        f"{'yes' if r.passed else 'no'} |\n"
+        for r in card.itertuples()
+    )
+    return head + body
