@@ -1,7 +1,7 @@
 """Speed of the default pipeline: Numba kernels vs a plain-NumPy reference, same process.
 
 Runs every trait, the 6 x 30-item battery on two parallel forms, capability, output and RT
-for N people (default 1e6) after a JIT warm-up (best of --repeat runs), then the NumPy reference
+for N unrelated people (default 1e6; the reference covers that design) after a JIT warm-up (best of --repeat runs), then the NumPy reference
 (`brainsim.reference`, vectorised over people, chunked) on the same model and seed.
 The last line is: individuals_per_s=<x> speedup_vs_numpy=<y> peak_rss_mb=<z>
 (peak_rss_mb: the process's peak resident memory after the Numba run, before the reference).
@@ -26,7 +26,7 @@ from brainsim.params import model_from_config
 
 
 def _model(n: int):
-    return model_from_config(OmegaConf.to_container(compose([f"population.n={n}"]), resolve=True))
+    return model_from_config(OmegaConf.to_container(compose([f"population.n={n}", "population.design=unrelated"]), resolve=True))
 
 
 def main(argv=None) -> None:

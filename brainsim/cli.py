@@ -12,13 +12,15 @@ import sys
 from pathlib import Path
 
 import hydra
+import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
 from . import __version__
 from .api import compose
 from .engine import resolve_seed, run
-from .io import write_json, write_parquet
+from .io import write_csv, write_json, write_parquet, write_text
 from .params import model_from_config
+from .scaling import CONF_DIR
 from .targets import hypothesis_from_config, load_targets, scorecard, to_markdown, total_distance
 from .validation import ConfigError
 
@@ -46,46 +48,86 @@ def _progress_bar(total: int):
     return tqdm(total=total, unit="person", unit_scale=True, desc="simulating", disable=None, file=sys.stderr)
 
 
+def hypothesis_names() -> list[str]:
+    """Every hypothesis shipped in conf/hypothesis/."""
+    return sorted(p.stem for p in (CONF_DIR / "hypothesis").glob("*.yaml"))
+
+
+def _explicit_hypothesis(overrides: list[str]) -> bool:
+    return any(o.lstrip("+~").startswith("hypothesis=") for o in overrides)
+
+
+def ranking(card: pd.DataFrame) -> pd.DataFrame:
+    """Hypotheses ordered by total distance (RMS z over computed targets), best first."""
+    rows = [{"hypothesis": h, "distance": total_distance(g), "passed": int(g["passed"].sum()), "targets": len(g)}
+            for h, g in card.groupby("hypothesis", sort=False)]
+    return pd.DataFrame(rows).sort_values(["distance", "hypothesis"], ignore_index=True)
+
+
 @hydra.main(config_path="conf", config_name="config", version_base=None)
 def _app(cfg: DictConfig) -> None:
+    from hydra import compose as hydra_compose
     from hydra.core.hydra_config import HydraConfig
 
     out = Path(HydraConfig.get().runtime.output_dir)
-    model, seed, hypothesis, targets = validate(cfg)
+    overrides = list(HydraConfig.get().overrides.task)
+    if _explicit_hypothesis(overrides):
+        configs = {str(cfg.hypothesis.name): cfg}
+    else:  # the main job: every hypothesis, each composed as Hydra would (overrides win)
+        configs = {h: hydra_compose(config_name="config", overrides=overrides + [f"hypothesis={h}"])
+                   for h in hypothesis_names()}
+    jobs = {name: validate(c) for name, c in configs.items()}
     if cfg.get("threads"):
         import numba
 
         numba.set_num_threads(int(cfg.threads))
-    with _progress_bar(model.population.n) as bar:
-        pop = run(model, seed, progress=bar.update)
-    summary = pop.summary()
-    overrides = list(HydraConfig.get().overrides.task)
+    summaries, cards, claims, frames = {}, [], {}, []
+    total = sum(model.population.n for model, *_ in jobs.values())
+    with _progress_bar(total) as bar:
+        for name, (model, seed, hypothesis, targets) in jobs.items():
+            bar.set_description(name)
+            pop = run(model, seed, progress=bar.update)
+            summaries[name] = pop.summary()
+            claims[name] = hypothesis.claim
+            cards.append(scorecard(name, summaries[name], targets))
+            if cfg.get("save_population"):
+                frames.append(pop.frame.head(int(cfg.save_max_rows)).assign(hypothesis=name))
+    card = pd.concat(cards, ignore_index=True)
+    ranked = ranking(card)
+    seed = next(iter(jobs.values()))[1]
     reproduce = "brainsim " + " ".join(shlex.quote(o) for o in overrides if not o.startswith("seed="))
-    reproduce += f" seed={seed}"
+    reproduce = reproduce.strip() + f" seed={seed}"
     write_json(out / "summary.json", {
-        "statistics": summary,
+        "statistics": summaries,
+        "ranking": ranked.to_dict(orient="records"),
         "provenance": {
             "brainsim_version": __version__,
             "seed": seed,
             "overrides": overrides,
-            "command": reproduce.strip(),
+            "command": reproduce,
             "config": OmegaConf.to_container(cfg, resolve=True),
         },
     })
-    card = scorecard(hypothesis.name, summary, targets)
-    from .io import write_csv, write_text
-
+    md = to_markdown(card)
     write_csv(out / "scorecard.csv", card)
-    write_text(out / "scorecard.md", to_markdown(card) + f"\ntotal distance (RMS z): {total_distance(card):.3g}\n")
-    if cfg.get("save_population"):
-        write_parquet(out / "population.parquet", pop.frame.head(int(cfg.save_max_rows)))
-    width = max(len(k) for k in summary)
-    print("\n".join(f"{k:<{width}}  {v:.6g}" for k, v in summary.items()))
-    print(f"\nhypothesis {hypothesis.name}: {hypothesis.claim}")
-    print(to_markdown(card) + f"total distance (RMS z): {total_distance(card):.3g}")
-    if model.population.design != "twins":
-        print("note: twin targets need population.design=twins")
-    print(f"wrote {out}/summary.json, scorecard.csv, scorecard.md\nreproduce with: {reproduce.strip()}")
+    write_csv(out / "ranking.csv", ranked)
+    write_text(out / "scorecard.md", md + "\n" + _ranking_text(ranked) + "\n")
+    if frames:
+        write_parquet(out / "population.parquet", pd.concat(frames, ignore_index=True))
+
+    print(_ranking_text(ranked))
+    pivot = card.pivot_table(index="target", columns="hypothesis", values="z", sort=False)
+    print("\nz = (simulated - observed) / tolerance; |z| <= 2 passes\n" + pivot.round(2).to_string())
+    for name in ranked["hypothesis"]:
+        print(f"  {name}: {claims[name]}")
+    print(f"\nwrote {out}/summary.json, scorecard.csv, scorecard.md, ranking.csv\nreproduce with: {reproduce}")
+
+
+def _ranking_text(ranked: pd.DataFrame) -> str:
+    lines = ["ranking (total distance = RMS z over targets; lower is better):"]
+    for i, r in enumerate(ranked.itertuples(), 1):
+        lines.append(f"{i:>3}. {r.hypothesis:<22} distance {r.distance:6.2f}   passed {r.passed}/{r.targets}")
+    return "\n".join(lines)
 
 
 def main() -> None:
@@ -93,7 +135,9 @@ def main() -> None:
     overrides = _user_overrides(argv)
     if overrides is not None:
         try:
-            validate(compose(overrides))
+            names = [None] if _explicit_hypothesis(overrides) else hypothesis_names()
+            for name in names:
+                validate(compose(overrides + ([f"hypothesis={name}"] if name else [])))
         except ConfigError as exc:
             print(f"brainsim: error: {exc}", file=sys.stderr)
             sys.exit(2)

@@ -15,7 +15,7 @@ N = 40_000
 
 
 def _draw(*overrides, n=N, seed=1):
-    m = model(*overrides)
+    m = model("population.design=unrelated", *overrides)
     d = draw_traits(np.random.default_rng(seed), m.population, m.battery.n_domains, n)
     return m, d, phenotypes(d, m.population)
 
@@ -141,7 +141,7 @@ def test_kernels_match_numpy_reference_bit_for_bit():
                  "population.hyperparameters.sd=0.3", "population.architecture.mode=discrete",
                  "population.architecture.variants=[{prob: 0.1, shift: 0.2}]",
                  "population.architecture.domain_specific=true")
-    m = model(*overrides)
+    m = model("population.design=unrelated", *overrides)
     d = draw_traits(np.random.default_rng(5), m.population, 6, 5000)
     r = reference.draw_traits(np.random.default_rng(5), m.population, 6, 5000)
     for f in dataclasses.fields(d):
