@@ -59,7 +59,8 @@ def _explicit_hypothesis(overrides: list[str]) -> bool:
 
 def ranking(card: pd.DataFrame) -> pd.DataFrame:
     """Hypotheses ordered by total distance (RMS z over computed targets), best first."""
-    rows = [{"hypothesis": h, "distance": total_distance(g), "passed": int(g["passed"].sum()), "targets": len(g)}
+    rows = [{"hypothesis": h, "distance": total_distance(g), "passed": int(g["passed"].sum()),
+             "computed": int(g["z"].notna().sum()), "targets": len(g)}
             for h, g in card.groupby("hypothesis", sort=False)]
     return pd.DataFrame(rows).sort_values(["distance", "hypothesis"], ignore_index=True)
 
@@ -126,7 +127,8 @@ def _app(cfg: DictConfig) -> None:
 def _ranking_text(ranked: pd.DataFrame) -> str:
     lines = ["ranking (total distance = RMS z over targets; lower is better):"]
     for i, r in enumerate(ranked.itertuples(), 1):
-        lines.append(f"{i:>3}. {r.hypothesis:<22} distance {r.distance:6.2f}   passed {r.passed}/{r.targets}")
+        lines.append(f"{i:>3}. {r.hypothesis:<22} distance {r.distance:6.2f}   passed {r.passed}/{r.targets}"
+                     + (f"   ({r.targets - r.computed} not computable)" if r.computed < r.targets else ""))
     return "\n".join(lines)
 
 
