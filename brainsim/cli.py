@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import hydra
+import numpy as np
 import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
@@ -95,12 +96,14 @@ def _app(cfg: DictConfig) -> None:
                 frames.append(pop.frame.head(int(cfg.save_max_rows)).assign(hypothesis=name))
     card = pd.concat(cards, ignore_index=True)
     ranked = ranking(card)
+    abc = _run_abc(cfg, configs, jobs, out)
     seed = next(iter(jobs.values()))[1]
     reproduce = "brainsim " + " ".join(shlex.quote(o) for o in overrides if not o.startswith("seed="))
     reproduce = reproduce.strip() + f" seed={seed}"
     write_json(out / "summary.json", {
         "statistics": summaries,
         "ranking": ranked.to_dict(orient="records"),
+        "abc": abc,
         "provenance": {
             "brainsim_version": __version__,
             "seed": seed,
@@ -122,6 +125,60 @@ def _app(cfg: DictConfig) -> None:
     for name in ranked["hypothesis"]:
         print(f"  {name}: {claims[name]}")
     print(f"\nwrote {out}/summary.json, scorecard.csv, scorecard.md, ranking.csv\nreproduce with: {reproduce}")
+
+
+def _run_abc(cfg: DictConfig, configs: dict, jobs: dict, out: Path) -> dict | None:
+    """ABC-SMC over the hypotheses, repeated over seeds; writes posterior_models.csv,
+    posterior_params.parquet and scorecard_posterior.csv. Returns what summary.json keeps."""
+    from .inference import ModelSpec, abc_smc, config_simulator, posterior_point
+
+    settings = cfg.abc
+    if int(settings.particles) <= 0 or len(configs) == 0:
+        return None
+    names = list(configs)
+    containers = [OmegaConf.to_container(configs[h], resolve=True) for h in names]
+    specs = [ModelSpec(h, jobs[h][2].free) for h in names]
+    targets = jobs[names[0]][3]
+    simulate = config_simulator(containers, targets, int(settings.n), int(settings.norm_n), float(settings.missing_z))
+    seed = jobs[names[0]][1]
+    results, probs, params = [], [], []
+    from tqdm import tqdm
+
+    with tqdm(desc="ABC", unit="sim", disable=None, file=sys.stderr) as bar:
+        for r in range(int(settings.repeats)):
+            res = abc_smc(specs, simulate, int(settings.particles), int(settings.generations), seed=seed + r,
+                          quantile=float(settings.quantile), model_keep=float(settings.model_keep),
+                          progress=bar.update)
+            results.append(res)
+            probs.append(res.probabilities.set_index("hypothesis")["probability"].rename(f"seed_{seed + r}"))
+            params.append(res.particles.assign(repeat=r))
+    table = pd.concat(probs, axis=1)
+    models = pd.DataFrame({"hypothesis": table.index, "probability": table.mean(axis=1).to_numpy(),
+                           "sd": table.std(axis=1, ddof=1).to_numpy() if len(probs) > 1 else np.nan})
+    models = pd.concat([models, table.reset_index(drop=True)], axis=1)
+    write_csv(out / "posterior_models.csv", models)
+    write_parquet(out / "posterior_params.parquet", pd.concat(params, ignore_index=True))
+    # posterior predictive: each surviving hypothesis at its posterior median, full-size run
+    from .inference import _set
+
+    cards = []
+    for name, row in zip(names, models.itertuples()):
+        if row.probability <= 0:
+            continue
+        c = OmegaConf.to_container(configs[name], resolve=True)
+        point = posterior_point(results, name)
+        for k, v in point.items():
+            _set(c, k, v)
+        model = model_from_config(c)
+        cards.append(scorecard(name, run(model, seed).summary(), targets).assign(**{f"param:{k}": v for k, v in point.items()}))
+    if cards:
+        write_csv(out / "scorecard_posterior.csv", pd.concat(cards, ignore_index=True))
+    print("\nABC posterior model probabilities (mean and SD over "
+          f"{len(probs)} seeds, {sum(r.simulations for r in results)} simulations):")
+    for r in models.sort_values("probability", ascending=False).itertuples():
+        print(f"  {r.hypothesis:<22} {r.probability:6.3f} ± {r.sd:.3f}")
+    return {"probabilities": models.to_dict(orient="records"),
+            "simulations": int(sum(r.simulations for r in results))}
 
 
 def _ranking_text(ranked: pd.DataFrame) -> str:

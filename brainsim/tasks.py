@@ -263,7 +263,8 @@ def capability_table(bat: BatteryParams, frontier_only: bool = False) -> Capabil
     values = np.empty(grid.size)
     slopes = np.empty(grid.size)
     for s in range(0, grid.size, 512):
-        sig = 1.0 / (1.0 + np.exp((grid[s : s + 512, None] - r[None, :]) / bat.width))
+        with np.errstate(over="ignore"):  # exp overflow -> logistic 0, as it should
+            sig = 1.0 / (1.0 + np.exp((grid[s : s + 512, None] - r[None, :]) / bat.width))
         values[s : s + 512] = sig @ wq
         slopes[s : s + 512] = -(sig * (1.0 - sig)) @ wq / bat.width
     return CapabilityTable(step, values, slopes)

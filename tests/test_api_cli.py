@@ -87,7 +87,7 @@ def _cli(*args, cwd):
 
 def test_cli_one_hypothesis_writes_summary_scorecard_and_population(tmp_path):
     res = _cli(*SMALL, "seed=3", "hypothesis=h3_mutation_load", "save_population=true", "hydra.run.dir=run",
-               cwd=tmp_path)
+               "abc.particles=0", cwd=tmp_path)
     assert res.returncode == 0, res.stderr
     data = json.loads((tmp_path / "run" / "summary.json").read_text())
     stats = data["statistics"]["h3_mutation_load"]
@@ -108,8 +108,16 @@ def test_cli_one_hypothesis_writes_summary_scorecard_and_population(tmp_path):
 def test_cli_default_compares_every_hypothesis(tmp_path):
     from brainsim.cli import hypothesis_names
 
-    res = _cli("population.n=2000", "battery.norm_n=2000", "hydra.run.dir=run", cwd=tmp_path)
+    res = _cli("population.n=2000", "battery.norm_n=2000", "hydra.run.dir=run", "abc.particles=12",
+               "abc.generations=2", "abc.repeats=2", "abc.n=1000", "abc.norm_n=1000", cwd=tmp_path)
     assert res.returncode == 0, res.stderr
+    models = pd.read_csv(tmp_path / "run" / "posterior_models.csv")
+    assert set(models["hypothesis"]) == set(hypothesis_names())  # dead hypotheses keep their row
+    assert models["probability"].sum() == pytest.approx(1.0)
+    assert {"sd", "seed_0", "seed_1"} <= set(models.columns)
+    params = pd.read_parquet(tmp_path / "run" / "posterior_params.parquet")
+    assert {"generation", "hypothesis", "weight", "distance", "repeat"} <= set(params.columns)
+    assert (tmp_path / "run" / "scorecard_posterior.csv").exists()
     card = pd.read_csv(tmp_path / "run" / "scorecard.csv")
     assert set(card["hypothesis"]) == set(hypothesis_names()) and len(hypothesis_names()) >= 9
     ranked = pd.read_csv(tmp_path / "run" / "ranking.csv")
