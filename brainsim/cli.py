@@ -122,6 +122,8 @@ def _app(cfg: DictConfig) -> None:
     print(_ranking_text(ranked))
     pivot = card.pivot_table(index="target", columns="hypothesis", values="z", sort=False)
     print("\nz = (simulated - observed) / tolerance; |z| <= 2 passes\n" + pivot.round(2).to_string())
+    print("\nthe paradox, per hypothesis: latent capability vs observed IQ (see README)")
+    print(_paradox_table(summaries).to_string())
     for name in ranked["hypothesis"]:
         print(f"  {name}: {claims[name]}")
     print(f"\nwrote {out}/summary.json, scorecard.csv, scorecard.md, ranking.csv\nreproduce with: {reproduce}")
@@ -179,6 +181,19 @@ def _run_abc(cfg: DictConfig, configs: dict, jobs: dict, out: Path) -> dict | No
         print(f"  {r.hypothesis:<22} {r.probability:6.3f} ± {r.sd:.3f}")
     return {"probabilities": models.to_dict(orient="records"),
             "simulations": int(sum(r.simulations for r in results))}
+
+
+PARADOX = {
+    "r_brain_capability": "r(brain, capability)",
+    "r_brain_iq": "r(brain, IQ)",
+    "retest_r": "retest r",
+    "objective_spread": "capability IQ130/IQ70",
+}
+
+
+def _paradox_table(summaries: dict[str, dict]) -> pd.DataFrame:
+    """How much of the law's signal survives into IQ, and how large objective differences are."""
+    return pd.DataFrame({h: {label: s.get(k, np.nan) for k, label in PARADOX.items()} for h, s in summaries.items()}).T.round(3)
 
 
 def _ranking_text(ranked: pd.DataFrame) -> str:

@@ -122,7 +122,7 @@ def test_cli_default_compares_every_hypothesis(tmp_path):
     assert set(card["hypothesis"]) == set(hypothesis_names()) and len(hypothesis_names()) >= 9
     ranked = pd.read_csv(tmp_path / "run" / "ranking.csv")
     assert list(ranked["distance"]) == sorted(ranked["distance"])
-    assert "ranking" in res.stdout
+    assert "ranking" in res.stdout and "r(brain, capability)" in res.stdout
 
 
 @pytest.mark.parametrize("args", [["population.n=-5"], ["scaling=nope"], ["population.mz_fraction=2"],
