@@ -164,7 +164,8 @@ def _run_abc(cfg: DictConfig, configs: dict, jobs: dict, out: Path) -> dict | No
     from .inference import _set
 
     cards = []
-    for name, row in zip(names, models.itertuples()):
+    for row in models.itertuples():
+        name = row.hypothesis
         if row.probability <= 0:
             continue
         c = OmegaConf.to_container(configs[name], resolve=True)

@@ -99,12 +99,12 @@ def abc_smc(
             proposals = [_propose(gen, i, seed, n_models, bounds, probs, prev, kernels if prev else None, model_keep)
                          for i in range(attempt, attempt + batch)]
             runnable = [(i, p) for i, p in zip(range(attempt, attempt + batch), proposals) if p is not None]
-            dists = list(map_fn(lambda ip: simulate(ip[1][0], dict(zip(keys[ip[1][0]], ip[1][1])),
-                                                    _sim_seed(seed, gen, ip[0])), runnable))
+            dists = list(map_fn(lambda ip, g=gen: simulate(ip[1][0], dict(zip(keys[ip[1][0]], ip[1][1])),
+                                                           _sim_seed(seed, g, ip[0])), runnable))
             sims += len(runnable)
             if progress is not None:
                 progress(len(runnable))
-            for (i, (m, theta)), d in zip(runnable, dists):
+            for (_, (m, theta)), d in zip(runnable, dists, strict=True):
                 if d <= eps and len(accepted) < n_particles:
                     accepted.append((m, theta, d))
             attempt += batch
