@@ -6,7 +6,6 @@ key and its allowed range, exit status 2, nothing written.
 
 from __future__ import annotations
 
-import logging
 import shlex
 import sys
 from pathlib import Path
@@ -21,11 +20,10 @@ from .api import compose
 from .engine import resolve_seed, run
 from .io import write_csv, write_json, write_parquet, write_text
 from .params import model_from_config
-from .scaling import CONF_DIR
+from .scaling import config_names
 from .targets import hypothesis_from_config, load_targets, scorecard, to_markdown, total_distance
 from .validation import ConfigError
 
-log = logging.getLogger("brainsim")
 _INFO_FLAGS = ("--help", "-h", "--hydra-help", "--info", "-i", "--cfg", "-c", "--shell-completion", "-sc")
 
 
@@ -43,15 +41,16 @@ def validate(cfg: DictConfig):
             load_targets(str(container.get("targets", "human"))))
 
 
-def _progress_bar(total: int):
+def _progress_bar(total: int | None, unit: str = "person", desc: str = "simulating"):
+    """A tqdm bar on stderr, shown only on a terminal."""
     from tqdm import tqdm
 
-    return tqdm(total=total, unit="person", unit_scale=True, desc="simulating", disable=None, file=sys.stderr)
+    return tqdm(total=total, unit=unit, unit_scale=True, desc=desc, disable=None, file=sys.stderr)
 
 
 def hypothesis_names() -> list[str]:
     """Every hypothesis shipped in conf/hypothesis/."""
-    return sorted(p.stem for p in (CONF_DIR / "hypothesis").glob("*.yaml"))
+    return config_names("hypothesis")
 
 
 def _explicit_hypothesis(overrides: list[str]) -> bool:
@@ -144,9 +143,7 @@ def _run_abc(cfg: DictConfig, configs: dict, jobs: dict, out: Path) -> dict | No
     simulate = config_simulator(containers, targets, int(settings.n), int(settings.norm_n), float(settings.missing_z))
     seed = jobs[names[0]][1]
     results, probs, params = [], [], []
-    from tqdm import tqdm
-
-    with tqdm(desc="ABC", unit="sim", disable=None, file=sys.stderr) as bar:
+    with _progress_bar(None, unit="sim", desc="ABC") as bar:
         for r in range(int(settings.repeats)):
             res = abc_smc(specs, simulate, int(settings.particles), int(settings.generations), seed=seed + r,
                           quantile=float(settings.quantile), model_keep=float(settings.model_keep),

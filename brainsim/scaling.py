@@ -167,9 +167,14 @@ def law_from_config(cfg, key: str = "scaling") -> ScalingLaw:
     )
 
 
+def config_names(group: str) -> list[str]:
+    """Names of the YAML files shipped in the config group brainsim/conf/<group>/."""
+    return sorted(p.stem for p in (CONF_DIR / group).glob("*.yaml"))
+
+
 def available_laws() -> list[str]:
     """Names of the laws shipped in brainsim/conf/scaling/."""
-    return sorted(p.stem for p in (CONF_DIR / "scaling").glob("*.yaml"))
+    return config_names("scaling")
 
 
 def law(name: str) -> ScalingLaw:

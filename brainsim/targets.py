@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 from omegaconf import OmegaConf
 
-from .scaling import CONF_DIR
+from .scaling import CONF_DIR, config_names
 from .validation import ConfigError
 
 PASS_Z = 2.0
@@ -47,7 +47,7 @@ def targets_path(name_or_path: str) -> Path:
         return path
     shipped = CONF_DIR / "targets" / f"{name_or_path}.yaml"
     if not shipped.exists():
-        names = ", ".join(sorted(p.stem for p in (CONF_DIR / "targets").glob("*.yaml")))
+        names = ", ".join(config_names("targets"))
         raise ConfigError(f"The 'targets' parameter must be one of {names} or a .yaml path. Got {name_or_path!r} instead.")
     return shipped
 

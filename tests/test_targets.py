@@ -6,11 +6,11 @@ import yaml
 
 from brainsim import ConfigError
 from brainsim.api import compose
-from brainsim.scaling import CONF_DIR
+from brainsim.scaling import config_names
 from brainsim.targets import hypothesis_from_config, load_targets, scorecard, to_markdown, total_distance
 from omegaconf import OmegaConf
 
-HYPOTHESES = sorted(p.stem for p in (CONF_DIR / "hypothesis").glob("*.yaml"))
+HYPOTHESES = config_names("hypothesis")
 
 
 def test_human_targets_have_sources_and_exclude_norming():
