@@ -17,7 +17,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from . import __version__
 from .api import compose
-from .engine import resolve_seed, run
+from .engine import resolve_seed, run, summarize
 from .io import write_csv, write_json, write_parquet, write_text
 from .params import model_from_config
 from .scaling import config_names
@@ -87,12 +87,14 @@ def _app(cfg: DictConfig) -> None:
     with _progress_bar(total) as bar:
         for name, (model, seed, hypothesis, targets) in jobs.items():
             bar.set_description(name)
-            pop = run(model, seed, progress=bar.update)
-            summaries[name] = pop.summary()
+            if cfg.get("save_population"):
+                pop = run(model, seed, progress=bar.update)
+                summaries[name] = pop.summary()
+                frames.append(pop.frame.head(int(cfg.save_max_rows)).assign(hypothesis=name))
+            else:  # streaming: constant memory whatever population.n
+                summaries[name] = summarize(model, seed, progress=bar.update)
             claims[name] = hypothesis.claim
             cards.append(scorecard(name, summaries[name], targets))
-            if cfg.get("save_population"):
-                frames.append(pop.frame.head(int(cfg.save_max_rows)).assign(hypothesis=name))
     card = pd.concat(cards, ignore_index=True)
     ranked = ranking(card)
     abc = _run_abc(cfg, configs, jobs, out)
@@ -170,7 +172,7 @@ def _run_abc(cfg: DictConfig, configs: dict, jobs: dict, out: Path) -> dict | No
         for k, v in point.items():
             _set(c, k, v)
         model = model_from_config(c)
-        cards.append(scorecard(name, run(model, seed).summary(), targets).assign(**{f"param:{k}": v for k, v in point.items()}))
+        cards.append(scorecard(name, summarize(model, seed), targets).assign(**{f"param:{k}": v for k, v in point.items()}))
     if cards:
         write_csv(out / "scorecard_posterior.csv", pd.concat(cards, ignore_index=True))
     print("\nABC posterior model probabilities (mean and SD over "

@@ -20,6 +20,8 @@ from .params import ModelParams, PopulationParams
 from .population import draw_traits, phenotypes
 from .reaction_time import sample_rt
 from .scaling import person_losses
+from .summaries import Summary
+from .summaries import summarize as summarize_frame
 from .tasks import Battery, CapabilityTable, build_battery, capability, capability_table, respond
 
 STREAM_NORM, STREAM_BATTERY, STREAM_CHUNKS, STREAM_RESPONSES, STREAM_NORM_RESPONSES = range(5)
@@ -124,6 +126,25 @@ def chunk_layout(pop: PopulationParams) -> Iterator[tuple[int, int, int]]:
         yield index, first, min(size, pop.n - first)
 
 
+def chunk_summary(setup: Setup, index: int, first: int, size: int) -> Summary:
+    """Sufficient statistics of one chunk (the unit of work a backend distributes)."""
+    model = setup.model
+    return Summary.of_columns(simulate_chunk(setup, index, first, size), model.battery.domains, model.population.n)
+
+
+def summarize(model: ModelParams, seed: int | None = 0, progress: Callable[[int], None] | None = None,
+              setup: Setup | None = None) -> dict[str, float]:
+    """Statistics of the whole population of `model` in one streaming pass: memory holds one
+    chunk and the running `Summary`, whatever the population size."""
+    setup = setup or prepare(model, resolve_seed(seed))
+    total = Summary.empty(model.battery.domains, model.population.n)
+    for index, first, size in chunk_layout(model.population):
+        total = total.merge(chunk_summary(setup, index, first, size))  # in chunk order: fixed bits
+        if progress is not None:
+            progress(size)
+    return total.statistics()
+
+
 def run(model: ModelParams, seed: int | None = 0, progress: Callable[[int], None] | None = None) -> "Population":
     """Simulate the whole population of `model` (all chunks, in memory)."""
     seed = resolve_seed(seed)
@@ -166,6 +187,4 @@ class Population:
 
     def summary(self) -> dict[str, float]:
         """Named statistics of the population (see `brainsim.summaries`)."""
-        from .summaries import summarize
-
-        return summarize(self.frame, self.model.battery.domains)
+        return summarize_frame(self.frame, self.model.battery.domains)

@@ -203,7 +203,7 @@ def config_simulator(containers: Sequence[dict], targets, n: int, norm_n: int, m
     simulate `n` people and return the distance of their summary to `targets`."""
     import copy
 
-    from .engine import run
+    from .engine import summarize
     from .params import model_from_config
 
     def simulate(m: int, theta: dict, seed: int) -> float:
@@ -211,7 +211,7 @@ def config_simulator(containers: Sequence[dict], targets, n: int, norm_n: int, m
         for k, v in theta.items():
             _set(c, k, v)
         c["population"]["n"], c["battery"]["norm_n"] = n, norm_n
-        return distance(run(model_from_config(c), seed).summary(), targets, missing_z)
+        return distance(summarize(model_from_config(c), seed), targets, missing_z)
 
     return simulate
 

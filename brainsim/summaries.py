@@ -1,56 +1,234 @@
-"""Named summary statistics of a simulated population."""
+"""Summary statistics of a population, accumulated chunk by chunk and merged exactly.
+
+A `Summary` holds sufficient statistics: counts, means and co-moment matrices (merged with
+Chan et al. 1979's pairwise update, third moments with Pebay 2008's), band sums, the exact
+top-k of output, and twin-pair moments. Merging in chunk order gives the same numbers as
+one big chunk up to floating-point rounding, and the same bits for a fixed chunk layout
+whatever the thread count or the machine the chunk ran on.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
 import numpy as np
-import pandas as pd
-from scipy import stats
+from numba import njit
 
 from . import psychometrics as psy
 
+# Columns whose means and co-moments are kept; subtest scores follow them.
+MOMENT_COLUMNS = ("iq", "iq_retest", "brain_volume", "true_score", "capability", "rt_mean", "output")
+_IQ, _RETEST, _VOL, _TRUE, _CAP, _RT, _OUT = range(len(MOMENT_COLUMNS))
+TOP_FRACTIONS = (0.01, 0.10)  # output shares of the top 1% and 10%
+IQ_BANDS = {"high": 130.0, "low": 70.0}  # objective spread: capability at IQ 130 / IQ 70
+BAND_HALF_WIDTH = 5.0  # IQ points either side of a band's centre
+SEVERE_ID_IQ = 50.0  # severe intellectual disability (Reichenberg et al. 2016)
 
-def summarize(frame: pd.DataFrame, domains) -> dict[str, float]:
-    """Statistics keyed by name; NaN where a statistic is undefined (e.g. constant columns)."""
-    iq = frame["iq"].to_numpy(float)
-    vol = frame["brain_volume"].to_numpy(float)
-    out: dict[str, float] = {"n": float(len(frame))}
-    out["iq_mean"] = float(iq.mean())
-    out["iq_sd"] = float(iq.std(ddof=1)) if iq.size > 1 else float("nan")
-    out["iq_skewness"] = float(stats.skew(iq)) if iq.size > 2 else float("nan")
-    out["share_iq_below_50"] = float(np.mean(iq < 50.0))
-    out["brain_volume_cv"] = float(vol.std(ddof=1) / vol.mean()) if vol.size > 1 else float("nan")
-    out["r_brain_iq"] = psy.pearson(vol, iq)
-    out["r_brain_true_score"] = psy.pearson(vol, frame["true_score"])
-    out["r_brain_capability"] = psy.pearson(vol, frame["capability"])
-    out["r_capability_iq"] = psy.pearson(frame["capability"], iq)
-    out["retest_r"] = psy.pearson(iq, frame["iq_retest"])
-    corr = psy.correlation_matrix(frame[[f"score_{d}" for d in domains]].to_numpy(float))
-    out["pc1_share"] = psy.pc1_share(np.atleast_2d(corr))
-    out["mean_subtest_r"] = psy.mean_offdiagonal(np.atleast_2d(corr))
-    out["r_rt_iq"] = psy.pearson(frame["rt_mean"], iq)
-    out["rt_mean"] = float(frame["rt_mean"].mean())
-    out["capability_mean"] = float(frame["capability"].mean())
-    out["capability_sd"] = float(frame["capability"].std(ddof=1)) if len(frame) > 1 else float("nan")
-    cap = frame["capability"].to_numpy(float)
-    hi, lo = np.abs(iq - 130.0) <= 5.0, np.abs(iq - 70.0) <= 5.0
-    # objective spread: capability at IQ 130 over capability at IQ 70 (H2 says it is ~1)
-    out["objective_spread"] = float(cap[hi].mean() / cap[lo].mean()) if hi.any() and lo.any() else float("nan")
-    out["output_top1_share"] = psy.top_share(frame["output"], 0.01)
-    out["output_top10_share"] = psy.top_share(frame["output"], 0.10)
-    if "zygosity" in frame:
-        zyg = frame["zygosity"].cat.codes.to_numpy() + 1
-        fam = frame["family"].to_numpy()
-        out["twin_r_mz"] = psy.twin_correlation(iq, fam, zyg, 1)
-        out["twin_r_dz"] = psy.twin_correlation(iq, fam, zyg, 2)
-        out["h2_falconer"] = psy.falconer_h2(out["twin_r_mz"], out["twin_r_dz"])
-        # mean IQ of the co-twins of people with IQ < 50 (complete pairs only)
-        first = np.flatnonzero(fam[:-1] == fam[1:])
+
+@njit(cache=True)
+def _comoments(x):
+    """Means, co-moment matrix sum((x - m)(x - m)^T) and third central moment sums, serial
+    (a fixed summation order: same bits on every machine and thread count)."""
+    n, p = x.shape
+    mean = np.zeros(p)
+    for i in range(n):
+        for j in range(p):
+            mean[j] += x[i, j]
+    mean /= max(n, 1)
+    m2 = np.zeros((p, p))
+    m3 = np.zeros(p)
+    d = np.empty(p)
+    for i in range(n):
+        for j in range(p):
+            d[j] = x[i, j] - mean[j]
+            m3[j] += d[j] * d[j] * d[j]
+        for j in range(p):
+            for k in range(j, p):
+                m2[j, k] += d[j] * d[k]
+    for j in range(p):
+        for k in range(j):
+            m2[j, k] = m2[k, j]
+    return mean, m2, m3
+
+
+@dataclass
+class Moments:
+    """Count, means (p,), co-moment matrix (p, p) and third central moment sums (p,)."""
+
+    n: int
+    mean: np.ndarray
+    m2: np.ndarray
+    m3: np.ndarray
+
+    @classmethod
+    def of(cls, x: np.ndarray) -> "Moments":
+        """Moments of the rows of x, shape (n, p)."""
+        x = np.ascontiguousarray(x, dtype=np.float64)
+        mean, m2, m3 = _comoments(x)
+        return cls(x.shape[0], mean, m2, m3)
+
+    def merge(self, other: "Moments") -> "Moments":
+        """Moments of the union of both samples (Chan et al. 1979; Pebay 2008 for m3)."""
+        if other.n == 0:
+            return self
+        if self.n == 0:
+            return other
+        na, nb = float(self.n), float(other.n)
+        n = na + nb
+        delta = other.mean - self.mean
+        mean = self.mean + delta * (nb / n)
+        m2 = self.m2 + other.m2 + np.outer(delta, delta) * (na * nb / n)
+        diag_a, diag_b = np.diag(self.m2), np.diag(other.m2)
+        m3 = (self.m3 + other.m3 + delta**3 * na * nb * (na - nb) / n**2
+              + 3.0 * delta * (na * diag_b - nb * diag_a) / n)
+        return Moments(self.n + other.n, mean, m2, m3)
+
+    def var(self) -> np.ndarray:
+        """Sample variances (ddof=1); NaN below two rows."""
+        return np.diag(self.m2) / (self.n - 1) if self.n > 1 else np.full(self.mean.size, np.nan)
+
+    def corr(self, i: int, j: int) -> float:
+        """Pearson r of columns i and j; NaN when either is constant."""
+        denom = np.sqrt(self.m2[i, i] * self.m2[j, j])
+        return float(self.m2[i, j] / denom) if denom > 0 else float("nan")
+
+    def corr_matrix(self, cols: Sequence[int]) -> np.ndarray:
+        """Pearson correlation matrix of the given columns; NaN rows for constant columns."""
+        sub = self.m2[np.ix_(cols, cols)]
+        sd = np.sqrt(np.diag(sub))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return sub / np.outer(sd, sd)
+
+
+def _empty_moments(p: int) -> Moments:
+    return Moments(0, np.zeros(p), np.zeros((p, p)), np.zeros(p))
+
+
+def _top(values: np.ndarray, k: int) -> np.ndarray:
+    """The k largest values (unordered), all of them when there are fewer."""
+    if values.size <= k:
+        return values
+    return np.partition(values, values.size - k)[values.size - k :]
+
+
+@dataclass
+class Summary:
+    """Mergeable sufficient statistics of (part of) a population of `n_total` people.
+
+    `n_total` fixes how many of the largest outputs are kept (the top 10% of the whole
+    population), so tail shares are exact, not binned.
+    """
+
+    domains: tuple[str, ...]
+    n_total: int
+    moments: Moments
+    below_50: int = 0
+    bands: np.ndarray = field(default_factory=lambda: np.zeros((2, 2)))  # (high, low) x (count, capability sum)
+    top_output: np.ndarray = field(default_factory=lambda: np.empty(0))
+    twins: dict[int, Moments] = field(default_factory=dict)  # zygosity (1 MZ, 2 DZ) -> pair moments
+    cotwin: np.ndarray = field(default_factory=lambda: np.zeros(2))  # (count, IQ sum) of co-twins of IQ < 50
+    dz_variants: np.ndarray = field(default_factory=lambda: np.zeros(2))  # (shared, inherited) sums in DZ twins
+
+    @property
+    def top_capacity(self) -> int:
+        return max(1, int(round(max(TOP_FRACTIONS) * self.n_total)))
+
+    @classmethod
+    def empty(cls, domains: Sequence[str], n_total: int) -> "Summary":
+        return cls(tuple(domains), int(n_total), _empty_moments(len(MOMENT_COLUMNS) + len(domains)))
+
+    @classmethod
+    def of_columns(cls, cols: Mapping[str, np.ndarray], domains: Sequence[str], n_total: int) -> "Summary":
+        """Sufficient statistics of one chunk; `cols` as from `engine.simulate_chunk`
+        (zygosity coded 1 = MZ, 2 = DZ, twins of a family in adjacent rows)."""
+        names = list(MOMENT_COLUMNS) + [f"score_{d}" for d in domains]
+        x = np.column_stack([np.asarray(cols[c], float) for c in names])
+        out = cls(tuple(domains), int(n_total), Moments.of(x))
+        iq, cap = x[:, _IQ], x[:, _CAP]
+        out.below_50 = int(np.count_nonzero(iq < SEVERE_ID_IQ))
+        for b, centre in enumerate(IQ_BANDS.values()):
+            inside = np.abs(iq - centre) <= BAND_HALF_WIDTH
+            out.bands[b] = np.count_nonzero(inside), cap[inside].sum()
+        out.top_output = _top(x[:, _OUT].copy(), out.top_capacity)
+        if "zygosity" in cols:
+            out._add_twins(iq, np.asarray(cols["family"]), np.asarray(cols["zygosity"]),
+                           np.asarray(cols["shared_variants"]), np.asarray(cols["inherited_variants"]))
+        return out
+
+    def _add_twins(self, iq, family, zygosity, shared, inherited) -> None:
+        first = np.flatnonzero(family[:-1] == family[1:])  # complete pairs
         a, b = iq[first], iq[first + 1]
-        co = np.concatenate([b[a < 50.0], a[b < 50.0]])
-        out["cotwin_iq_of_iq_below_50"] = float(co.mean()) if co.size else float("nan")
-        dz = zyg == 2
-        inh = frame["inherited_variants"].to_numpy()[dz]
-        out["dz_shared_variant_fraction"] = (
-            float(frame["shared_variants"].to_numpy()[dz].sum() / inh.sum()) if inh.sum() > 0 else float("nan")
+        for z in (1, 2):
+            pick = zygosity[first] == z
+            pairs = np.column_stack([np.concatenate([a[pick], b[pick]]), np.concatenate([b[pick], a[pick]])])
+            self.twins[z] = Moments.of(pairs)  # double entry: r of the columns is the twin r
+        co = np.concatenate([b[a < SEVERE_ID_IQ], a[b < SEVERE_ID_IQ]])
+        self.cotwin = np.array([co.size, co.sum()], float)
+        dz = zygosity == 2
+        self.dz_variants = np.array([shared[dz].sum(), inherited[dz].sum()], float)
+
+    def merge(self, other: "Summary") -> "Summary":
+        """Statistics of both parts together; merge chunks in chunk order for fixed bits."""
+        if (self.domains, self.n_total) != (other.domains, other.n_total):
+            raise ValueError("can only merge summaries of the same domains and population size")
+        twins = {z: self.twins.get(z, _empty_moments(2)).merge(other.twins.get(z, _empty_moments(2)))
+                 for z in sorted(set(self.twins) | set(other.twins))}
+        return Summary(
+            self.domains, self.n_total, self.moments.merge(other.moments), self.below_50 + other.below_50,
+            self.bands + other.bands, _top(np.concatenate([self.top_output, other.top_output]), self.top_capacity),
+            twins, self.cotwin + other.cotwin, self.dz_variants + other.dz_variants,
         )
-    return out
+
+    def statistics(self) -> dict[str, float]:
+        """Named statistics (the keys targets refer to); NaN where undefined."""
+        m, n = self.moments, self.moments.n
+        var = m.var()
+        nan = float("nan")
+        out: dict[str, float] = {"n": float(n), "iq_mean": float(m.mean[_IQ]) if n else nan,
+                                 "iq_sd": float(np.sqrt(var[_IQ]))}
+        out["iq_skewness"] = (float(np.sqrt(n) * m.m3[_IQ] / m.m2[_IQ, _IQ] ** 1.5)
+                              if n > 2 and m.m2[_IQ, _IQ] > 0 else nan)
+        out["share_iq_below_50"] = self.below_50 / n if n else nan
+        out["brain_volume_cv"] = float(np.sqrt(var[_VOL]) / m.mean[_VOL]) if n > 1 else nan
+        out["r_brain_iq"] = m.corr(_VOL, _IQ)
+        out["r_brain_true_score"] = m.corr(_VOL, _TRUE)
+        out["r_brain_capability"] = m.corr(_VOL, _CAP)
+        out["r_capability_iq"] = m.corr(_CAP, _IQ)
+        out["retest_r"] = m.corr(_IQ, _RETEST)
+        corr = m.corr_matrix(range(len(MOMENT_COLUMNS), len(MOMENT_COLUMNS) + len(self.domains)))
+        out["pc1_share"] = psy.pc1_share(corr)
+        out["mean_subtest_r"] = psy.mean_offdiagonal(corr)
+        out["r_rt_iq"] = m.corr(_RT, _IQ)
+        out["rt_mean"] = float(m.mean[_RT]) if n else nan
+        out["capability_mean"] = float(m.mean[_CAP]) if n else nan
+        out["capability_sd"] = float(np.sqrt(var[_CAP]))
+        (n_hi, cap_hi), (n_lo, cap_lo) = self.bands
+        # objective spread: capability at IQ 130 over capability at IQ 70 (H2 says it is ~1)
+        out["objective_spread"] = float((cap_hi / n_hi) / (cap_lo / n_lo)) if n_hi and n_lo else nan
+        top = np.sort(self.top_output)[::-1]
+        total = m.mean[_OUT] * n
+        for frac in TOP_FRACTIONS:
+            k = max(1, int(round(frac * n)))
+            out[f"output_top{round(frac * 100)}_share"] = float(top[:k].sum() / total) if total > 0 else nan
+        if self.twins:
+            out["twin_r_mz"] = self._twin_r(1)
+            out["twin_r_dz"] = self._twin_r(2)
+            out["h2_falconer"] = psy.falconer_h2(out["twin_r_mz"], out["twin_r_dz"])
+            out["cotwin_iq_of_iq_below_50"] = float(self.cotwin[1] / self.cotwin[0]) if self.cotwin[0] else nan
+            shared, inherited = self.dz_variants
+            out["dz_shared_variant_fraction"] = float(shared / inherited) if inherited > 0 else nan
+        return out
+
+    def _twin_r(self, zygosity: int) -> float:
+        pairs = self.twins.get(zygosity)
+        # the double-entry sample holds each pair twice: at least two pairs
+        return pairs.corr(0, 1) if pairs is not None and pairs.n >= 4 else float("nan")
+
+
+def summarize(frame, domains: Sequence[str]) -> dict[str, float]:
+    """Statistics of a whole population frame (one chunk); see `Summary.statistics`."""
+    cols = {c: frame[c].to_numpy() for c in frame.columns}
+    if "zygosity" in cols and hasattr(frame["zygosity"], "cat"):
+        cols["zygosity"] = frame["zygosity"].cat.codes.to_numpy() + 1
+    return Summary.of_columns(cols, domains, len(frame)).statistics()
