@@ -19,6 +19,7 @@ from . import __version__
 from .api import compose
 from .engine import resolve_seed, run, summarize
 from .io import write_csv, write_json, write_parquet, write_text
+from .paradox import implied_exponents
 from .params import model_from_config
 from .scaling import config_names
 from .targets import hypothesis_from_config, load_targets, scorecard, to_markdown, total_distance
@@ -82,7 +83,7 @@ def _app(cfg: DictConfig) -> None:
         import numba
 
         numba.set_num_threads(int(cfg.threads))
-    summaries, cards, claims, frames = {}, [], {}, []
+    summaries, cards, claims, frames, paradox = {}, [], {}, [], {}
     total = sum(model.population.n for model, *_ in jobs.values())
     with _progress_bar(total) as bar:
         for name, (model, seed, hypothesis, targets) in jobs.items():
@@ -94,6 +95,7 @@ def _app(cfg: DictConfig) -> None:
             else:  # streaming: constant memory whatever population.n
                 summaries[name] = summarize(model, seed, progress=bar.update)
             claims[name] = hypothesis.claim
+            paradox[name] = implied_exponents(model, _reliability_target(targets))
             cards.append(scorecard(name, summaries[name], targets))
     card = pd.concat(cards, ignore_index=True)
     ranked = ranking(card)
@@ -103,6 +105,7 @@ def _app(cfg: DictConfig) -> None:
     reproduce = reproduce.strip() + f" seed={seed}"
     write_json(out / "summary.json", {
         "statistics": summaries,
+        "paradox": paradox,
         "ranking": ranked.to_dict(orient="records"),
         "abc": abc,
         "provenance": {
@@ -124,7 +127,7 @@ def _app(cfg: DictConfig) -> None:
     pivot = card.pivot_table(index="target", columns="hypothesis", values="z", sort=False)
     print("\nz = (simulated - observed) / tolerance; |z| <= 2 passes\n" + pivot.round(2).to_string())
     print("\nthe paradox, per hypothesis: latent capability vs observed IQ (see README)")
-    print(_paradox_table(summaries).to_string())
+    print(_paradox_table(summaries, paradox).to_string())
     for name in ranked["hypothesis"]:
         print(f"  {name}: {claims[name]}")
     print(f"\nwrote {out}/summary.json, scorecard.csv, scorecard.md, ranking.csv\nreproduce with: {reproduce}")
@@ -188,12 +191,23 @@ PARADOX = {
     "r_brain_iq": "r(brain, IQ)",
     "retest_r": "retest r",
     "objective_spread": "capability IQ130/IQ70",
+    "iq_per_brain_sd": "IQ pts per brain SD",
+    "h1_gamma": "H1 gamma needed",
+    "h1_max_iq_per_brain_sd": "best any gamma",
+    "essay_gamma": "gamma for tasks ∝ N",
 }
 
 
-def _paradox_table(summaries: dict[str, dict]) -> pd.DataFrame:
-    """How much of the law's signal survives into IQ, and how large objective differences are."""
-    return pd.DataFrame({h: {label: s.get(k, np.nan) for k, label in PARADOX.items()} for h, s in summaries.items()}).T.round(3)
+def _paradox_table(summaries: dict[str, dict], paradox: dict[str, dict]) -> pd.DataFrame:
+    """How much of the law's signal survives into IQ, how large objective differences are,
+    and what brain volume alone would need (see `brainsim.paradox`)."""
+    rows = {h: {label: {**s, **paradox[h]}.get(k, np.nan) for k, label in PARADOX.items()} for h, s in summaries.items()}
+    return pd.DataFrame(rows).T.round(3)
+
+
+def _reliability_target(targets) -> float:
+    """The observed test-retest reliability, if a target gives it (else Wechsler 2008's 0.90)."""
+    return next((t.value for t in targets if t.statistic == "retest_r"), 0.90)
 
 
 def _ranking_text(ranked: pd.DataFrame) -> str:

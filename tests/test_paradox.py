@@ -1,0 +1,62 @@
+"""The paradox numbers: exact quadrature against a simulated brain-only population."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from brainsim import engine
+from brainsim.paradox import implied_exponents, iq_per_brain_sd
+from brainsim.population import draw_traits, phenotypes
+from brainsim.psychometrics import norm_constants, to_iq
+from brainsim.tasks import Battery, respond, threshold_quantile
+from conftest import model
+
+# only brain volume varies; depth 1 everywhere so every item's floor is exactly exp(-nu)
+BRAIN_ONLY = ["population.design=unrelated", "population.data.sd=0", "battery.depth=[1,1,1,1,1,1]",
+              "population.brain.volume_cv=0.6", "battery.universe.width=0.004"]
+
+
+def test_iq_per_brain_sd_matches_simulated_regression():
+    m = model(*BRAIN_ONLY)
+    n, bat = 200_000, m.battery
+    draws = draw_traits(np.random.default_rng(1), m.population, bat.n_domains, n)
+    phen = phenotypes(draws, m.population)
+    x, _ = engine.losses(m, phen)
+    r_med = float(np.median(x))
+    u = (np.arange(bat.items_per_domain) + 0.5) / bat.items_per_domain
+    rel = threshold_quantile(u, bat.density, bat.gamma, bat.lower, bat.upper)
+    thresholds = np.broadcast_to(rel * r_med, (1, bat.n_domains, bat.items_per_domain)).copy()
+    battery = Battery(thresholds, np.ones(thresholds.shape, np.int64), bat.width * r_med, r_med)
+    composite = respond(x, phen["noise"], battery, key=7)["composite"][0]
+    iq = to_iq(composite, *norm_constants(composite))
+    z = np.log(phen["brain_volume"])
+    z = (z - z.mean()) / z.std()
+    slope = np.polyfit(z, iq, 1)[0]
+    expected = iq_per_brain_sd(m)
+    assert expected > 3.0  # a configuration where the brain matters, so the check has teeth
+    assert slope == pytest.approx(expected, abs=5 * 15 / np.sqrt(n) + 0.01 * expected)
+
+
+def test_essay_gamma_is_one_over_the_local_chinchilla_exponent():
+    m = model("scaling=chinchilla2022")
+    pop, law = m.population, m.law.params
+    n_med = pop.params_ref * np.exp(-0.5 * pop.volume_sigma**2) ** pop.kappa
+    d = pop.data_mean / m.battery.n_domains
+    a_term, b_term = law["A"] * n_med ** -law["alpha"], law["B"] * d ** -law["beta"]
+    alpha_eff = law["alpha"] * a_term / (a_term + b_term)  # -dlog(L - E)/dlog N (Hoffmann et al. 2022 form)
+    assert implied_exponents(m)["essay_gamma"] == pytest.approx(1 + 1 / alpha_eff, rel=1e-5)
+
+
+def test_h1_gamma_reaches_the_target_when_reachable():
+    m = model(*BRAIN_ONLY, "battery.universe.lower=0.9", "battery.universe.upper=1.5")
+    out = implied_exponents(m, reliability=0.8)
+    assert out["h1_gamma"] > 1.5  # an interior root, found by Brent
+    at_root = dataclasses.replace(m, battery=dataclasses.replace(m.battery, density="power", gamma=out["h1_gamma"]))
+    assert iq_per_brain_sd(at_root) == pytest.approx(out["target_iq_per_brain_sd"], rel=1e-6)
+
+
+def test_default_baseline_cannot_reach_fifteen_points():
+    out = implied_exponents(model("hypothesis=baseline"))
+    # 1 SD of brain volume moves loss by ~0.1%, far inside one item's logistic width: the paradox
+    assert out["iq_per_brain_sd"] < 2.0 and np.isnan(out["h1_gamma"]) and out["h1_max_iq_per_brain_sd"] < 2.0
