@@ -17,6 +17,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from . import __version__
 from .api import compose
+from .backends import backend_from_config, open_backend
 from .engine import resolve_seed, run, summarize
 from .io import write_csv, write_json, write_parquet, write_text
 from .paradox import implied_exponents
@@ -38,6 +39,7 @@ def _user_overrides(argv: list[str]) -> list[str] | None:
 def validate(cfg: DictConfig):
     """Typed model parameters, seed, hypothesis and targets from a composed config (raises ConfigError)."""
     container = OmegaConf.to_container(cfg, resolve=True)
+    backend_from_config(container.get("backend"))
     return (model_from_config(container), resolve_seed(container.get("seed")), hypothesis_from_config(container),
             load_targets(str(container.get("targets", "human"))))
 
@@ -84,22 +86,23 @@ def _app(cfg: DictConfig) -> None:
 
         numba.set_num_threads(int(cfg.threads))
     summaries, cards, claims, frames, paradox = {}, [], {}, [], {}
-    total = sum(model.population.n for model, *_ in jobs.values())
-    with _progress_bar(total) as bar:
-        for name, (model, seed, hypothesis, targets) in jobs.items():
-            bar.set_description(name)
-            if cfg.get("save_population"):
-                pop = run(model, seed, progress=bar.update)
-                summaries[name] = pop.summary()
-                frames.append(pop.frame.head(int(cfg.save_max_rows)).assign(hypothesis=name))
-            else:  # streaming: constant memory whatever population.n
-                summaries[name] = summarize(model, seed, progress=bar.update)
-            claims[name] = hypothesis.claim
-            paradox[name] = implied_exponents(model, _reliability_target(targets))
-            cards.append(scorecard(name, summaries[name], targets))
-    card = pd.concat(cards, ignore_index=True)
-    ranked = ranking(card)
-    abc = _run_abc(cfg, configs, jobs, out)
+    with open_backend(backend_from_config(OmegaConf.to_container(cfg.backend, resolve=True))) as backend:
+        total = sum(model.population.n for model, *_ in jobs.values())
+        with _progress_bar(total) as bar:
+            for name, (model, seed, hypothesis, targets) in jobs.items():
+                bar.set_description(name)
+                if cfg.get("save_population"):
+                    pop = run(model, seed, progress=bar.update)
+                    summaries[name] = pop.summary()
+                    frames.append(pop.frame.head(int(cfg.save_max_rows)).assign(hypothesis=name))
+                else:  # streaming: constant memory whatever population.n
+                    summaries[name] = summarize(model, seed, progress=bar.update, backend=backend)
+                claims[name] = hypothesis.claim
+                paradox[name] = implied_exponents(model, _reliability_target(targets))
+                cards.append(scorecard(name, summaries[name], targets))
+        card = pd.concat(cards, ignore_index=True)
+        ranked = ranking(card)
+        abc = _run_abc(cfg, configs, jobs, out, backend)
     seed = next(iter(jobs.values()))[1]
     reproduce = "brainsim " + " ".join(shlex.quote(o) for o in overrides if not o.startswith("seed="))
     reproduce = reproduce.strip() + f" seed={seed}"
@@ -133,7 +136,7 @@ def _app(cfg: DictConfig) -> None:
     print(f"\nwrote {out}/summary.json, scorecard.csv, scorecard.md, ranking.csv\nreproduce with: {reproduce}")
 
 
-def _run_abc(cfg: DictConfig, configs: dict, jobs: dict, out: Path) -> dict | None:
+def _run_abc(cfg: DictConfig, configs: dict, jobs: dict, out: Path, backend) -> dict | None:
     """ABC-SMC over the hypotheses, repeated over seeds; writes posterior_models.csv,
     posterior_params.parquet and scorecard_posterior.csv. Returns what summary.json keeps."""
     from .inference import ModelSpec, abc_smc, config_simulator, posterior_point
@@ -152,7 +155,7 @@ def _run_abc(cfg: DictConfig, configs: dict, jobs: dict, out: Path) -> dict | No
         for r in range(int(settings.repeats)):
             res = abc_smc(specs, simulate, int(settings.particles), int(settings.generations), seed=seed + r,
                           quantile=float(settings.quantile), model_keep=float(settings.model_keep),
-                          progress=bar.update)
+                          progress=bar.update, map_fn=backend.map)
             results.append(res)
             probs.append(res.probabilities.set_index("hypothesis")["probability"].rename(f"seed_{seed + r}"))
             params.append(res.particles.assign(repeat=r))
@@ -175,7 +178,7 @@ def _run_abc(cfg: DictConfig, configs: dict, jobs: dict, out: Path) -> dict | No
         for k, v in point.items():
             _set(c, k, v)
         model = model_from_config(c)
-        cards.append(scorecard(name, summarize(model, seed), targets).assign(**{f"param:{k}": v for k, v in point.items()}))
+        cards.append(scorecard(name, summarize(model, seed, backend=backend), targets).assign(**{f"param:{k}": v for k, v in point.items()}))
     if cards:
         write_csv(out / "scorecard_posterior.csv", pd.concat(cards, ignore_index=True))
     print("\nABC posterior model probabilities (mean and SD over "

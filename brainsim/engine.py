@@ -133,13 +133,19 @@ def chunk_summary(setup: Setup, index: int, first: int, size: int) -> Summary:
 
 
 def summarize(model: ModelParams, seed: int | None = 0, progress: Callable[[int], None] | None = None,
-              setup: Setup | None = None) -> dict[str, float]:
-    """Statistics of the whole population of `model` in one streaming pass: memory holds one
-    chunk and the running `Summary`, whatever the population size."""
+              setup: Setup | None = None, backend=None) -> dict[str, float]:
+    """Statistics of the whole population of `model` in one streaming pass: memory holds a
+    few chunks and the running `Summary`, whatever the population size. `backend` (from
+    `brainsim.backends.open_backend`) runs the chunks elsewhere, e.g. on a Dask cluster;
+    chunks are merged in chunk order, so the result has the same bits on any backend."""
+    from .backends import LocalBackend
+
     setup = setup or prepare(model, resolve_seed(seed))
+    backend = backend or LocalBackend()
+    layout = list(chunk_layout(model.population))
     total = Summary.empty(model.battery.domains, model.population.n)
-    for index, first, size in chunk_layout(model.population):
-        total = total.merge(chunk_summary(setup, index, first, size))  # in chunk order: fixed bits
+    for (_, _, size), part in zip(layout, backend.map_ordered(chunk_summary, layout, shared=(setup,))):
+        total = total.merge(part)
         if progress is not None:
             progress(size)
     return total.statistics()

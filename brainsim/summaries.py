@@ -112,6 +112,38 @@ def _top(values: np.ndarray, k: int) -> np.ndarray:
     return np.partition(values, values.size - k)[values.size - k :]
 
 
+@dataclass(frozen=True)
+class TopK:
+    """The `capacity` largest values seen, merged lazily: parts accumulate and are cut back
+    to the top `capacity` only when they hold twice that, and values at or below `floor`
+    (a proven lower bound of the top set) are dropped on arrival. Ties at the floor do not
+    change any sum of the top values."""
+
+    capacity: int
+    parts: tuple[np.ndarray, ...] = ()
+    floor: float = -np.inf
+
+    @property
+    def size(self) -> int:
+        return sum(p.size for p in self.parts)
+
+    def merge(self, other: "TopK") -> "TopK":
+        floor = max(self.floor, other.floor)
+        parts = self.parts + tuple(p[p > floor] for p in other.parts)
+        out = TopK(self.capacity, parts, floor)
+        return out._compact() if out.size > 2 * self.capacity else out
+
+    def _compact(self) -> "TopK":
+        top = _top(np.concatenate(self.parts), self.capacity)
+        floor = float(top.min()) if top.size == self.capacity else self.floor
+        return TopK(self.capacity, (top,), max(floor, self.floor))
+
+    def sorted(self) -> np.ndarray:
+        """The top values, largest first."""
+        values = np.concatenate(self.parts) if self.parts else np.empty(0)
+        return np.sort(_top(values, self.capacity))[::-1]
+
+
 @dataclass
 class Summary:
     """Mergeable sufficient statistics of (part of) a population of `n_total` people.
@@ -125,7 +157,7 @@ class Summary:
     moments: Moments
     below_50: int = 0
     bands: np.ndarray = field(default_factory=lambda: np.zeros((2, 2)))  # (high, low) x (count, capability sum)
-    top_output: np.ndarray = field(default_factory=lambda: np.empty(0))
+    top_output: TopK | None = None
     twins: dict[int, Moments] = field(default_factory=dict)  # zygosity (1 MZ, 2 DZ) -> pair moments
     cotwin: np.ndarray = field(default_factory=lambda: np.zeros(2))  # (count, IQ sum) of co-twins of IQ < 50
     dz_variants: np.ndarray = field(default_factory=lambda: np.zeros(2))  # (shared, inherited) sums in DZ twins
@@ -136,7 +168,9 @@ class Summary:
 
     @classmethod
     def empty(cls, domains: Sequence[str], n_total: int) -> "Summary":
-        return cls(tuple(domains), int(n_total), _empty_moments(len(MOMENT_COLUMNS) + len(domains)))
+        out = cls(tuple(domains), int(n_total), _empty_moments(len(MOMENT_COLUMNS) + len(domains)))
+        out.top_output = TopK(out.top_capacity)
+        return out
 
     @classmethod
     def of_columns(cls, cols: Mapping[str, np.ndarray], domains: Sequence[str], n_total: int) -> "Summary":
@@ -150,7 +184,7 @@ class Summary:
         for b, centre in enumerate(IQ_BANDS.values()):
             inside = np.abs(iq - centre) <= BAND_HALF_WIDTH
             out.bands[b] = np.count_nonzero(inside), cap[inside].sum()
-        out.top_output = _top(x[:, _OUT].copy(), out.top_capacity)
+        out.top_output = TopK(out.top_capacity, (_top(x[:, _OUT].copy(), out.top_capacity),))
         if "zygosity" in cols:
             out._add_twins(iq, np.asarray(cols["family"]), np.asarray(cols["zygosity"]),
                            np.asarray(cols["shared_variants"]), np.asarray(cols["inherited_variants"]))
@@ -176,7 +210,7 @@ class Summary:
                  for z in sorted(set(self.twins) | set(other.twins))}
         return Summary(
             self.domains, self.n_total, self.moments.merge(other.moments), self.below_50 + other.below_50,
-            self.bands + other.bands, _top(np.concatenate([self.top_output, other.top_output]), self.top_capacity),
+            self.bands + other.bands, self.top_output.merge(other.top_output),
             twins, self.cotwin + other.cotwin, self.dz_variants + other.dz_variants,
         )
 
@@ -206,7 +240,7 @@ class Summary:
         (n_hi, cap_hi), (n_lo, cap_lo) = self.bands
         # objective spread: capability at IQ 130 over capability at IQ 70 (H2 says it is ~1)
         out["objective_spread"] = float((cap_hi / n_hi) / (cap_lo / n_lo)) if n_hi and n_lo else nan
-        top = np.sort(self.top_output)[::-1]
+        top = self.top_output.sorted()
         total = m.mean[_OUT] * n
         for frac in TOP_FRACTIONS:
             k = max(1, int(round(frac * n)))

@@ -6,7 +6,7 @@ from scipy import stats
 
 from brainsim import engine
 from brainsim import psychometrics as psy
-from brainsim.summaries import MOMENT_COLUMNS, Moments, Summary, summarize
+from brainsim.summaries import MOMENT_COLUMNS, Moments, Summary, TopK, summarize
 from conftest import model
 
 DOMAINS = ("a", "b", "c")
@@ -29,6 +29,16 @@ def test_moments_merge_equals_one_pass():
     np.testing.assert_allclose(total.m2 / (len(x) - 1), cov, rtol=1e-9, atol=1e-9 * cov.max())
     skew = np.sqrt(total.n) * total.m3 / np.diag(total.m2) ** 1.5
     np.testing.assert_allclose(skew, stats.skew(x, axis=0), rtol=1e-8)
+
+
+def test_top_k_merges_lazily_and_exactly_with_ties():
+    rng = np.random.default_rng(3)
+    values = rng.integers(0, 50, 10_000).astype(float)  # many ties
+    top = TopK(300)
+    for part in np.array_split(values, 97):
+        top = top.merge(TopK(300, (part.copy(),)))
+        assert top.size <= 2 * 300 + part.size
+    np.testing.assert_array_equal(top.sorted(), np.sort(values)[::-1][:300])
 
 
 def _columns(n, rng, twins=True):

@@ -1,0 +1,124 @@
+"""ABC on this model: brainsim's own ABC-SMC against pyabc's, same simulator, same budget.
+
+Both samplers get the default comparison: every shipped hypothesis with its priors, the
+distance of `brainsim.inference.config_simulator` (populations of abc.n people), the same
+particles per generation, generations and quantile epsilon schedule. Measured per run:
+wall time, simulations, simulations/s, model probabilities. Each sampler runs twice with
+the same seed to check reproducibility; pyabc runs with its single-core sampler and, with
+--procs > 1, its multicore sampler. pyabc is not a dependency: without it only brainsim's
+sampler is measured (`pip install pyabc` to compare).
+
+The last line is: abc_sims_per_s=<x> comparison_wall_s=<t> reproducible=<bool>
+[pyabc_sims_per_s=<y> speed_ratio_vs_pyabc=<x/y> pyabc_reproducible=<bool>]
+
+    python benchmarks/bench_abc.py [--particles 60] [--generations 3] [--n 6000] [--procs 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+
+import numpy as np
+import pandas as pd
+from omegaconf import OmegaConf
+
+from brainsim.api import compose
+from brainsim.cli import hypothesis_names, validate
+from brainsim.inference import ModelSpec, abc_smc, config_simulator
+
+
+def _setup(n: int, norm_n: int):
+    names = hypothesis_names()
+    configs = [compose([f"hypothesis={h}"]) for h in names]
+    jobs = [validate(c) for c in configs]
+    specs = [ModelSpec(h, job[2].free) for h, job in zip(names, jobs)]
+    containers = [OmegaConf.to_container(c, resolve=True) for c in configs]
+    return names, specs, config_simulator(containers, jobs[0][3], n, norm_n, 5.0)
+
+
+def _own(specs, simulate, args, seed):
+    t = time.perf_counter()
+    res = abc_smc(specs, simulate, args.particles, args.generations, seed=seed, quantile=0.5)
+    wall = time.perf_counter() - t
+    return wall, res.simulations, res.probabilities.set_index("hypothesis")["probability"]
+
+
+def _pyabc(names, specs, simulate, args, seed, procs):
+    import pyabc
+
+    def model_fn(m):
+        def run(theta):  # pyabc draws the parameters; the simulation's seed from NumPy's global state
+            return {"d": simulate(m, dict(theta), int(np.random.randint(0, 2**31 - 1)))}
+        return run
+
+    priors = [pyabc.Distribution(**{k: pyabc.RV("uniform", lo, hi - lo) for k, (lo, hi) in s.priors.items()})
+              for s in specs]
+    sampler = (pyabc.sampler.SingleCoreSampler() if procs == 1
+               else pyabc.sampler.MulticoreEvalParallelSampler(n_procs=procs))
+    abc = pyabc.ABCSMC([model_fn(m) for m in range(len(specs))], priors, lambda x, x0: x["d"],
+                       population_size=args.particles, sampler=sampler,
+                       eps=pyabc.QuantileEpsilon(alpha=0.5))
+    np.random.seed(seed)
+    with tempfile.TemporaryDirectory() as tmp:
+        abc.new("sqlite:///" + os.path.join(tmp, "abc.db"), {"d": 0.0})
+        t = time.perf_counter()
+        history = abc.run(max_nr_populations=args.generations)
+        wall = time.perf_counter() - t
+        probs = history.get_model_probabilities().iloc[-1]
+        sims = int(history.total_nr_simulations)
+    probs.index = [names[int(i)] for i in probs.index]
+    return wall, sims, probs.reindex(names)  # models pyabc dropped come back as NaN
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--particles", type=int, default=60)
+    ap.add_argument("--generations", type=int, default=3)
+    ap.add_argument("--n", type=int, default=6000, help="people per ABC simulation (abc.n)")
+    ap.add_argument("--norm-n", type=int, default=3000)
+    ap.add_argument("--procs", type=int, default=2, help="pyabc multicore sampler processes (1: skip it)")
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args(argv)
+    names, specs, simulate = _setup(args.n, args.norm_n)
+    simulate(0, {}, 0)  # JIT warm-up outside the timings
+
+    table, line = {}, {}
+    runs = [_own(specs, simulate, args, args.seed) for _ in range(2)]
+    for i, (wall, sims, probs) in enumerate(runs):
+        print(f"brainsim run {i}: {wall:.1f} s, {sims} simulations, {sims / wall:.1f} sim/s")
+        table[f"brainsim_{i}"] = probs
+    same = runs[0][2].equals(runs[1][2])
+    line.update(abc_sims_per_s=f"{runs[0][1] / runs[0][0]:.2f}", comparison_wall_s=f"{runs[0][0]:.1f}",
+                reproducible=same)
+    try:
+        import pyabc  # noqa: F401
+    except ImportError:
+        print("pyabc not installed: only brainsim's sampler measured")
+    else:
+        samplers = [1] + ([args.procs] if args.procs > 1 else [])
+        for procs in samplers:
+            try:
+                p_runs = [_pyabc(names, specs, simulate, args, args.seed, procs) for _ in range(2)]
+            except Exception as exc:  # e.g. its forked workers die under Numba's OpenMP threads
+                print(f"pyabc ({procs} proc) failed: {type(exc).__name__}: {exc}")
+                continue
+            for i, (wall, sims, probs) in enumerate(p_runs):
+                print(f"pyabc ({procs} proc) run {i}: {wall:.1f} s, {sims} simulations, {sims / wall:.1f} sim/s")
+                table[f"pyabc{procs}_{i}"] = probs
+            p_same = p_runs[0][2].fillna(-1).equals(p_runs[1][2].fillna(-1))
+            print(f"pyabc ({procs} proc) same seed, same probabilities: {p_same}")
+            if procs == 1:
+                rate = p_runs[0][1] / p_runs[0][0]
+                line.update(pyabc_sims_per_s=f"{rate:.2f}",
+                            speed_ratio_vs_pyabc=f"{(runs[0][1] / runs[0][0]) / rate:.2f}",
+                            pyabc_reproducible=p_same)
+    print("\nposterior model probabilities (NaN: the sampler dropped the model)")
+    print(pd.DataFrame(table).round(3).to_string())
+    print(" ".join(f"{k}={v}" for k, v in line.items()))
+
+
+if __name__ == "__main__":
+    main()

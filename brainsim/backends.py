@@ -1,0 +1,126 @@
+"""Where the work runs: in this process, or on a Dask cluster.
+
+A backend maps a function over population chunks (results yielded in chunk order, so the
+merged summary has the same bits whatever ran where) or over ABC simulations. The Dask
+backend connects to `address` (a running scheduler, e.g. tcp://host:8786) or, without one,
+starts a `distributed.LocalCluster`; at most `window` chunks are in flight, so memory stays
+bounded for any population size.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+
+from .validation import ConfigError, check_choice, check_int
+
+BACKENDS = ("local", "dask")
+
+
+@dataclass(frozen=True)
+class BackendParams:
+    """name: local | dask; address: scheduler address or None (LocalCluster); n_workers and
+    threads_per_worker: LocalCluster size and Numba threads per task; window: chunks in flight."""
+
+    name: str = "local"
+    address: str | None = None
+    n_workers: int = 2
+    threads_per_worker: int = 1
+    window: int = 8
+
+
+def backend_from_config(cfg: Mapping | None) -> BackendParams:
+    """Validated backend parameters from the `backend` config node (None: local)."""
+    if cfg is None:
+        return BackendParams()
+    unknown = set(cfg) - {"name", "address", "n_workers", "threads_per_worker", "window"}
+    if unknown:
+        raise ConfigError(f"Unknown key 'backend.{sorted(unknown)[0]}'; allowed: name, address, n_workers, "
+                          "threads_per_worker, window.")
+    address = cfg.get("address")
+    if address is not None and not isinstance(address, str):
+        raise ConfigError(f"The 'backend.address' parameter must be a scheduler address such as "
+                          f"'tcp://host:8786' or null. Got {address!r} instead.")
+    return BackendParams(
+        check_choice("backend.name", cfg.get("name", "local"), BACKENDS), address,
+        check_int("backend.n_workers", cfg.get("n_workers", 2), 1),
+        check_int("backend.threads_per_worker", cfg.get("threads_per_worker", 1), 1),
+        check_int("backend.window", cfg.get("window", 8), 1),
+    )
+
+
+class LocalBackend:
+    """Everything in this process (Numba threads do the parallel work)."""
+
+    def __enter__(self) -> "LocalBackend":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        pass
+
+    def map_ordered(self, fn: Callable, args: Iterable[tuple], shared: tuple = ()) -> Iterator:
+        """fn(*shared, *a) for each a, in order."""
+        for a in args:
+            yield fn(*shared, *a)
+
+    def map(self, fn: Callable, items: Iterable) -> list:
+        """[fn(x) for x in items]."""
+        return [fn(x) for x in items]
+
+
+def _with_threads(threads: int, fn: Callable, *args):
+    import numba
+
+    numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+    return fn(*args)
+
+
+class DaskBackend:
+    """Chunks and simulations as Dask tasks; results come back in submission order."""
+
+    def __init__(self, params: BackendParams):
+        self.params = params
+        self.cluster = None
+        self.client = None
+
+    def __enter__(self) -> "DaskBackend":
+        from distributed import Client, LocalCluster
+
+        if self.params.address:
+            self.client = Client(self.params.address)
+        else:
+            self.cluster = LocalCluster(n_workers=self.params.n_workers, threads_per_worker=1,
+                                        processes=True, dashboard_address=None)
+            self.client = Client(self.cluster)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.client is not None:
+            self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+    def map_ordered(self, fn: Callable, args: Iterable[tuple], shared: tuple = ()) -> Iterator:
+        """fn(*shared, *a) for each a, yielded in order; `shared` is sent to every worker once."""
+        shared_futures = [self.client.scatter(s, broadcast=True) for s in shared]
+        pending: deque = deque()
+        for a in args:
+            pending.append(self.client.submit(_with_threads, self.params.threads_per_worker, fn,
+                                              *shared_futures, *a, pure=False))
+            if len(pending) >= self.params.window:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+    def map(self, fn: Callable, items: Iterable) -> list:
+        """[fn(x) for x in items], run on the workers."""
+        futures = [self.client.submit(_with_threads, self.params.threads_per_worker, fn, x, pure=False)
+                   for x in items]
+        return self.client.gather(futures)
+
+
+def open_backend(params: BackendParams | None):
+    """A context manager running work locally or on Dask."""
+    params = params or BackendParams()
+    return DaskBackend(params) if params.name == "dask" else LocalBackend()
