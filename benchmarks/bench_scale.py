@@ -1,0 +1,83 @@
+"""Scale: streaming people/s and peak memory for 1e7 and 1e8 people, local vs Dask.
+
+Each measurement runs in a fresh subprocess (so its peak RSS is its own) on the default
+model (twins, all mechanisms, 6 x 30 items on two forms), after a JIT warm-up on a small
+population, and scores the population through the streaming `engine.summarize`:
+- streaming: --sizes (default 1e7 and 1e8) with the local backend;
+- Dask: --dask-n people (default 4e6) locally and on a 2-worker LocalCluster
+  (1 Numba thread per worker), checking the two summaries are bit-identical.
+The last line is: people_per_s=<at the largest size> peak_rss_mb=<largest size>
+dask_overhead=<dask time / local time - 1> dask_identical=<bool>
+
+    python benchmarks/bench_scale.py [--sizes 10000000 100000000] [--dask-n 4000000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import resource
+import subprocess
+import sys
+import time
+
+
+def _child(n: int, backend: str) -> None:
+    import numpy as np
+    from omegaconf import OmegaConf
+
+    from brainsim import engine
+    from brainsim.api import compose
+    from brainsim.backends import BackendParams, open_backend
+    from brainsim.params import model_from_config
+
+    def model(size):
+        return model_from_config(OmegaConf.to_container(compose([f"population.n={size}"]), resolve=True))
+
+    engine.summarize(model(20_000), seed=0)  # JIT warm-up
+    params = BackendParams(name=backend, n_workers=2, threads_per_worker=1)
+    with open_backend(params) as b:
+        if backend == "dask":
+            engine.summarize(model(20_000), seed=0, backend=b)  # workers compile or load the cache
+        t = time.perf_counter()
+        stats = engine.summarize(model(n), seed=0, backend=b)
+        wall = time.perf_counter() - t
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    digest = hashlib.sha256(np.asarray(list(stats.values())).tobytes()).hexdigest()
+    print(json.dumps({"n": n, "backend": backend, "wall_s": wall, "peak_rss_mb": rss, "digest": digest,
+                      "r_brain_iq": stats["r_brain_iq"], "share_iq_below_50": stats["share_iq_below_50"]}))
+
+
+def _measure(n: int, backend: str) -> dict:
+    out = subprocess.run([sys.executable, __file__, "--child", str(n), backend], capture_output=True, text=True,
+                         check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", type=float, nargs="+", default=[1e7, 1e8])
+    ap.add_argument("--dask-n", type=float, default=4e6)
+    ap.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.child:
+        _child(int(args.child[0]), args.child[1])
+        return
+    last = None
+    for n in (int(s) for s in args.sizes):
+        last = _measure(n, "local")
+        print(f"streaming {n:.0e} people: {last['wall_s']:.1f} s, {n / last['wall_s']:.3g} people/s, "
+              f"peak RSS {last['peak_rss_mb']:.0f} MB, r(brain, IQ) {last['r_brain_iq']:.4f}, "
+              f"share IQ < 50 {last['share_iq_below_50']:.2e}")
+    local, dask = _measure(int(args.dask_n), "local"), _measure(int(args.dask_n), "dask")
+    overhead = dask["wall_s"] / local["wall_s"] - 1.0
+    same = local["digest"] == dask["digest"]
+    print(f"{args.dask_n:.0e} people: local {local['wall_s']:.1f} s, Dask LocalCluster (2 workers) "
+          f"{dask['wall_s']:.1f} s, overhead {overhead:+.1%}, identical summaries: {same}")
+    print(f"people_per_s={last['n'] / last['wall_s']:.4g} peak_rss_mb={last['peak_rss_mb']:.0f} "
+          f"dask_overhead={overhead:.3f} dask_identical={same}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,58 @@
+"""Backends and launchers: the same bits on a Dask LocalCluster; Hydra multiruns in parallel."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from brainsim import ConfigError, engine
+from brainsim.backends import BackendParams, backend_from_config, open_backend
+from brainsim.inference import ModelSpec, abc_smc
+from conftest import model
+
+
+@pytest.fixture(scope="module")
+def dask_backend():
+    with open_backend(BackendParams(name="dask", n_workers=2, window=3)) as backend:
+        yield backend
+
+
+def test_dask_summary_is_bit_identical_to_local(dask_backend):
+    m = model("population.n=20001", "population.chunk_size=3000", "battery.norm_n=2000",
+              "hypothesis=h3_mutation_load")
+    local = engine.summarize(m, seed=5)
+    np.testing.assert_equal(engine.summarize(m, seed=5, backend=dask_backend), local)
+
+
+def test_dask_abc_is_bit_identical_to_local(dask_backend):
+    def simulate(m, theta, seed):  # a cheap stand-in: a noisy distance to theta = 0.3
+        rng = np.random.default_rng(seed)
+        return abs(theta.get("x", 0.5) - 0.3) + 0.05 * rng.random() + 0.1 * m
+
+    specs = [ModelSpec("a", {"x": (0.0, 1.0)}), ModelSpec("b", {"x": (0.0, 1.0)})]
+    local = abc_smc(specs, simulate, 20, 3, seed=4, batch=16)
+    remote = abc_smc(specs, simulate, 20, 3, seed=4, batch=16, map_fn=dask_backend.map)
+    assert local.probabilities.equals(remote.probabilities)
+    assert local.particles.equals(remote.particles)
+
+
+@pytest.mark.parametrize("cfg, key", [({"name": "spark"}, "backend.name"), ({"name": "dask", "n_workers": 0},
+                                      "backend.n_workers"), ({"name": "dask", "adress": "x"}, "backend.adress")])
+def test_bad_backend_names_the_key(cfg, key):
+    with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
+        backend_from_config(cfg)
+
+
+@pytest.mark.parametrize("launcher", ["joblib", "submitit_local"])
+def test_multirun_with_parallel_launchers(tmp_path, launcher):
+    sweep = tmp_path / launcher
+    args = ["-m", f"hydra/launcher={launcher}", "hypothesis=baseline,h2_selection", "population.n=1000",
+            "battery.norm_n=500", "abc.particles=0", f"hydra.sweep.dir={sweep}"]
+    done = subprocess.run([sys.executable, "-m", "brainsim.cli", *args], cwd=tmp_path, capture_output=True,
+                          text=True, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    names = sorted(json.loads((sweep / str(job) / "summary.json").read_text())["ranking"][0]["hypothesis"]
+                   for job in (0, 1))
+    assert names == ["baseline", "h2_selection"]
