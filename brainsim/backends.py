@@ -36,7 +36,7 @@ def backend_from_config(cfg: Mapping | None) -> BackendParams:
         return BackendParams()
     unknown = set(cfg) - {"name", "address", "n_workers", "threads_per_worker", "window"}
     if unknown:
-        raise ConfigError(f"Unknown key 'backend.{sorted(unknown)[0]}'; allowed: name, address, n_workers, "
+        raise ConfigError(f"Unknown key 'backend.{min(unknown)}'; allowed: name, address, n_workers, "
                           "threads_per_worker, window.")
     address = cfg.get("address")
     if address is not None and not isinstance(address, str):
