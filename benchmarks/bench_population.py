@@ -3,8 +3,12 @@
 Runs every trait, the 6 x 30-item battery on two parallel forms, capability, output and RT
 for N unrelated people (default 1e6; the reference covers that design) after a JIT warm-up (best of --repeat runs), then the NumPy reference
 (`brainsim.reference`, vectorised over people, chunked) on the same model and seed.
-The last line is: individuals_per_s=<x> speedup_vs_numpy=<y> peak_rss_mb=<z>
-(peak_rss_mb: the process's peak resident memory after the Numba run, before the reference).
+It also times the RNG floor: drawing just the random numbers the pipeline uses (every
+chunk's and the norm sample's trait draws from their numpy Generators, and the counter-based
+SplitMix64 uniforms of every item response, in parallel) -- the goal is pipeline <= 2x floor.
+The last line is: individuals_per_s=<x> speedup_vs_numpy=<y> pipeline_vs_rng_floor=<f>
+peak_rss_mb=<z> (peak_rss_mb: the process's peak resident memory after the Numba run,
+before the reference).
 
     python benchmarks/bench_population.py [--n 1000000] [--reference-n 1000000]
 """
@@ -17,16 +21,45 @@ import sys
 import time
 
 import numba
+import numpy as np
+from numba import njit, prange
 from omegaconf import OmegaConf
 
 from brainsim import reference
 from brainsim.api import compose
-from brainsim.engine import prepare, run
+from brainsim.engine import STREAM_CHUNKS, STREAM_NORM, _rng, chunk_layout, prepare, run
+from brainsim.population import draw_traits
+from brainsim.tasks import _GOLDEN, _TWO_M32, _splitmix64
 from brainsim.params import model_from_config
 
 
 def _model(n: int):
     return model_from_config(OmegaConf.to_container(compose([f"population.n={n}", "population.design=unrelated"]), resolve=True))
+
+
+@njit(parallel=True)
+def _hash_uniforms(n, n_forms, per_form, key, out):
+    # the item-response uniforms of `_respond`, summed so nothing is optimised away
+    for i in prange(n):
+        acc = 0.0
+        for f in range(n_forms):
+            base = np.uint64(i * n_forms + f) * np.uint64(per_form)
+            for c in range(per_form):
+                bits = _splitmix64(key + (base + np.uint64(c + 1)) * _GOLDEN)
+                acc += (bits >> np.uint64(32)) * _TWO_M32 + (bits & np.uint64(0xFFFFFFFF)) * _TWO_M32
+        out[i] = acc
+
+
+def rng_floor(model, seed: int) -> float:
+    """Seconds to draw the random numbers of one `run`: trait draws and response uniforms."""
+    bat, pop = model.battery, model.population
+    n_forms, per_form = (2 if bat.parallel_form else 1), (bat.n_domains * bat.items_per_domain + 1) // 2
+    t = time.perf_counter()
+    draw_traits(_rng(seed, STREAM_NORM), pop, bat.n_domains, bat.norm_n)
+    for index, first, size in chunk_layout(pop):
+        draw_traits(_rng(seed, STREAM_CHUNKS, index), pop, bat.n_domains, size, first)
+    _hash_uniforms(bat.norm_n + pop.n, n_forms, per_form, np.uint64(12345), np.empty(bat.norm_n + pop.n))
+    return time.perf_counter() - t
 
 
 def main(argv=None) -> None:
@@ -55,6 +88,9 @@ def main(argv=None) -> None:
     print(f"numba:  {args.n} people in {numba_s:.3f} s on {numba.get_num_threads()} threads "
           f"({rate:,.0f} people/s), frame {pop.frame.memory_usage().sum() / 2**20:.0f} MiB")
     del pop
+    rng_floor(_model(20_000), args.seed)  # compile the hash kernel
+    floor_s = min(rng_floor(model, args.seed) for _ in range(args.repeat))
+    print(f"RNG floor: {floor_s:.3f} s; pipeline / floor = {numba_s / floor_s:.2f} (goal <= 2)")
 
     setup = prepare(_model(ref_n), args.seed)
     times = []
@@ -67,7 +103,8 @@ def main(argv=None) -> None:
     numpy_rate = ref_n / numpy_s
     print(f"numpy:  {ref_n} people in {numpy_s:.3f} s ({numpy_rate:,.0f} people/s)")
     sys.stdout.flush()
-    print(f"individuals_per_s={rate:.4g} speedup_vs_numpy={rate / numpy_rate:.3g} peak_rss_mb={peak_mb:.0f}")
+    print(f"individuals_per_s={rate:.4g} speedup_vs_numpy={rate / numpy_rate:.3g} "
+          f"pipeline_vs_rng_floor={numba_s / floor_s:.2f} peak_rss_mb={peak_mb:.0f}")
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ from . import psychometrics as psy
 from .engine import STREAM_CHUNKS, STREAM_RESPONSES, Setup, _rng, chunk_layout
 from .params import PopulationParams
 from .population import N_FIXED, Draws, _variant_cum_probs, dirichlet_concentration
-from .reaction_time import sample_rt
+from .reaction_time import ez_moments
 from .tasks import CapabilityTable, depth_factor
 
 
@@ -110,8 +110,9 @@ def simulate_chunk(setup: Setup, index: int, first_id: int, n: int, block: int =
     cap, _ = capability(x, phen["noise"], setup.universe, bat.r_med, model.battery.depth)
     _, frontier = capability(x, phen["noise"], setup.frontier, bat.r_med, model.battery.depth)
     snr = pop.noise_ref / phen["noise"] if pop.noise_ref > 0 else np.ones(n)
-    rt_mean, rt_sd = sample_rt(pop.drift_ref * snr, pop.boundary, pop.non_decision, pop.trials,
-                               draws.rt_z, draws.rt_chi)
+    _, mdt, vrt = ez_moments(pop.drift_ref * snr, pop.boundary)
+    rt_mean = pop.non_decision + mdt + np.sqrt(vrt / pop.trials) * draws.rt_z
+    rt_sd = np.sqrt(vrt * draws.rt_chi / (pop.trials - 1.0))
     return {
         "brain_volume": phen["brain_volume"],
         "n_params": phen["n_params"],

@@ -44,3 +44,13 @@ def test_sampled_person_means_follow_ez():
     assert mean.mean() == pytest.approx(0.3 + mdt, rel=1e-3)
     assert mean.var() == pytest.approx(vrt / trials, rel=0.02)
     assert (sd**2).mean() == pytest.approx(vrt, rel=0.01)
+
+
+def test_fused_sampler_matches_the_exact_moments_formula():
+    rng = np.random.default_rng(8)
+    v = np.concatenate([rng.uniform(0.01, 1.0, 500), [1e-6, -1e-6, 3.0]])  # incl. the Taylor branch
+    z, chi = rng.standard_normal(v.size), rng.chisquare(39, v.size)
+    mean, sd = sample_rt(v, 0.12, 0.3, 40, z, chi)
+    _, mdt, vrt = ez_moments(v, 0.12)
+    np.testing.assert_allclose(mean, 0.3 + mdt + np.sqrt(vrt / 40) * z, rtol=1e-12)
+    np.testing.assert_allclose(sd, np.sqrt(vrt * chi / 39), rtol=1e-12)

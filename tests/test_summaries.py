@@ -1,5 +1,9 @@
 """Streaming summaries: merged chunk statistics equal those of the whole sample."""
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 from scipy import stats
@@ -93,3 +97,25 @@ def test_streaming_run_equals_in_memory_frame():
     np.testing.assert_equal(streamed, again)  # same bits (NaN equal to NaN)
     for key, value in in_memory.items():
         assert streamed[key] == pytest.approx(value, rel=1e-9, nan_ok=True), key
+
+
+_SUMMARY_HASH = """
+import hashlib, numpy as np
+from omegaconf import OmegaConf
+from brainsim import engine
+from brainsim.api import compose
+from brainsim.params import model_from_config
+cfg = compose(["population.n=30001", "population.chunk_size=4096", "battery.norm_n=2000", "hypothesis=h3_mutation_load"])
+s = engine.summarize(model_from_config(OmegaConf.to_container(cfg, resolve=True)), seed=11)
+print(hashlib.sha256(np.array(list(s.values())).tobytes()).hexdigest())
+"""
+
+
+def test_streamed_summary_bits_do_not_depend_on_thread_count():
+    out = []
+    for threads in ("1", "2"):
+        env = dict(os.environ, NUMBA_NUM_THREADS=threads)
+        res = subprocess.run([sys.executable, "-c", _SUMMARY_HASH], env=env, capture_output=True, text=True,
+                             check=True)
+        out.append(res.stdout.strip().splitlines()[-1])
+    assert out[0] == out[1]
