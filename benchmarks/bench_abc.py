@@ -94,7 +94,7 @@ def main(argv=None) -> None:
     line.update(abc_sims_per_s=f"{runs[0][1] / runs[0][0]:.2f}", comparison_wall_s=f"{runs[0][0]:.1f}",
                 reproducible=same)
     try:
-        import pyabc  # noqa: F401
+        import pyabc
     except ImportError:
         print("pyabc not installed: only brainsim's sampler measured")
     else:

@@ -28,9 +28,9 @@ from omegaconf import OmegaConf
 from brainsim import reference
 from brainsim.api import compose
 from brainsim.engine import STREAM_CHUNKS, STREAM_NORM, _rng, chunk_layout, prepare, run
+from brainsim.params import model_from_config
 from brainsim.population import draw_traits
 from brainsim.tasks import _GOLDEN, _TWO_M32, _splitmix64
-from brainsim.params import model_from_config
 
 
 def _model(n: int):

@@ -53,7 +53,7 @@ def backend_from_config(cfg: Mapping | None) -> BackendParams:
 class LocalBackend:
     """Everything in this process (Numba threads do the parallel work)."""
 
-    def __enter__(self) -> "LocalBackend":
+    def __enter__(self) -> LocalBackend:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -84,7 +84,7 @@ class DaskBackend:
         self.cluster = None
         self.client = None
 
-    def __enter__(self) -> "DaskBackend":
+    def __enter__(self) -> DaskBackend:
         from distributed import Client, LocalCluster
 
         if self.params.address:

@@ -23,7 +23,13 @@ from .io import write_csv, write_json, write_parquet, write_text
 from .paradox import implied_exponents
 from .params import model_from_config
 from .scaling import config_names
-from .targets import hypothesis_from_config, load_targets, scorecard, to_markdown, total_distance
+from .targets import (
+    hypothesis_from_config,
+    load_targets,
+    scorecard,
+    to_markdown,
+    total_distance,
+)
 from .validation import ConfigError
 
 _INFO_FLAGS = ("--help", "-h", "--hydra-help", "--info", "-i", "--cfg", "-c", "--shell-completion", "-sc")

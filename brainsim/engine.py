@@ -22,7 +22,14 @@ from .reaction_time import sample_rt
 from .scaling import person_losses
 from .summaries import Summary
 from .summaries import summarize as summarize_frame
-from .tasks import Battery, CapabilityTable, build_battery, capability, capability_table, respond
+from .tasks import (
+    Battery,
+    CapabilityTable,
+    build_battery,
+    capability,
+    capability_table,
+    respond,
+)
 
 STREAM_NORM, STREAM_BATTERY, STREAM_CHUNKS, STREAM_RESPONSES, STREAM_NORM_RESPONSES = range(5)
 
@@ -151,7 +158,7 @@ def summarize(model: ModelParams, seed: int | None = 0, progress: Callable[[int]
     return total.statistics()
 
 
-def run(model: ModelParams, seed: int | None = 0, progress: Callable[[int], None] | None = None) -> "Population":
+def run(model: ModelParams, seed: int | None = 0, progress: Callable[[int], None] | None = None) -> Population:
     """Simulate the whole population of `model` (all chunks, in memory)."""
     seed = resolve_seed(seed)
     setup = prepare(model, seed)

@@ -25,7 +25,13 @@ import numpy as np
 from numba import njit, prange
 from omegaconf import OmegaConf
 
-from .validation import ConfigError, check_choice, check_float, check_list, check_positive
+from .validation import (
+    ConfigError,
+    check_choice,
+    check_float,
+    check_list,
+    check_positive,
+)
 
 CONF_DIR = Path(__file__).parent / "conf"
 FORMS = ("chinchilla", "kaplan")

@@ -62,13 +62,13 @@ class Moments:
     m3: np.ndarray
 
     @classmethod
-    def of(cls, x: np.ndarray) -> "Moments":
+    def of(cls, x: np.ndarray) -> Moments:
         """Moments of the rows of x, shape (n, p)."""
         x = np.ascontiguousarray(x, dtype=np.float64)
         mean, m2, m3 = _comoments(x)
         return cls(x.shape[0], mean, m2, m3)
 
-    def merge(self, other: "Moments") -> "Moments":
+    def merge(self, other: Moments) -> Moments:
         """Moments of the union of both samples (Chan et al. 1979; Pebay 2008 for m3)."""
         if other.n == 0:
             return self
@@ -127,13 +127,13 @@ class TopK:
     def size(self) -> int:
         return sum(p.size for p in self.parts)
 
-    def merge(self, other: "TopK") -> "TopK":
+    def merge(self, other: TopK) -> TopK:
         floor = max(self.floor, other.floor)
         parts = self.parts + tuple(p[p > floor] for p in other.parts)
         out = TopK(self.capacity, parts, floor)
         return out._compact() if out.size > 2 * self.capacity else out
 
-    def _compact(self) -> "TopK":
+    def _compact(self) -> TopK:
         top = _top(np.concatenate(self.parts), self.capacity)
         floor = float(top.min()) if top.size == self.capacity else self.floor
         return TopK(self.capacity, (top,), max(floor, self.floor))
@@ -167,13 +167,13 @@ class Summary:
         return max(1, int(round(max(TOP_FRACTIONS) * self.n_total)))
 
     @classmethod
-    def empty(cls, domains: Sequence[str], n_total: int) -> "Summary":
+    def empty(cls, domains: Sequence[str], n_total: int) -> Summary:
         out = cls(tuple(domains), int(n_total), _empty_moments(len(MOMENT_COLUMNS) + len(domains)))
         out.top_output = TopK(out.top_capacity)
         return out
 
     @classmethod
-    def of_columns(cls, cols: Mapping[str, np.ndarray], domains: Sequence[str], n_total: int) -> "Summary":
+    def of_columns(cls, cols: Mapping[str, np.ndarray], domains: Sequence[str], n_total: int) -> Summary:
         """Sufficient statistics of one chunk; `cols` as from `engine.simulate_chunk`
         (zygosity coded 1 = MZ, 2 = DZ, twins of a family in adjacent rows)."""
         names = list(MOMENT_COLUMNS) + [f"score_{d}" for d in domains]
@@ -202,7 +202,7 @@ class Summary:
         dz = zygosity == 2
         self.dz_variants = np.array([shared[dz].sum(), inherited[dz].sum()], float)
 
-    def merge(self, other: "Summary") -> "Summary":
+    def merge(self, other: Summary) -> Summary:
         """Statistics of both parts together; merge chunks in chunk order for fixed bits."""
         if (self.domains, self.n_total) != (other.domains, other.n_total):
             raise ValueError("can only merge summaries of the same domains and population size")

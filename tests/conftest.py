@@ -5,8 +5,8 @@ from omegaconf import OmegaConf
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
-from brainsim.api import compose  # noqa: E402
-from brainsim.params import model_from_config  # noqa: E402
+from brainsim.api import compose
+from brainsim.params import model_from_config
 
 ALPHA = 1e-3  # significance level of every distributional test (fixed seeds make them repeatable)
 

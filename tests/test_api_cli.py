@@ -5,10 +5,10 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import model
 
 import brainsim
 from brainsim import ConfigError
-from conftest import model
 
 SMALL = ["population.n=3000", "battery.norm_n=2000"]
 COLUMNS = ["brain_volume", "n_params", "data", "mutation_burden", "noise", "iq", "rt_mean", "capability"]

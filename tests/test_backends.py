@@ -6,11 +6,11 @@ import sys
 
 import numpy as np
 import pytest
+from conftest import model
 
 from brainsim import ConfigError, engine
 from brainsim.backends import BackendParams, backend_from_config, open_backend
 from brainsim.inference import ModelSpec, abc_smc
-from conftest import model
 
 
 @pytest.fixture(scope="module")

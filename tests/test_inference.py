@@ -59,11 +59,12 @@ def test_distance_counts_uncomputable_targets():
 
 
 def test_point_prior_through_the_model_reproduces_a_direct_run():
+    from omegaconf import OmegaConf
+
     import brainsim
     from brainsim.api import compose
     from brainsim.inference import config_simulator
     from brainsim.targets import load_targets
-    from omegaconf import OmegaConf
 
     targets = load_targets("human")
     cont = OmegaConf.to_container(compose(["hypothesis=h4_architecture"]), resolve=True)

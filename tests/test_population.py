@@ -5,11 +5,11 @@ import sys
 
 import numpy as np
 import pytest
+from conftest import ALPHA, model
 from scipy import stats
 
 from brainsim import reference
 from brainsim.population import dirichlet_concentration, draw_traits, phenotypes
-from conftest import ALPHA, model
 
 N = 40_000
 

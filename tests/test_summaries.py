@@ -6,12 +6,12 @@ import sys
 
 import numpy as np
 import pytest
+from conftest import model
 from scipy import stats
 
 from brainsim import engine
 from brainsim import psychometrics as psy
 from brainsim.summaries import MOMENT_COLUMNS, Moments, Summary, TopK, summarize
-from conftest import model
 
 DOMAINS = ("a", "b", "c")
 

@@ -3,12 +3,18 @@ import math
 import numpy as np
 import pytest
 import yaml
+from omegaconf import OmegaConf
 
 from brainsim import ConfigError
 from brainsim.api import compose
 from brainsim.scaling import config_names
-from brainsim.targets import hypothesis_from_config, load_targets, scorecard, to_markdown, total_distance
-from omegaconf import OmegaConf
+from brainsim.targets import (
+    hypothesis_from_config,
+    load_targets,
+    scorecard,
+    to_markdown,
+    total_distance,
+)
 
 HYPOTHESES = config_names("hypothesis")
 

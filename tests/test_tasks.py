@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+from conftest import ALPHA, model
 from scipy import integrate, stats
 
 from brainsim.tasks import (
@@ -13,7 +14,6 @@ from brainsim.tasks import (
     threshold_density,
     threshold_quantile,
 )
-from conftest import ALPHA, model
 
 KERNEL_RTOL = 1e-10  # kernel vs obvious reference (fastmath reassociates sums)
 
