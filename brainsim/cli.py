@@ -18,7 +18,7 @@ from omegaconf import DictConfig, OmegaConf
 from . import __version__
 from .api import compose
 from .backends import backend_from_config, open_backend
-from .engine import resolve_seed, run, summarize
+from .engine import prepare, resolve_seed, run, sample, summarize
 from .io import write_csv, write_json, write_parquet, write_text
 from .paradox import implied_exponents
 from .params import model_from_config
@@ -30,7 +30,7 @@ from .targets import (
     to_markdown,
     total_distance,
 )
-from .validation import ConfigError
+from .validation import ConfigError, check_int
 
 _INFO_FLAGS = ("--help", "-h", "--hydra-help", "--info", "-i", "--cfg", "-c", "--shell-completion", "-sc")
 
@@ -46,6 +46,9 @@ def validate(cfg: DictConfig):
     """Typed model parameters, seed, hypothesis and targets from a composed config (raises ConfigError)."""
     container = OmegaConf.to_container(cfg, resolve=True)
     backend_from_config(container.get("backend"))
+    plots = container.get("plots") or {}
+    check_int("plots.n", plots.get("n"), 1)
+    check_int("plots.dpi", plots.get("dpi"), 30, 1200)
     return (model_from_config(container), resolve_seed(container.get("seed")), hypothesis_from_config(container),
             load_targets(str(container.get("targets", "human"))))
 
@@ -91,7 +94,8 @@ def _app(cfg: DictConfig) -> None:
         import numba
 
         numba.set_num_threads(int(cfg.threads))
-    summaries, cards, claims, frames, paradox = {}, [], {}, [], {}
+    summaries, cards, claims, frames, paradox, samples = {}, [], {}, [], {}, {}
+    plot_n = int(cfg.plots.n) if cfg.plots.enabled else 0
     with open_backend(backend_from_config(OmegaConf.to_container(cfg.backend, resolve=True))) as backend:
         total = sum(model.population.n for model, *_ in jobs.values())
         with _progress_bar(total) as bar:
@@ -101,55 +105,72 @@ def _app(cfg: DictConfig) -> None:
                     pop = run(model, seed, progress=bar.update)
                     summaries[name] = pop.summary()
                     frames.append(pop.frame.head(int(cfg.save_max_rows)).assign(hypothesis=name))
+                    samples[name] = pop.frame.head(plot_n)
                 else:  # streaming: constant memory whatever population.n
-                    summaries[name] = summarize(model, seed, progress=bar.update, backend=backend)
+                    setup = prepare(model, seed)
+                    summaries[name] = summarize(model, seed, progress=bar.update, setup=setup, backend=backend)
+                    if plot_n:
+                        samples[name] = sample(setup, plot_n)
                 claims[name] = hypothesis.claim
                 paradox[name] = implied_exponents(model, _reliability_target(targets))
                 cards.append(scorecard(name, summaries[name], targets))
         card = pd.concat(cards, ignore_index=True)
         ranked = ranking(card)
-        abc = _run_abc(cfg, configs, jobs, out, backend)
+        abc, abc_models, abc_particles = _run_abc(cfg, configs, jobs, out, backend)
     seed = next(iter(jobs.values()))[1]
     reproduce = "brainsim " + " ".join(shlex.quote(o) for o in overrides if not o.startswith("seed="))
     reproduce = reproduce.strip() + f" seed={seed}"
-    write_json(out / "summary.json", {
-        "statistics": summaries,
-        "paradox": paradox,
-        "ranking": ranked.to_dict(orient="records"),
-        "abc": abc,
-        "provenance": {
-            "brainsim_version": __version__,
-            "seed": seed,
-            "overrides": overrides,
-            "command": reproduce,
-            "config": OmegaConf.to_container(cfg, resolve=True),
-        },
-    })
+    provenance = {
+        "brainsim_version": __version__,
+        "seed": seed,
+        "overrides": overrides,
+        "command": reproduce,
+        "config": OmegaConf.to_container(cfg, resolve=True),
+    }
     md = to_markdown(card)
     write_csv(out / "scorecard.csv", card)
     write_csv(out / "ranking.csv", ranked)
     write_text(out / "scorecard.md", md + "\n" + _ranking_text(ranked) + "\n")
     if frames:
         write_parquet(out / "population.parquet", pd.concat(frames, ignore_index=True))
+    paradox_table = _paradox_table(summaries, paradox)
+    written = ["summary.json", "scorecard.csv", "scorecard.md", "ranking.csv"]
+    if samples:
+        from .plots import run_figures, write_figures
+
+        model = next(iter(jobs.values()))[0]
+        figures = write_figures(run_figures(samples, model.law, card, abc_models, abc_particles), out,
+                                int(cfg.plots.dpi))
+        written.append(f"{len(figures)} figures (*.png)")
+        if cfg.report:
+            from .report import write_report
+
+            write_report(out / "report.html", ranked, card, paradox_table, figures, abc_models, provenance, claims)
+            written.append("report.html")
+    # summary.json last: its presence marks a complete run (brainsim-collect relies on it)
+    write_json(out / "summary.json", {"statistics": summaries, "paradox": paradox,
+                                      "ranking": ranked.to_dict(orient="records"), "abc": abc,
+                                      "provenance": provenance})
 
     print(_ranking_text(ranked))
     pivot = card.pivot_table(index="target", columns="hypothesis", values="z", sort=False)
     print("\nz = (simulated - observed) / tolerance; |z| <= 2 passes\n" + pivot.round(2).to_string())
     print("\nthe paradox, per hypothesis: latent capability vs observed IQ (see README)")
-    print(_paradox_table(summaries, paradox).to_string())
+    print(paradox_table.to_string())
     for name in ranked["hypothesis"]:
         print(f"  {name}: {claims[name]}")
-    print(f"\nwrote {out}/summary.json, scorecard.csv, scorecard.md, ranking.csv\nreproduce with: {reproduce}")
+    print(f"\nwrote {out}/: {', '.join(written)}\nreproduce with: {reproduce}")
 
 
-def _run_abc(cfg: DictConfig, configs: dict, jobs: dict, out: Path, backend) -> dict | None:
+def _run_abc(cfg: DictConfig, configs: dict, jobs: dict, out: Path, backend):
     """ABC-SMC over the hypotheses, repeated over seeds; writes posterior_models.csv,
-    posterior_params.parquet and scorecard_posterior.csv. Returns what summary.json keeps."""
+    posterior_params.parquet and scorecard_posterior.csv. Returns what summary.json keeps,
+    the model probabilities and the particles (all None when ABC is off)."""
     from .inference import ModelSpec, abc_smc, config_simulator, posterior_point
 
     settings = cfg.abc
     if int(settings.particles) <= 0 or len(configs) == 0:
-        return None
+        return None, None, None
     names = list(configs)
     containers = [OmegaConf.to_container(configs[h], resolve=True) for h in names]
     specs = [ModelSpec(h, jobs[h][2].free) for h in names]
@@ -170,7 +191,8 @@ def _run_abc(cfg: DictConfig, configs: dict, jobs: dict, out: Path, backend) -> 
                            "sd": table.std(axis=1, ddof=1).to_numpy() if len(probs) > 1 else np.nan})
     models = pd.concat([models, table.reset_index(drop=True)], axis=1)
     write_csv(out / "posterior_models.csv", models)
-    write_parquet(out / "posterior_params.parquet", pd.concat(params, ignore_index=True))
+    particles = pd.concat(params, ignore_index=True)
+    write_parquet(out / "posterior_params.parquet", particles)
     # posterior predictive: each surviving hypothesis at its posterior median, full-size run
     from .inference import _set
 
@@ -191,8 +213,8 @@ def _run_abc(cfg: DictConfig, configs: dict, jobs: dict, out: Path, backend) -> 
           f"{len(probs)} seeds, {sum(r.simulations for r in results)} simulations):")
     for r in models.sort_values("probability", ascending=False).itertuples():
         print(f"  {r.hypothesis:<22} {r.probability:6.3f} ± {r.sd:.3f}")
-    return {"probabilities": models.to_dict(orient="records"),
-            "simulations": int(sum(r.simulations for r in results))}
+    return ({"probabilities": models.to_dict(orient="records"),
+             "simulations": int(sum(r.simulations for r in results))}, models, particles)
 
 
 PARADOX = {

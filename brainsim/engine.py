@@ -171,12 +171,25 @@ def run(model: ModelParams, seed: int | None = 0, progress: Callable[[int], None
             cols[k][first : first + size] = v
         if progress is not None:
             progress(size)
+    return Population(frame=_frame(cols, model.population.design), model=model, seed=seed, setup=setup)
+
+
+def _frame(cols: dict[str, np.ndarray], design: str) -> pd.DataFrame:
+    """A person-per-row frame from simulated columns; zygosity becomes "MZ"/"DZ" for twins."""
     frame = pd.DataFrame(cols, copy=False)
-    if model.population.design == "twins":
+    if design == "twins":
         frame["zygosity"] = pd.Categorical.from_codes(frame["zygosity"].to_numpy() - 1, ["MZ", "DZ"])
-    else:
-        frame = frame.drop(columns=["family", "zygosity", "shared_variants"])
-    return Population(frame=frame, model=model, seed=seed, setup=setup)
+        return frame
+    return frame.drop(columns=["family", "zygosity", "shared_variants"])
+
+
+def sample(setup: Setup, n: int) -> pd.DataFrame:
+    """The first min(n, chunk size, population size) people of chunk 0's stream, as a frame:
+    a sample of the same population (same battery and norms) for figures, in constant memory."""
+    pop = setup.model.population
+    _, first, size = next(chunk_layout(pop))
+    k = min(int(n), size)
+    return _frame(simulate_chunk(setup, 0, first, k), pop.design)
 
 
 @dataclass

@@ -1,0 +1,282 @@
+"""Figures of a run: each function takes plain frames and returns a matplotlib Figure.
+
+Figures are built with `matplotlib.figure.Figure` (no pyplot, so no global state and no
+display needed; saving renders with Agg) and seaborn's colour-blind palette. `save` writes a
+PNG atomically at 150 dpi. `samples` maps hypothesis name -> a frame of simulated people
+(`brainsim.engine.sample`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.figure import Figure
+from scipy import stats
+
+from .io import _atomic
+from .scaling import ScalingLaw
+
+DPI = 150
+PALETTE = "colorblind"  # Okabe-Ito-like, safe for the common colour-vision deficiencies
+SEQUENTIAL = "viridis"
+DIVERGING = "vlag"
+Z_LIMIT = 5.0  # colour scale of the scorecard heatmap saturates at |z| = 5 (annotations stay exact)
+TAIL_FLOOR = 1e-6  # output rank plot: people below a millionth of the mean output are off the axis
+IQ_LABEL = "IQ (norm sample: mean 100, SD 15)"
+
+
+def save(fig: Figure, path: str | Path, dpi: int = DPI) -> Path:
+    """Write `fig` as a PNG atomically (temporary name, then rename)."""
+    return _atomic(Path(path), lambda tmp: fig.savefig(tmp, format="png", dpi=dpi, bbox_inches="tight"))
+
+
+def _grid(names: list[str], width: float = 3.6, height: float = 3.0) -> tuple[Figure, list]:
+    """A figure with one panel per name (at most 3 per row); unused panels are removed."""
+    cols = min(3, max(1, len(names)))
+    rows = math.ceil(len(names) / cols)
+    fig = Figure(figsize=(width * cols, height * rows), layout="constrained")
+    axes = fig.subplots(rows, cols, squeeze=False).ravel()
+    for ax in axes[len(names):]:
+        fig.delaxes(ax)
+    for ax, name in zip(axes, names):
+        ax.set_title(name, fontsize=10)
+    return fig, list(axes[: len(names)])
+
+
+def _colours(n: int) -> list:
+    return sns.color_palette(PALETTE, max(n, 1))
+
+
+def _lattice_bins(x: np.ndarray, target: int = 60) -> np.ndarray | int:
+    """Bin edges that hold a whole number of lattice steps: IQ is a linear map of integer
+    raw scores, and bins that straddle the lattice unevenly draw false spikes."""
+    values = np.unique(x[np.isfinite(x)])
+    if len(values) < 2:
+        return 1
+    step = float(np.min(np.diff(values)))
+    width = step * max(1, math.ceil((values[-1] - values[0]) / step / target))
+    return np.arange(values[0] - step / 2, values[-1] + width, width)
+
+
+def iq_histograms(samples: Mapping[str, pd.DataFrame]) -> Figure:
+    """IQ histogram per hypothesis (density) with the normal curve N(100, 15) overlaid."""
+    fig, axes = _grid(list(samples))
+    grid = np.linspace(40, 160, 241)
+    for ax, (name, frame) in zip(axes, samples.items()):
+        iq = frame["iq"].to_numpy()
+        sns.histplot(x=iq, stat="density", bins=_lattice_bins(iq), color=_colours(1)[0], ax=ax, label="simulated")
+        ax.plot(grid, stats.norm.pdf(grid, 100, 15), color="black", lw=1.2, label="N(100, 15)")
+        ax.set_xlabel(IQ_LABEL)
+        ax.set_ylabel("density (per IQ point)")
+        ax.legend(fontsize=7, title=f"skew {stats.skew(iq):.2f}", title_fontsize=7)
+    return fig
+
+
+def iq_qq(samples: Mapping[str, pd.DataFrame], points: int = 199) -> Figure:
+    """Normal QQ plot per hypothesis: IQ quantiles against N(100, 15) quantiles."""
+    fig, axes = _grid(list(samples))
+    p = (np.arange(1, points + 1) - 0.5) / points
+    theory = stats.norm.ppf(p, 100, 15)
+    for ax, (name, frame) in zip(axes, samples.items()):
+        ax.plot(theory, np.quantile(frame["iq"].to_numpy(), p), ".", ms=3, color=_colours(1)[0])
+        ax.axline((100, 100), slope=1, color="black", lw=1)
+        ax.set_xlabel("normal quantile (IQ points)")
+        ax.set_ylabel("simulated quantile (IQ points)")
+    return fig
+
+
+def _hexbin_with_fit(ax, x: np.ndarray, y: np.ndarray) -> None:
+    """Hexbin density with the least-squares line; Pearson r in the legend."""
+    ok = np.isfinite(x) & np.isfinite(y)
+    x, y = x[ok], y[ok]
+    ax.hexbin(x, y, gridsize=35, cmap=SEQUENTIAL, mincnt=1, bins="log", linewidths=0)
+    if len(x) > 2 and np.ptp(x) > 0 and np.ptp(y) > 0:
+        slope, intercept = np.polyfit(x, y, 1)
+        xs = np.array([x.min(), x.max()])
+        ax.plot(xs, intercept + slope * xs, color=_colours(2)[1], lw=2,
+                label=f"r = {stats.pearsonr(x, y)[0]:.2f}")
+        ax.legend(fontsize=8, loc="upper left")
+
+
+def brain_vs_iq(samples: Mapping[str, pd.DataFrame]) -> Figure:
+    """Brain volume (cm^3) against IQ per hypothesis, with the regression line and r."""
+    fig, axes = _grid(list(samples))
+    for ax, frame in zip(axes, samples.values()):
+        _hexbin_with_fit(ax, frame["brain_volume"].to_numpy(), frame["iq"].to_numpy())
+        ax.set_xlabel("brain volume (cm³)")
+        ax.set_ylabel("IQ")
+    return fig
+
+
+def rt_vs_iq(samples: Mapping[str, pd.DataFrame]) -> Figure:
+    """Mean reaction time (s) against IQ per hypothesis, with the regression line and r."""
+    fig, axes = _grid(list(samples))
+    for ax, frame in zip(axes, samples.values()):
+        _hexbin_with_fit(ax, frame["iq"].to_numpy(), frame["rt_mean"].to_numpy())
+        ax.set_xlabel("IQ")
+        ax.set_ylabel("mean reaction time (s)")
+    return fig
+
+
+def twin_pairs(frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per complete twin pair: family, zygosity, iq_1, iq_2 (first and second twin)."""
+    f = frame[["family", "zygosity", "iq"]].sort_values(["family"], kind="stable")
+    f = f.assign(member=f.groupby("family").cumcount())
+    wide = f.pivot_table(index=["family", "zygosity"], columns="member", values="iq", observed=True)
+    wide = wide.dropna(subset=[0, 1]) if 1 in wide.columns else wide.iloc[0:0]
+    return pd.DataFrame({"family": wide.index.get_level_values(0), "zygosity": wide.index.get_level_values(1),
+                         "iq_1": wide[0].to_numpy() if len(wide) else [], "iq_2": wide[1].to_numpy() if len(wide) else []})
+
+
+def twin_scatter(samples: Mapping[str, pd.DataFrame], max_pairs: int = 1500) -> Figure:
+    """IQ of twin 1 against twin 2 per hypothesis, MZ and DZ pairs coloured, r per zygosity."""
+    twins = {h: f for h, f in samples.items() if "zygosity" in f.columns}
+    fig, axes = _grid(list(twins) or ["no twins (population.design=unrelated)"])
+    colours = dict(zip(["MZ", "DZ"], _colours(2)))
+    for ax, frame in zip(axes, twins.values()):
+        pairs = twin_pairs(frame)
+        for zyg, colour in colours.items():
+            p = pairs[pairs.zygosity == zyg]
+            if len(p) < 3:
+                continue
+            r = stats.pearsonr(p.iq_1, p.iq_2)[0]
+            shown = p.iloc[:max_pairs]
+            ax.scatter(shown.iq_1, shown.iq_2, s=3, alpha=0.4, color=colour, label=f"{zyg}: r = {r:.2f}",
+                       rasterized=True)
+        ax.legend(fontsize=8, loc="upper left", markerscale=3)
+    for ax in axes:
+        ax.set_xlabel("IQ, twin 1")
+        ax.set_ylabel("IQ, twin 2")
+    return fig
+
+
+def output_tail(samples: Mapping[str, pd.DataFrame]) -> Figure:
+    """Log-log rank plot of output (Shockley-style chance of a frontier work), all hypotheses."""
+    fig = Figure(figsize=(6.5, 4.5), layout="constrained")
+    ax = fig.subplots()
+    for colour, (name, frame) in zip(_colours(len(samples)), samples.items()):
+        out = np.sort(frame["output"].to_numpy())[::-1]
+        out = out[np.isfinite(out) & (out > 0)]
+        if len(out):
+            ax.plot(np.arange(1, len(out) + 1), out / out.mean(), color=colour, lw=1.3, label=name)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_ylim(bottom=TAIL_FLOOR)
+    ax.set_xlabel("rank (1 = most productive person)")
+    ax.set_ylabel("output / mean output")
+    ax.legend(fontsize=7, ncol=2)
+    return fig
+
+
+def loss_landscape(law: ScalingLaw, samples: Mapping[str, pd.DataFrame], max_points: int = 3000) -> Figure:
+    """L(N, D) of `law` on log axes: filled contours and iso-loss lines, the compute-optimal
+    line (C = 6ND), and the simulated people at their (N, D). Left: a wide view; right: zoomed
+    on the people, where the iso-loss curves show how little a bigger brain buys."""
+    fig = Figure(figsize=(12, 5), layout="constrained")
+    wide, zoom = fig.subplots(1, 2)
+    people = pd.concat([f[["n_params", "data"]].iloc[:max_points].assign(hypothesis=h) for h, f in samples.items()],
+                       ignore_index=True)
+    n_mid, d_mid = float(np.median(people.n_params)), float(np.median(people.data))
+    spans = [(wide, 4.0, 40, "wide view"), (zoom, max(np.log10(people.n_params).std(), 0.02) * 4, 25, "around the people")]
+    colours = dict(zip(samples, _colours(len(samples))))
+    for ax, half, levels, title in spans:
+        n = np.logspace(math.log10(n_mid) - half, math.log10(n_mid) + half, 200)
+        d = np.logspace(math.log10(d_mid) - half, math.log10(d_mid) + half, 200)
+        nn, dd = np.meshgrid(n, d)
+        loss = law.loss(nn, dd)
+        filled = ax.contourf(nn, dd, loss, levels=levels, cmap=SEQUENTIAL)
+        ax.contour(nn, dd, loss, levels=filled.levels[::3], colors="white", linewidths=0.6)
+        compute = np.logspace(math.log10(6 * n[0] * d[0]), math.log10(6 * n[-1] * d[-1]), 200)
+        n_opt, d_opt = law.compute_optimal(compute)
+        keep = (n_opt >= n[0]) & (n_opt <= n[-1]) & (d_opt >= d[0]) & (d_opt <= d[-1])
+        ax.plot(n_opt[keep], d_opt[keep], color="black", ls="--", lw=1.5, label="compute-optimal (C = 6ND)")
+        for name, group in people.groupby("hypothesis", sort=False):
+            ax.scatter(group.n_params, group.data, s=2, alpha=0.5, color=colours[name], label=name, rasterized=True)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlim(n[0], n[-1])
+        ax.set_ylim(d[0], d[-1])
+        ax.set_xlabel("N (scaling-law parameters)")
+        ax.set_ylabel("D (training tokens)")
+        ax.set_title(f"{law.name}: {title}", fontsize=10)
+        ax.tick_params(axis="x", which="both", labelrotation=30)
+        fig.colorbar(filled, ax=ax, label="loss L(N, D) (nats/token)")
+    wide.legend(fontsize=6, markerscale=4, loc="lower left")
+    return fig
+
+
+def scorecard_heatmap(card: pd.DataFrame) -> Figure:
+    """Hypotheses x targets, colour = z (saturating at ±Z_LIMIT), each cell annotated with z."""
+    z = card.pivot_table(index="hypothesis", columns="target", values="z", sort=False, dropna=False)
+    fig = Figure(figsize=(1.0 * z.shape[1] + 3, 0.5 * z.shape[0] + 2.5), layout="constrained")
+    ax = fig.subplots()
+    sns.heatmap(z, ax=ax, cmap=DIVERGING, center=0, vmin=-Z_LIMIT, vmax=Z_LIMIT, annot=True, fmt=".1f",
+                annot_kws={"fontsize": 7}, linewidths=0.5, cbar_kws={"label": "z = (simulated − observed) / tolerance"})
+    ax.set_xlabel("target")
+    ax.set_ylabel("hypothesis")
+    ax.tick_params(axis="x", labelrotation=45)
+    for label in ax.get_xticklabels():
+        label.set_horizontalalignment("right")
+    return fig
+
+
+def posterior_models(models: pd.DataFrame) -> Figure:
+    """ABC posterior model probabilities: bars = mean over seeds, error bars = SD over seeds."""
+    m = models.sort_values("probability", ascending=False)
+    fig = Figure(figsize=(7, 4), layout="constrained")
+    ax = fig.subplots()
+    sd = m["sd"].fillna(0).to_numpy() if "sd" in m else None
+    ax.bar(m["hypothesis"], m["probability"], yerr=sd, capsize=3, color=_colours(1)[0])
+    ax.set_xlabel("hypothesis")
+    ax.set_ylabel("posterior model probability")
+    ax.set_ylim(0, 1)
+    ax.tick_params(axis="x", labelrotation=45)
+    for label in ax.get_xticklabels():
+        label.set_horizontalalignment("right")
+    return fig
+
+
+def posterior_params(particles: pd.DataFrame) -> Figure:
+    """Weighted histograms of each free parameter in the last ABC generation, per hypothesis."""
+    last = particles[particles.generation == particles.generation.max()] if len(particles) else particles
+    panels = [c for c in last.columns if ":" in c and last.loc[last[c].notna(), "weight"].sum() > 0]
+    fig, axes = _grid(panels or ["no surviving particles"])
+    for ax, col in zip(axes, panels):
+        rows = last[last[col].notna()]
+        hypothesis, key = col.split(":", 1)
+        sns.histplot(x=rows[col], weights=rows["weight"], bins=15, stat="probability", color=_colours(1)[0], ax=ax)
+        ax.set_title(f"{hypothesis}\n{key}", fontsize=8)
+        ax.set_xlabel(key.rsplit(".", 1)[-1] + " (config units)")
+        ax.set_ylabel("posterior probability")
+    return fig
+
+
+def run_figures(samples: Mapping[str, pd.DataFrame], law: ScalingLaw, card: pd.DataFrame,
+                models: pd.DataFrame | None = None, particles: pd.DataFrame | None = None) -> dict:
+    """Every figure of a run as {file stem: function making it}, so callers can draw and save
+    them one at a time (see README: figures). ABC figures only when ABC ran."""
+    figs = {
+        "scorecard": lambda: scorecard_heatmap(card),
+        "iq_histograms": lambda: iq_histograms(samples),
+        "iq_qq": lambda: iq_qq(samples),
+        "brain_vs_iq": lambda: brain_vs_iq(samples),
+        "loss_landscape": lambda: loss_landscape(law, samples),
+        "rt_vs_iq": lambda: rt_vs_iq(samples),
+        "twins": lambda: twin_scatter(samples),
+        "output_tail": lambda: output_tail(samples),
+    }
+    if models is not None:
+        figs["posterior_models"] = lambda: posterior_models(models)
+    if particles is not None:
+        figs["posterior_params"] = lambda: posterior_params(particles)
+    return figs
+
+
+def write_figures(makers: Mapping, folder: str | Path, dpi: int = DPI) -> dict[str, Path]:
+    """Draw and save each figure as folder/<name>.png, one at a time; returns the paths."""
+    return {name: save(make(), Path(folder) / f"{name}.png", dpi) for name, make in makers.items()}

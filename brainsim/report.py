@@ -1,0 +1,103 @@
+"""A run's report.html: ranking, scorecard, paradox, ABC result and figures in one file.
+
+Self-contained: figures are embedded as base64 PNG data URIs and the style sheet is inline,
+so the page opens from disk, by mail or from an archive with nothing beside it.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+from collections.abc import Mapping
+from pathlib import Path
+
+import pandas as pd
+
+from .io import write_text
+
+_STYLE = """
+body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1200px; color: #222; }
+h1 { font-size: 1.6em; } h2 { font-size: 1.25em; margin-top: 1.8em; border-bottom: 1px solid #ccc; }
+table { border-collapse: collapse; font-size: 0.85em; margin: 0.5em 0; }
+th, td { border: 1px solid #ddd; padding: 3px 7px; text-align: right; }
+th { background: #f3f3f3; } td:first-child, th:first-child { text-align: left; }
+td.fail { background: #fbe3e3; } td.pass { background: #e5f4e5; }
+div.wide { overflow-x: auto; }
+figure { margin: 1em 0; } figure img { max-width: 100%; border: 1px solid #eee; }
+figcaption { font-size: 0.9em; color: #555; } code { background: #f5f5f5; padding: 1px 4px; }
+"""
+
+CAPTIONS = {
+    "scorecard": "Scorecard: z = (simulated − observed) / tolerance per hypothesis and target; |z| ≤ 2 passes.",
+    "iq_histograms": "IQ distribution per hypothesis with the normal curve N(100, 15).",
+    "iq_qq": "Normal QQ plots of IQ.",
+    "brain_vs_iq": "Brain volume against IQ, with the least-squares line and Pearson r.",
+    "loss_landscape": "The scaling law L(N, D): iso-loss lines, the compute-optimal line and the simulated people.",
+    "rt_vs_iq": "Mean reaction time against IQ.",
+    "twins": "IQ of MZ and DZ co-twins.",
+    "output_tail": "Output rank plot (log-log): how concentrated output is in the top.",
+    "posterior_models": "ABC posterior model probabilities (mean and SD over seeds).",
+    "posterior_params": "ABC posteriors of the free parameters (last generation, weighted).",
+}
+
+
+def _table(frame: pd.DataFrame, css_class: str, digits: int = 3) -> str:
+    return frame.to_html(classes=css_class, index=False, na_rep="n/a", float_format=lambda v: f"{v:.{digits}g}",
+                         border=0, escape=True)
+
+
+def _scorecard_table(card: pd.DataFrame) -> str:
+    """The scorecard with each z cell marked pass or fail."""
+    z = card.pivot_table(index="target", columns="hypothesis", values="z", sort=False, dropna=False)
+    head = "".join(f"<th>{html.escape(str(h))}</th>" for h in z.columns)
+    rows = []
+    for target, values in z.iterrows():
+        cells = "".join(
+            '<td>n/a</td>' if pd.isna(v) else f'<td class="{"pass" if abs(v) <= 2 else "fail"}">{v:.2f}</td>'
+            for v in values)
+        rows.append(f"<tr><td>{html.escape(str(target))}</td>{cells}</tr>")
+    return (f'<div class="wide"><table class="scorecard" id="scorecard"><thead><tr><th>target</th>{head}</tr>'
+            f'</thead><tbody>{"".join(rows)}</tbody></table></div>')
+
+
+def _figure(path: Path) -> str:
+    data = base64.b64encode(Path(path).read_bytes()).decode("ascii")
+    name = Path(path).stem
+    caption = html.escape(CAPTIONS.get(name, name))
+    return (f'<figure id="fig-{name}"><img alt="{html.escape(name)}" src="data:image/png;base64,{data}">'
+            f"<figcaption>{caption}</figcaption></figure>")
+
+
+def render(ranking: pd.DataFrame, card: pd.DataFrame, paradox: pd.DataFrame, figures: Mapping[str, Path],
+           abc: pd.DataFrame | None = None, provenance: Mapping | None = None, claims: Mapping[str, str] | None = None) -> str:
+    """The report as one HTML string."""
+    prov = provenance or {}
+    parts = [
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
+        "<title>brainsim report</title>",
+        f"<style>{_STYLE}</style></head><body>",
+        "<h1>brainsim report</h1>",
+        f"<p>brainsim {html.escape(str(prov.get('brainsim_version', '')))}, seed {html.escape(str(prov.get('seed', '')))}. "
+        f"Reproduce with <code>{html.escape(str(prov.get('command', '')))}</code>.</p>",
+        "<h2>Ranking</h2><p>Total distance = RMS z over the targets a hypothesis could compute; lower is better.</p>",
+        _table(ranking, "ranking"),
+    ]
+    if claims:
+        items = "".join(f"<li><b>{html.escape(h)}</b>: {html.escape(c)}</li>" for h, c in claims.items())
+        parts.append(f"<ul>{items}</ul>")
+    parts += ["<h2>Scorecard</h2><p>z = (simulated − observed) / tolerance; green cells pass (|z| ≤ 2).</p>",
+              _scorecard_table(card),
+              "<h2>The paradox</h2><p>Latent capability against observed IQ, and what brain volume alone would "
+              "need (exact, see <code>brainsim.paradox</code>).</p>",
+              _table(paradox.reset_index(names="hypothesis"), "paradox")]
+    if abc is not None:
+        parts += ["<h2>ABC model selection</h2>", _table(abc, "abc")]
+    parts.append("<h2>Figures</h2>")
+    parts += [_figure(p) for p in figures.values()]
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def write_report(path: str | Path, *args, **kwargs) -> Path:
+    """Render (see `render`) and write report.html atomically."""
+    return write_text(Path(path), render(*args, **kwargs))
