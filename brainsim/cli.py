@@ -225,6 +225,7 @@ PARADOX = {
     "iq_per_brain_sd": "IQ pts per brain SD",
     "h1_gamma": "H1 gamma needed",
     "h1_max_iq_per_brain_sd": "best any gamma",
+    "volume_cv_needed": "brain CV needed",
     "essay_gamma": "gamma for tasks ∝ N",
 }
 

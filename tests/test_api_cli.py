@@ -105,12 +105,11 @@ def test_cli_one_hypothesis_writes_summary_scorecard_and_population(tmp_path):
     assert "| h3_mutation_load | r_brain_iq |" in (tmp_path / "run" / "scorecard.md").read_text()
 
 
-def test_cli_default_compares_every_hypothesis(tmp_path):
+def test_cli_default_compares_every_hypothesis(default_run):
     from brainsim.cli import hypothesis_names
 
-    res = _cli("population.n=2000", "battery.norm_n=2000", "hydra.run.dir=run", "abc.particles=12",
-               "abc.generations=2", "abc.repeats=2", "abc.n=1000", "abc.norm_n=1000", cwd=tmp_path)
-    assert res.returncode == 0, res.stderr
+    res, run = default_run
+    tmp_path = run.parent
     models = pd.read_csv(tmp_path / "run" / "posterior_models.csv")
     assert set(models["hypothesis"]) == set(hypothesis_names())  # dead hypotheses keep their row
     assert models["probability"].sum() == pytest.approx(1.0)

@@ -1,0 +1,82 @@
+"""Figures: every PNG opens at a sensible size and every panel has the expected axis labels."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+
+from brainsim import plots
+from brainsim.engine import prepare, sample
+from brainsim.summaries import summarize
+from brainsim.targets import load_targets, scorecard
+
+from conftest import model
+
+HYPOTHESES = ("baseline", "h3_mutation_load")
+LABELS = {  # figure -> (x label, y label) of its first panel
+    "scorecard": ("target", "hypothesis"),
+    "iq_histograms": (plots.IQ_LABEL, "density (per IQ point)"),
+    "iq_qq": ("normal quantile (IQ points)", "simulated quantile (IQ points)"),
+    "brain_vs_iq": ("brain volume (cm³)", "IQ"),
+    "loss_landscape": ("N (scaling-law parameters)", "D (training tokens)"),
+    "rt_vs_iq": ("IQ", "mean reaction time (s)"),
+    "twins": ("IQ, twin 1", "IQ, twin 2"),
+    "output_tail": ("rank (1 = most productive person)", "output / mean output"),
+    "posterior_models": ("hypothesis", "posterior model probability"),
+    "posterior_params": ("inherited_mean (config units)", "posterior probability"),
+}
+
+
+@pytest.fixture(scope="module")
+def inputs():
+    samples, cards = {}, []
+    for h in HYPOTHESES:
+        m = model(f"hypothesis={h}", "population.n=3000", "battery.norm_n=1000")
+        samples[h] = sample(prepare(m, 0), 3000)
+        cards.append(scorecard(h, summarize(samples[h], m.battery.domains), load_targets()))
+    models = pd.DataFrame({"hypothesis": list(HYPOTHESES), "probability": [0.3, 0.7], "sd": [0.1, 0.1]})
+    rng = np.random.default_rng(0)
+    particles = pd.DataFrame({"generation": 1, "hypothesis": "h3_mutation_load", "weight": np.full(40, 1 / 40),
+                              "distance": rng.uniform(1, 2, 40),
+                              "h3_mutation_load:population.mutation.inherited_mean": rng.uniform(0, 0.01, 40)})
+    return samples, m.law, pd.concat(cards, ignore_index=True), models, particles
+
+
+def test_every_figure_has_its_axis_labels(inputs):
+    makers = plots.run_figures(*inputs)
+    assert set(makers) == set(LABELS)
+    for name, make in makers.items():
+        ax = make().axes[0]
+        assert (ax.get_xlabel(), ax.get_ylabel()) == LABELS[name], name
+
+
+def test_pngs_open_at_150_dpi_and_leave_no_temporary_file(inputs, tmp_path):
+    paths = plots.write_figures(plots.run_figures(*inputs), tmp_path)
+    for name, path in paths.items():
+        with Image.open(path) as img:
+            assert img.format == "PNG"
+            assert img.width >= 400 and img.height >= 300, name
+            assert img.info["dpi"] == pytest.approx((plots.DPI, plots.DPI), abs=0.1)  # PNG stores pixels per metre
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"{n}.png" for n in LABELS)
+
+
+def test_regression_legend_reports_pearson_r(inputs):
+    samples = inputs[0]
+    fig = plots.brain_vs_iq(samples)
+    r = np.corrcoef(samples["baseline"]["brain_volume"], samples["baseline"]["iq"])[0, 1]
+    assert fig.axes[0].get_legend().get_texts()[0].get_text() == f"r = {r:.2f}"
+
+
+def test_twin_pairs_match_family_members(inputs):
+    frame = inputs[0]["baseline"]
+    pairs = plots.twin_pairs(frame)
+    assert len(pairs) == frame["family"].nunique()
+    first = frame.groupby("family")["iq"].first()
+    assert np.array_equal(pairs.set_index("family")["iq_1"].sort_index().to_numpy(), first.sort_index().to_numpy())
+
+
+def test_lattice_bins_hold_whole_steps():
+    x = 100 + 2.5 * np.arange(-20, 21)  # IQ on a lattice of 2.5 points
+    edges = plots._lattice_bins(x, target=10)
+    counts, _ = np.histogram(x, edges)
+    assert counts.min() == counts[:-1].max() or len(set(counts[:-1])) == 1  # no bin gets an extra lattice point
