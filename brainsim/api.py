@@ -10,8 +10,9 @@ from .scaling import CONF_DIR
 from .validation import ConfigError
 
 
-def compose(overrides: list[str] | tuple[str, ...] = ()) -> DictConfig:
-    """The main config with Hydra override strings applied, e.g. ["population.n=1000"]."""
+def compose(overrides: list[str] | tuple[str, ...] = (), with_hydra: bool = False) -> DictConfig:
+    """The main config with Hydra override strings applied, e.g. ["population.n=1000"]
+    (`with_hydra`: keep the `hydra` node, e.g. to read an experiment's sweep)."""
     from hydra import compose as hydra_compose
     from hydra import initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
@@ -22,7 +23,7 @@ def compose(overrides: list[str] | tuple[str, ...] = ()) -> DictConfig:
         GlobalHydra.instance().clear()
     try:
         with initialize_config_dir(config_dir=str(CONF_DIR), version_base=None):
-            return hydra_compose(config_name="config", overrides=list(overrides))
+            return hydra_compose(config_name="config", overrides=list(overrides), return_hydra_config=with_hydra)
     except (HydraException, OmegaConfBaseException) as exc:
         lines = [ln.strip() for ln in str(exc).strip().splitlines()]
         keep = [ln for ln in lines if ln and not ln.split(":")[0] in ("full_key", "object_type", "reference_type")]

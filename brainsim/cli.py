@@ -6,8 +6,11 @@ key and its allowed range, exit status 2, nothing written.
 
 from __future__ import annotations
 
+import json
 import shlex
+import signal
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import hydra
@@ -17,40 +20,88 @@ from omegaconf import DictConfig, OmegaConf
 
 from . import __version__
 from .api import compose
-from .backends import backend_from_config, open_backend
+from .backends import open_backend
+from .checkpoint import Checkpoints, fingerprint
 from .engine import prepare, resolve_seed, run, sample, summarize
 from .io import write_csv, write_json, write_parquet, write_text
 from .paradox import implied_exponents
 from .params import model_from_config
 from .scaling import config_names
-from .targets import (
-    hypothesis_from_config,
-    load_targets,
-    scorecard,
-    to_markdown,
-    total_distance,
-)
-from .validation import ConfigError, check_int
+from .settings import ABCSettings, RunSettings, settings_from_config
+from .targets import scorecard, to_markdown, total_distance
+from .validation import ConfigError
 
 _INFO_FLAGS = ("--help", "-h", "--hydra-help", "--info", "-i", "--cfg", "-c", "--shell-completion", "-sc")
 
 
 def _user_overrides(argv: list[str]) -> list[str] | None:
-    """The plain config overrides of a single run, or None when Hydra should handle argv alone."""
-    if any(a in _INFO_FLAGS or a.startswith("--info") for a in argv) or any(a in ("-m", "--multirun") for a in argv):
+    """The plain config overrides of the command line (sweeps included), or None when Hydra
+    should handle argv alone (help, --cfg and other information flags)."""
+    if any(a in _INFO_FLAGS or a.startswith("--info") for a in argv):
         return None
     return [a for a in argv if not a.startswith("-") and not a.lstrip("+~").startswith("hydra")]
 
 
-def validate(cfg: DictConfig):
-    """Typed model parameters, seed, hypothesis and targets from a composed config (raises ConfigError)."""
-    container = OmegaConf.to_container(cfg, resolve=True)
-    backend_from_config(container.get("backend"))
-    plots = container.get("plots") or {}
-    check_int("plots.n", plots.get("n"), 1)
-    check_int("plots.dpi", plots.get("dpi"), 30, 1200)
-    return (model_from_config(container), resolve_seed(container.get("seed")), hypothesis_from_config(container),
-            load_targets(str(container.get("targets", "human"))))
+def planned_jobs(argv: list[str]) -> list[list[str]]:
+    """The overrides of every job the command line will run: one for a single run; for a
+    multirun (-m) the sweep expanded as Hydra's basic sweeper will (experiment sweeps included)."""
+    overrides = _user_overrides(argv) or []
+    if not any(a in ("-m", "--multirun") for a in argv):
+        return [overrides]
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    from .collect import expand_sweep
+
+    fixed = [o.input_line for o in OverridesParser.create().parse_overrides(overrides) if not o.is_sweep_override()]
+    params = OmegaConf.select(compose(fixed, with_hydra=True), "hydra.sweeper.params") or {}
+    return expand_sweep(params, overrides)
+
+
+def validate(cfg: DictConfig) -> RunSettings:
+    """The validated settings of a composed config (raises ConfigError; unknown keys included)."""
+    return settings_from_config(OmegaConf.to_container(cfg, resolve=True))
+
+
+class Interrupted(BaseException):
+    """SIGINT or SIGTERM arrived; raised where the run was, so atomic writers clean up."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+@contextmanager
+def _signals_interrupt():
+    def handler(signum, frame):
+        raise Interrupted(signum)
+
+    old = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, h in old.items():
+            signal.signal(sig, h)
+
+
+def _resume_command(out: Path) -> str:
+    """The command line that continues this run (or sweep) from its checkpoints."""
+    from hydra.core.hydra_config import HydraConfig
+    from hydra.types import RunMode
+
+    multirun = HydraConfig.get().mode == RunMode.MULTIRUN
+    key = "hydra.sweep.dir" if multirun else "hydra.run.dir"
+    where = HydraConfig.get().sweep.dir if multirun else str(out)
+    args = [a for a in sys.argv[1:] if not a.startswith((key + "=", "resume="))]
+    return shlex.join(["brainsim", *args, f"{key}={where}", "resume=true"])
+
+
+def _is_complete(out: Path, config: dict) -> bool:
+    """True when `out` holds the finished outputs of a run of the same config."""
+    try:
+        done = json.loads((out / "summary.json").read_text())
+    except (OSError, ValueError):
+        return False
+    return fingerprint(done.get("provenance", {}).get("config", {})) == fingerprint(config)
 
 
 def _progress_bar(total: int | None, unit: str = "person", desc: str = "simulating"):
@@ -90,36 +141,66 @@ def _app(cfg: DictConfig) -> None:
         configs = {h: hydra_compose(config_name="config", overrides=overrides + [f"hypothesis={h}"])
                    for h in hypothesis_names()}
     jobs = {name: validate(c) for name, c in configs.items()}
-    if cfg.get("threads"):
+    first = next(iter(jobs.values()))
+    config = OmegaConf.to_container(cfg, resolve=True)
+    if first.resume and _is_complete(out, config):
+        print(f"{out}: complete (summary.json of the same config); skipped")
+        return
+    seed = resolve_seed(first.seed)  # once: seed=null gives every hypothesis the same fresh seed
+    if first.threads:
         import numba
 
-        numba.set_num_threads(int(cfg.threads))
+        numba.set_num_threads(first.threads)
+    reproduce = "brainsim " + " ".join(shlex.quote(o) for o in overrides if not o.startswith(("seed=", "resume=")))
+    reproduce = reproduce.strip() + f" seed={seed}"
+    checkpoints = Checkpoints(out, config).open(first.resume)
+    stage = ["setting up"]
+    try:
+        with _signals_interrupt():
+            _execute(cfg, configs, jobs, seed, out, overrides, reproduce, checkpoints, stage)
+    except Interrupted as exc:
+        print(f"brainsim: interrupted by {signal.Signals(exc.signum).name} while {stage[0]}; no partial output "
+              f"files were left. Continue with: {_resume_command(out)}", file=sys.stderr)
+        sys.exit(128 + exc.signum)
+
+
+def _execute(cfg, configs, jobs, seed, out, overrides, reproduce, checkpoints, stage) -> None:
+    """Score every hypothesis, run ABC, write the outputs (summary.json last)."""
+    first = next(iter(jobs.values()))
     summaries, cards, claims, frames, paradox, samples = {}, [], {}, [], {}, {}
-    plot_n = int(cfg.plots.n) if cfg.plots.enabled else 0
-    with open_backend(backend_from_config(OmegaConf.to_container(cfg.backend, resolve=True))) as backend:
-        total = sum(model.population.n for model, *_ in jobs.values())
+    plot_n = first.plots.n if first.plots.enabled else 0
+    with open_backend(first.backend) as backend:
+        total = sum(s.model.population.n for s in jobs.values())
         with _progress_bar(total) as bar:
-            for name, (model, seed, hypothesis, targets) in jobs.items():
+            for name, job in jobs.items():
+                model = job.model
+                stage[0] = f"scoring {name}"
                 bar.set_description(name)
-                if cfg.get("save_population"):
+                done = None if first.save_population else checkpoints.load(f"score_{name}")
+                if first.save_population:
                     pop = run(model, seed, progress=bar.update)
                     summaries[name] = pop.summary()
-                    frames.append(pop.frame.head(int(cfg.save_max_rows)).assign(hypothesis=name))
+                    frames.append(pop.frame.head(first.save_max_rows).assign(hypothesis=name))
                     samples[name] = pop.frame.head(plot_n)
+                elif done is not None:  # resumed: scored before the interruption
+                    summaries[name], paradox[name] = done
+                    bar.update(model.population.n)
                 else:  # streaming: constant memory whatever population.n
                     setup = prepare(model, seed)
                     summaries[name] = summarize(model, seed, progress=bar.update, setup=setup, backend=backend)
+                if name not in paradox:
+                    paradox[name] = implied_exponents(model, _reliability_target(job.targets))
+                if not first.save_population:
+                    checkpoints.save(f"score_{name}", (summaries[name], paradox[name]))
                     if plot_n:
-                        samples[name] = sample(setup, plot_n)
-                claims[name] = hypothesis.claim
-                paradox[name] = implied_exponents(model, _reliability_target(targets))
-                cards.append(scorecard(name, summaries[name], targets))
+                        stage[0] = f"drawing the figure sample of {name}"
+                        samples[name] = sample(prepare(model, seed) if done is not None else setup, plot_n)
+                claims[name] = job.hypothesis.claim
+                cards.append(scorecard(name, summaries[name], list(job.targets)))
         card = pd.concat(cards, ignore_index=True)
         ranked = ranking(card)
-        abc, abc_models, abc_particles = _run_abc(cfg, configs, jobs, out, backend)
-    seed = next(iter(jobs.values()))[1]
-    reproduce = "brainsim " + " ".join(shlex.quote(o) for o in overrides if not o.startswith("seed="))
-    reproduce = reproduce.strip() + f" seed={seed}"
+        abc, abc_models, abc_particles = _run_abc(first.abc, configs, jobs, seed, out, backend, checkpoints, stage)
+    stage[0] = "writing outputs"
     provenance = {
         "brainsim_version": __version__,
         "seed": seed,
@@ -138,19 +219,20 @@ def _app(cfg: DictConfig) -> None:
     if samples:
         from .plots import run_figures, write_figures
 
-        model = next(iter(jobs.values()))[0]
-        figures = write_figures(run_figures(samples, model.law, card, abc_models, abc_particles), out,
-                                int(cfg.plots.dpi))
+        stage[0] = "drawing figures"
+        figures = write_figures(run_figures(samples, first.model.law, card, abc_models, abc_particles), out,
+                                first.plots.dpi)
         written.append(f"{len(figures)} figures (*.png)")
-        if cfg.report:
+        if first.report:
             from .report import write_report
 
             write_report(out / "report.html", ranked, card, paradox_table, figures, abc_models, provenance, claims)
             written.append("report.html")
-    # summary.json last: its presence marks a complete run (brainsim-collect relies on it)
+    # summary.json last: its presence marks a complete run (brainsim-collect and resume rely on it)
     write_json(out / "summary.json", {"statistics": summaries, "paradox": paradox,
                                       "ranking": ranked.to_dict(orient="records"), "abc": abc,
                                       "provenance": provenance})
+    checkpoints.clear()
 
     print(_ranking_text(ranked))
     pivot = card.pivot_table(index="target", columns="hypothesis", values="z", sort=False)
@@ -162,27 +244,36 @@ def _app(cfg: DictConfig) -> None:
     print(f"\nwrote {out}/: {', '.join(written)}\nreproduce with: {reproduce}")
 
 
-def _run_abc(cfg: DictConfig, configs: dict, jobs: dict, out: Path, backend):
+def _run_abc(settings: ABCSettings, configs: dict, jobs: dict, seed: int, out: Path, backend,
+             checkpoints: Checkpoints, stage: list[str]):
     """ABC-SMC over the hypotheses, repeated over seeds; writes posterior_models.csv,
     posterior_params.parquet and scorecard_posterior.csv. Returns what summary.json keeps,
-    the model probabilities and the particles (all None when ABC is off)."""
+    the model probabilities and the particles (all None when ABC is off). Each seed's
+    sampler state is checkpointed after every generation."""
     from .inference import ModelSpec, abc_smc, config_simulator, posterior_point
 
-    settings = cfg.abc
-    if int(settings.particles) <= 0 or len(configs) == 0:
+    if settings.particles <= 0 or len(configs) == 0:
         return None, None, None
     names = list(configs)
     containers = [OmegaConf.to_container(configs[h], resolve=True) for h in names]
-    specs = [ModelSpec(h, jobs[h][2].free) for h in names]
-    targets = jobs[names[0]][3]
-    simulate = config_simulator(containers, targets, int(settings.n), int(settings.norm_n), float(settings.missing_z))
-    seed = jobs[names[0]][1]
+    specs = [ModelSpec(h, jobs[h].hypothesis.free) for h in names]
+    targets = list(jobs[names[0]].targets)
+    simulate = config_simulator(containers, targets, settings.n, settings.norm_n, settings.missing_z)
     results, probs, params = [], [], []
     with _progress_bar(None, unit="sim", desc="ABC") as bar:
-        for r in range(int(settings.repeats)):
-            res = abc_smc(specs, simulate, int(settings.particles), int(settings.generations), seed=seed + r,
-                          quantile=float(settings.quantile), model_keep=float(settings.model_keep),
-                          progress=bar.update, map_fn=backend.map)
+        for r in range(settings.repeats):
+            def saved(state, r=r):
+                checkpoints.save(f"abc_{r}", state)
+                stage[0] = f"running ABC seed {seed + r} (repeat {r + 1} of {settings.repeats}), generation " \
+                           f"{state['generation'] + 1} of {settings.generations}"
+
+            state = checkpoints.load(f"abc_{r}")
+            gen = state["generation"] if state else 0
+            stage[0] = (f"running ABC seed {seed + r} (repeat {r + 1} of {settings.repeats}), "
+                        f"generation {gen + 1} of {settings.generations}")
+            res = abc_smc(specs, simulate, settings.particles, settings.generations, seed=seed + r,
+                          quantile=settings.quantile, model_keep=settings.model_keep,
+                          progress=bar.update, map_fn=backend.map, state=state, on_generation=saved)
             results.append(res)
             probs.append(res.probabilities.set_index("hypothesis")["probability"].rename(f"seed_{seed + r}"))
             params.append(res.particles.assign(repeat=r))
@@ -206,7 +297,9 @@ def _run_abc(cfg: DictConfig, configs: dict, jobs: dict, out: Path, backend):
         for k, v in point.items():
             _set(c, k, v)
         model = model_from_config(c)
-        cards.append(scorecard(name, summarize(model, seed, backend=backend), targets).assign(**{f"param:{k}": v for k, v in point.items()}))
+        stage[0] = f"rescoring {name} at its posterior median"
+        cards.append(scorecard(name, summarize(model, seed, backend=backend), targets)
+                     .assign(**{f"param:{k}": v for k, v in point.items()}))
     if cards:
         write_csv(out / "scorecard_posterior.csv", pd.concat(cards, ignore_index=True))
     print("\nABC posterior model probabilities (mean and SD over "
@@ -251,13 +344,15 @@ def _ranking_text(ranked: pd.DataFrame) -> str:
 
 
 def main() -> None:
+    """Validate every job the command line asks for, then hand over to Hydra. A bad value stops
+    everything before any directory or file is created: one line on stderr, exit status 2."""
     argv = sys.argv[1:]
-    overrides = _user_overrides(argv)
-    if overrides is not None:
+    if _user_overrides(argv) is not None:
         try:
-            names = [None] if _explicit_hypothesis(overrides) else hypothesis_names()
-            for name in names:
-                validate(compose(overrides + ([f"hypothesis={name}"] if name else [])))
+            for job in planned_jobs(argv):
+                names = [None] if _explicit_hypothesis(job) else hypothesis_names()
+                for name in names:
+                    validate(compose(job + ([f"hypothesis={name}"] if name else [])))
         except ConfigError as exc:
             print(f"brainsim: error: {exc}", file=sys.stderr)
             sys.exit(2)

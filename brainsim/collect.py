@@ -13,7 +13,7 @@ import argparse
 import json
 import math
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,14 +45,20 @@ def expected_jobs(directory: Path) -> list[list[str]] | None:
     path = directory / "multirun.yaml"
     if not path.exists():
         return None
+    cfg = OmegaConf.load(path)
+    return expand_sweep(OmegaConf.select(cfg, "hydra.sweeper.params") or {},
+                        list(OmegaConf.select(cfg, "hydra.overrides.task") or []))
+
+
+def expand_sweep(params: Mapping, overrides: Sequence[str]) -> list[list[str]]:
+    """The override list of every job, in job order, as Hydra's basic sweeper builds them from
+    the sweeper's `params` (e.g. set by an experiment) and the command-line overrides."""
     from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
-    cfg = OmegaConf.load(path)
-    params = OmegaConf.select(cfg, "hydra.sweeper.params") or {}
-    arguments = [f"{k}={v}" for k, v in params.items()] + list(OmegaConf.select(cfg, "hydra.overrides.task") or [])
-    overrides = OverridesParser.create().parse_overrides(arguments)
-    return [job for batch in BasicSweeper.split_arguments(overrides, None) for job in batch]
+    arguments = [f"{k}={v}" for k, v in params.items()] + list(overrides)
+    parsed = OverridesParser.create().parse_overrides(arguments)
+    return [job for batch in BasicSweeper.split_arguments(parsed, None) for job in batch]
 
 
 def _job_dirs(directory: Path) -> dict[int, Path]:

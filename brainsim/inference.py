@@ -75,17 +75,26 @@ def abc_smc(
     max_attempts: int = 100_000,
     map_fn: Callable = map,
     progress: Callable[[int], None] | None = None,
+    state: dict | None = None,
+    on_generation: Callable[[dict], None] | None = None,
 ) -> ABCResult:
-    """Run ABC-SMC model selection; see the module docstring for the algorithm."""
+    """Run ABC-SMC model selection; see the module docstring for the algorithm.
+
+    After each generation `on_generation(state)` receives the sampler's whole state; passing
+    such a state back as `state` continues from the generation after it and gives the same
+    result as an uninterrupted run (every draw is keyed by seed, generation and attempt)."""
     names = [m.name for m in models]
     keys = [list(m.priors) for m in models]
     bounds = [np.array([m.priors[k] for k in ks], float).reshape(len(ks), 2) for m, ks in zip(models, keys)]
     n_models = len(models)
     prev = None  # (model index array, theta list, weights, distances)
     probs = np.full(n_models, 1.0 / n_models)
-    rows, hist, sims, eps = [], [], 0, np.inf
+    rows, hist, sims, eps, start = [], [], 0, np.inf, 0
+    if state is not None:
+        start, prev, probs, sims = state["generation"], state["prev"], state["probs"], state["sims"]
+        rows, hist = list(state["rows"]), list(state["hist"])
 
-    for gen in range(generations):
+    for gen in range(start, generations):
         if prev is not None:
             eps = float(np.quantile(prev[3], quantile))
             kernels = _kernels(prev, n_models, bounds)
@@ -125,6 +134,9 @@ def abc_smc(
         for m, th, wi, d in zip(m_arr, thetas, w, d_arr):
             rows.append({"generation": gen, "hypothesis": names[m], "weight": wi, "distance": d,
                          **{f"{names[m]}:{k}": v for k, v in zip(keys[m], th)}})
+        if on_generation is not None:
+            on_generation({"generation": gen + 1, "prev": prev, "probs": probs, "sims": sims, "rows": rows,
+                           "hist": hist})
 
     final = pd.DataFrame({"hypothesis": names, "probability": probs})
     return ABCResult(names, final, pd.DataFrame(rows), pd.DataFrame(hist), sims)

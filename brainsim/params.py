@@ -14,6 +14,7 @@ import numpy as np
 from .scaling import ScalingLaw, law_from_config
 from .validation import (
     ConfigError,
+    check_bool,
     check_choice,
     check_float,
     check_int,
@@ -195,7 +196,7 @@ def population_from_config(cfg: Mapping, key: str = "population") -> PopulationP
         noise_sd=check_float(p + "noise.sd", noise.get("sd"), 0.0, 3.0),
         arch_mode=mode,
         arch_sd=check_float(p + "architecture.sd", arch.get("sd"), 0.0, 2.0),
-        arch_domain_specific=bool(arch.get("domain_specific", False)),
+        arch_domain_specific=check_bool(p + "architecture.domain_specific", arch.get("domain_specific", False)),
         arch_probs=np.asarray(probs, float),
         arch_shifts=np.asarray(shifts, float),
         h2=np.asarray(h2, float),
@@ -229,7 +230,7 @@ def battery_from_config(cfg: Mapping, key: str = "battery") -> BatteryParams:
         items=check_choice(p + "items", cfg.get("items"), ITEM_SOURCES),
         selection_pool=check_int(p + "selection_pool", cfg.get("selection_pool"), 1, 1000),
         norm_n=check_int(p + "norm_n", cfg.get("norm_n"), 2),
-        parallel_form=bool(cfg.get("parallel_form", True)),
+        parallel_form=check_bool(p + "parallel_form", cfg.get("parallel_form", True)),
         density=check_choice(p + "universe.density", uni.get("density"), DENSITIES),
         gamma=check_float(p + "universe.gamma", uni.get("gamma"), -20.0, 20.0),
         lower=lower,

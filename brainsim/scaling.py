@@ -154,7 +154,6 @@ def person_losses(law: ScalingLaw, n_params, data, m, penalty) -> tuple[np.ndarr
 
 def law_from_config(cfg, key: str = "scaling") -> ScalingLaw:
     """Build and validate a law from a mapping (Hydra node or dict)."""
-    cfg = dict(cfg)
     form = check_choice(f"{key}.form", cfg.get("form"), FORMS)
     params = {}
     for name in _PARAMS[form]:

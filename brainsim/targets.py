@@ -77,6 +77,18 @@ def load_targets(name_or_path: str = "human") -> list[Target]:
     return out
 
 
+def _lookup(cfg: Mapping, dotted: str):
+    """The value at a dotted path (None if absent), without marking it read in a Strict view."""
+    if hasattr(cfg, "peek"):
+        return cfg.peek(dotted)
+    node = cfg
+    for part in dotted.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
 def hypothesis_from_config(cfg: Mapping) -> Hypothesis:
     """Validate the `hypothesis` section: its name, claim and free-parameter priors."""
     node = cfg.get("hypothesis")
@@ -86,7 +98,7 @@ def hypothesis_from_config(cfg: Mapping) -> Hypothesis:
     free = {}
     for key, rng in (node.get("free") or {}).items():
         where = f"conf/hypothesis/{name}.yaml: 'hypothesis.free.{key}'"
-        if OmegaConf.select(OmegaConf.create(dict(cfg)), key, default=None) is None:
+        if _lookup(cfg, str(key)) is None:
             raise ConfigError(f"{where} must name an existing config key. Got {key!r} instead.")
         if not isinstance(rng, (list, tuple)) or len(rng) != 2:
             raise ConfigError(f"{where} must be a prior range [low, high]. Got {rng!r} instead.")

@@ -8,7 +8,7 @@ instead."
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from numbers import Integral, Real
 
 
@@ -92,3 +92,81 @@ def _range_text(low, high, low_open: bool = False, high_open: bool = False) -> s
     if high is not None:
         return f" {'<' if high_open else '<='} {high}"
     return ""
+
+
+def check_bool(key: str, value: object) -> bool:
+    """Return `value` if it is a bool (YAML true/false); strings such as "yes" are refused."""
+    if not isinstance(value, bool):
+        _fail(key, "true or false", value)
+    return value
+
+
+class Strict(Mapping):
+    """A read-only view of a nested config that records which leaves validators read.
+
+    After validation, `unread()` lists every leaf nobody read: a key no schema knows, e.g. a
+    typo added with `+population.brain.volume_cvv=0.2` or left in a user's YAML file.
+    """
+
+    def __init__(self, data: Mapping, path: str = "", seen: set[str] | None = None):
+        self._data, self._path = data, path
+        self._seen = set() if seen is None else seen
+
+    def __getitem__(self, key):
+        value = self._data[key]
+        full = f"{self._path}{key}"
+        if isinstance(value, Mapping):
+            return Strict(value, full + ".", self._seen)
+        self._seen.add(full)
+        if isinstance(value, (list, tuple)):
+            return [Strict(v, f"{full}[{i}].", self._seen) if isinstance(v, Mapping) else v
+                    for i, v in enumerate(value)]
+        return value
+
+    def __contains__(self, key) -> bool:
+        return key in self._data
+
+    def __iter__(self):
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def peek(self, dotted: str, default=None):
+        """The value at a dotted path without marking it read (None-safe)."""
+        node = self._data
+        for part in dotted.split("."):
+            if not isinstance(node, Mapping) or part not in node:
+                return default
+            node = node[part]
+        return node
+
+    def unread(self) -> list[str]:
+        """Leaf paths of the config that no validator read, in config order."""
+        out: list[str] = []
+
+        def walk(node, path):
+            for k, v in node.items():
+                full = f"{path}{k}"
+                if isinstance(v, Mapping):
+                    walk(v, full + ".")
+                elif full not in self._seen:
+                    out.append(full)
+                elif isinstance(v, (list, tuple)):
+                    for i, item in enumerate(v):
+                        if isinstance(item, Mapping):
+                            walk(item, f"{full}[{i}].")
+
+        walk(self._data, self._path)
+        return out
+
+    def check_no_unknown(self) -> None:
+        """Raise ConfigError naming the first unread key (with the nearest known key as a hint)."""
+        unknown = self.unread()
+        if unknown:
+            import difflib
+
+            key = unknown[0]
+            near = difflib.get_close_matches(key, sorted(self._seen), n=1, cutoff=0.8)
+            hint = f" Did you mean '{near[0]}'?" if near else " Remove it or fix its spelling."
+            raise ConfigError(f"Unknown config key '{key}': no part of brainsim reads it.{hint}")

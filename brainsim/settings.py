@@ -1,0 +1,118 @@
+"""The whole configuration, validated: typed settings of one run, and the schema check.
+
+`settings_from_config` is the schema: each config group has a validator returning a frozen
+dataclass with types and ranges (`ModelParams` for scaling, population and battery,
+`Hypothesis`, `BackendParams`, and `ABCSettings`, `PlotSettings` and `RunSettings` here).
+It reads the config through a `Strict` view, so any key that no validator reads (a typo, a
+stale key in a user's YAML file) is an error too. Every error is one line naming the key,
+the value and the allowed range.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from .backends import BackendParams, backend_from_config
+from .params import ModelParams, model_from_config
+from .targets import Hypothesis, Target, hypothesis_from_config, load_targets
+from .validation import (
+    ConfigError,
+    Strict,
+    check_bool,
+    check_float,
+    check_int,
+    check_probability,
+)
+
+
+@dataclass(frozen=True)
+class ABCSettings:
+    """ABC-SMC model selection (see `brainsim.inference`); particles == 0 switches it off."""
+
+    particles: int
+    generations: int
+    quantile: float
+    model_keep: float
+    repeats: int
+    n: int
+    norm_n: int
+    missing_z: float
+
+
+@dataclass(frozen=True)
+class PlotSettings:
+    enabled: bool
+    n: int  # people per hypothesis drawn for figures
+    dpi: int
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """Everything one `brainsim` job needs, validated. `seed` is None for fresh entropy."""
+
+    model: ModelParams
+    seed: int | None
+    hypothesis: Hypothesis
+    targets: tuple[Target, ...]
+    backend: BackendParams
+    abc: ABCSettings
+    plots: PlotSettings
+    report: bool
+    threads: int | None
+    save_population: bool
+    save_max_rows: int
+    resume: bool
+
+
+def _section(cfg: Mapping, key: str) -> Mapping:
+    node = cfg.get(key)
+    if not isinstance(node, Mapping):
+        raise ConfigError(f"The '{key}' section is missing from the configuration.")
+    return node
+
+
+def abc_from_config(node: Mapping) -> ABCSettings:
+    return ABCSettings(
+        particles=check_int("abc.particles", node.get("particles"), 0, 100_000),
+        generations=check_int("abc.generations", node.get("generations"), 1, 100),
+        quantile=check_float("abc.quantile", node.get("quantile"), 0.0, 1.0, low_open=True),
+        model_keep=check_probability("abc.model_keep", node.get("model_keep")),
+        repeats=check_int("abc.repeats", node.get("repeats"), 1, 1000),
+        n=check_int("abc.n", node.get("n"), 2),
+        norm_n=check_int("abc.norm_n", node.get("norm_n"), 2),
+        missing_z=check_float("abc.missing_z", node.get("missing_z"), 0.0, low_open=True),
+    )
+
+
+def plots_from_config(node: Mapping) -> PlotSettings:
+    return PlotSettings(
+        enabled=check_bool("plots.enabled", node.get("enabled")),
+        n=check_int("plots.n", node.get("n"), 10),
+        dpi=check_int("plots.dpi", node.get("dpi"), 30, 1200),
+    )
+
+
+def settings_from_config(cfg: Mapping) -> RunSettings:
+    """Validate a composed config (a plain nested dict) completely; raises ConfigError."""
+    strict = Strict(cfg)
+    seed = strict.get("seed")
+    if seed is not None:
+        seed = check_int("seed", seed, 0)
+    threads = strict.get("threads")
+    settings = RunSettings(
+        model=model_from_config(strict),
+        seed=seed,
+        hypothesis=hypothesis_from_config(strict),
+        targets=tuple(load_targets(str(strict.get("targets", "human")))),
+        backend=backend_from_config(strict.get("backend")),
+        abc=abc_from_config(_section(strict, "abc")),
+        plots=plots_from_config(_section(strict, "plots")),
+        report=check_bool("report", strict.get("report", True)),
+        threads=None if threads is None else check_int("threads", threads, 1, 1024),
+        save_population=check_bool("save_population", strict.get("save_population", False)),
+        save_max_rows=check_int("save_max_rows", strict.get("save_max_rows", 100_000), 1),
+        resume=check_bool("resume", strict.get("resume", False)),
+    )
+    strict.check_no_unknown()
+    return settings
