@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 
@@ -31,12 +33,25 @@ def _atomic(path: Path, write) -> Path:
     return path
 
 
+def _finite(obj):
+    """`obj` with every NaN or infinite float replaced by None (JSON null: undefined)."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_finite(v) for v in obj]
+    if isinstance(obj, np.generic):
+        return _finite(obj.item())
+    return obj
+
+
 def write_json(path, data) -> Path:
-    """Write `data` as indented JSON atomically (NaN stays NaN)."""
+    """Write `data` as indented, strict JSON atomically: an undefined statistic (NaN) is null."""
 
     def write(tmp):
         with open(tmp, "w") as fh:
-            json.dump(data, fh, indent=2, sort_keys=False)
+            json.dump(_finite(data), fh, indent=2, sort_keys=False, allow_nan=False)
             fh.write("\n")
 
     return _atomic(path, write)

@@ -20,6 +20,7 @@ item), so every person's responses are the same whatever the chunking or thread 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from numba import njit, prange
@@ -247,26 +248,54 @@ def _quadrature_nodes(lower: float, upper: float, width: float):
     return nodes, weights
 
 
+@njit(cache=True, nogil=True, parallel=True)
+def _tabulate(grid, r, wq, width, cut, values, slopes):
+    # values[i] = sum_j wq[j] / (1 + exp((grid[i] - r[j]) / width)) and its derivative in x.
+    # r ascends; nodes more than `cut` widths above x count fully (logistic = 1 to e^-cut),
+    # nodes more than `cut` widths below count nothing, so only a window is summed.
+    n_r = r.size
+    tail = np.zeros(n_r + 1)
+    for j in range(n_r - 1, -1, -1):
+        tail[j] = tail[j + 1] + wq[j]
+    for i in prange(grid.size):
+        x = grid[i]
+        lo = np.searchsorted(r, x - cut * width)
+        hi = np.searchsorted(r, x + cut * width)
+        v = tail[hi]
+        slope = 0.0
+        for j in range(lo, hi):
+            sig = 1.0 / (1.0 + np.exp((x - r[j]) / width))
+            v += sig * wq[j]
+            slope -= sig * (1.0 - sig) * wq[j]
+        values[i] = v
+        slopes[i] = slope / width
+
+
 def capability_table(bat: BatteryParams, frontier_only: bool = False) -> CapabilityTable:
     """Tabulate G over x / r_med in [0, upper + 40 width] for the whole universe, or only its
-    hardest `bat.frontier` share (renormalised) when `frontier_only`."""
-    upper = bat.upper
+    hardest `bat.frontier` share (renormalised) when `frontier_only`. Tables are cached by
+    the universe's parameters (ABC re-simulates the same universe hundreds of times)."""
+    return _capability_table(bat.density, bat.gamma, bat.lower, bat.upper, bat.width,
+                             bat.frontier if frontier_only else None)
+
+
+@lru_cache(maxsize=64)
+def _capability_table(density: str, gamma: float, lower: float, upper: float, width: float,
+                      frontier: float | None) -> CapabilityTable:
     mass = 1.0
-    if frontier_only:
-        upper = float(threshold_quantile(bat.frontier, bat.density, bat.gamma, bat.lower, bat.upper))
-        mass = bat.frontier
-    r, wq = _quadrature_nodes(bat.lower, upper, bat.width)
-    wq = wq * threshold_density(r, bat.density, bat.gamma, bat.lower, bat.upper) / mass
-    x_max = upper + _TAIL_WIDTHS * bat.width
-    step = bat.width / 16.0
+    top = upper
+    if frontier is not None:
+        top = float(threshold_quantile(frontier, density, gamma, lower, upper))
+        mass = frontier
+    r, wq = _quadrature_nodes(lower, top, width)
+    wq = wq * threshold_density(r, density, gamma, lower, upper) / mass
+    x_max = top + _TAIL_WIDTHS * width
+    step = width / 16.0
     grid = np.arange(0.0, x_max + step, step)
     values = np.empty(grid.size)
     slopes = np.empty(grid.size)
-    for s in range(0, grid.size, 512):
-        with np.errstate(over="ignore"):  # exp overflow -> logistic 0, as it should
-            sig = 1.0 / (1.0 + np.exp((grid[s : s + 512, None] - r[None, :]) / bat.width))
-        values[s : s + 512] = sig @ wq
-        slopes[s : s + 512] = -(sig * (1.0 - sig)) @ wq / bat.width
+    _tabulate(grid, r, wq, width, _TAIL_WIDTHS, values, slopes)
+    values.flags.writeable = slopes.flags.writeable = False  # shared by every caller of the cache
     return CapabilityTable(step, values, slopes)
 
 

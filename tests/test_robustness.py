@@ -1,0 +1,172 @@
+"""Robustness: the schema, interrupted and resumed runs, skipped complete jobs, reproducibility."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pandas as pd
+import pytest
+from omegaconf import OmegaConf
+
+from brainsim.api import compose
+from brainsim.cli import planned_jobs
+from brainsim.io import _atomic, write_json, write_text
+from brainsim.scaling import config_names
+from brainsim.settings import settings_from_config
+from brainsim.validation import ConfigError
+
+SMALL = ["population.n=2000", "battery.norm_n=1000", "plots.n=500"]
+ABC = ["abc.particles=12", "abc.generations=4", "abc.repeats=1", "abc.n=1000", "abc.norm_n=500"]
+
+
+def _cli(*args, cwd, **kw):
+    return subprocess.run([sys.executable, "-m", "brainsim.cli", *args], cwd=cwd, capture_output=True, text=True, **kw)
+
+
+def _settings(*overrides):
+    return settings_from_config(OmegaConf.to_container(compose(list(overrides)), resolve=True))
+
+
+# --- the schema ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("group", ["hypothesis", "scaling", "backend", "experiment"])
+def test_every_shipped_config_passes_the_schema(group):
+    for name in config_names(group):
+        _settings(f"{'+' if group == 'experiment' else ''}{group}={name}")
+
+
+@pytest.mark.parametrize("override, message", [
+    ("+population.brain.volume_cvv=0.2", "Unknown config key 'population.brain.volume_cvv'.*'population.brain.volume_cv'"),
+    ("+foo=1", "Unknown config key 'foo'"),
+    ("+scaling.Z=1", "Unknown config key 'scaling.Z'"),
+    ("+population.architecture.variants.0.weight=1", "Unknown config key 'population.architecture.variants\\[0\\].weight'"),
+    ("plots.enabled=yes", "'plots.enabled' parameter must be true or false. Got 'yes'"),
+    ("abc.quantile=0", "'abc.quantile' parameter must be a finite float in \\(0.0, 1.0\\]. Got 0"),
+    ("abc.particles=-1", "'abc.particles' parameter must be an int in \\[0, 100000\\]"),
+    ("threads=0", "'threads' parameter must be an int in \\[1, 1024\\]"),
+    ("seed=-1", "'seed' parameter must be an int >= 0"),
+    ("plots.dpi=5", "'plots.dpi' parameter must be an int in \\[30, 1200\\]"),
+    ("battery.parallel_form=1", "'battery.parallel_form' parameter must be true or false"),
+])
+def test_schema_names_key_value_and_range(override, message):
+    with pytest.raises(ConfigError, match=message):
+        _settings(override)
+
+
+def test_multirun_is_validated_job_by_job_before_anything_is_written(tmp_path):
+    jobs = planned_jobs(["-m", "+experiment=units", "seed=1,2"])
+    assert len(jobs) == 8 and ["population.data.data_unit=1000.0", "+experiment=units", "seed=2"] in jobs
+    res = _cli("-m", "hypothesis=baseline,h2_selection", "population.n=100,0", cwd=tmp_path)
+    assert res.returncode == 2
+    assert res.stderr.strip().splitlines() == [
+        "brainsim: error: The 'population.n' parameter must be an int >= 1. Got 0 instead."]
+    assert list(tmp_path.iterdir()) == []
+
+
+# --- atomic outputs -------------------------------------------------------------------------
+
+def test_atomic_writer_leaves_nothing_when_interrupted(tmp_path):
+    class Boom(BaseException):  # like the Interrupted a signal raises: not an Exception
+        pass
+
+    def half_then_boom(tmp):
+        with open(tmp, "w") as fh:
+            fh.write("half")
+        raise Boom
+
+    target = tmp_path / "out.json"
+    with pytest.raises(Boom):
+        _atomic(target, half_then_boom)
+    assert list(tmp_path.iterdir()) == []
+    write_text(target, "old")
+    with pytest.raises(Boom):
+        _atomic(target, half_then_boom)
+    assert target.read_text() == "old" and list(tmp_path.iterdir()) == [target]
+
+
+def test_summary_json_is_strict_json_with_null_for_undefined(tmp_path):
+    write_json(tmp_path / "s.json", {"a": float("nan"), "b": [1.0, float("inf")], "c": {"d": 2.5}})
+    assert json.loads((tmp_path / "s.json").read_text()) == {"a": None, "b": [1.0, None], "c": {"d": 2.5}}
+
+
+# --- interrupt and resume -------------------------------------------------------------------
+
+def _wait_for(path, proc, timeout=300.0):
+    start = time.monotonic()
+    while not path.exists():
+        assert proc.poll() is None, "the run ended before it could be interrupted"
+        assert time.monotonic() - start < timeout
+        time.sleep(0.05)
+
+
+def test_sigterm_mid_abc_then_resume_gives_the_uninterrupted_result(tmp_path):
+    args = [*SMALL, *ABC]
+    run = tmp_path / "run"
+    proc = subprocess.Popen([sys.executable, "-m", "brainsim.cli", *args, f"hydra.run.dir={run}"], cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _wait_for(run / ".checkpoints" / "abc_0.pkl", proc)  # generation 0 of 4 is done
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 128 + signal.SIGTERM
+    message = err.strip().splitlines()[-1]
+    assert message.startswith("brainsim: interrupted by SIGTERM while running ABC seed 0")
+    assert f"hydra.run.dir={run} resume=true" in message
+    left = {p.name for p in run.iterdir()}
+    assert left <= {".hydra", ".checkpoints", "cli.log"}, left  # no output, no temporary file
+    assert not [p for p in (run / ".checkpoints").iterdir() if p.suffix == ".tmp"]
+
+    resumed = _cli(*args, f"hydra.run.dir={run}", "resume=true", cwd=tmp_path)
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    assert not (run / ".checkpoints").exists()
+    whole = _cli(*args, "hydra.run.dir=whole", cwd=tmp_path)
+    assert whole.returncode == 0, whole.stderr[-2000:]
+    for name in ("posterior_models.csv", "scorecard.csv", "scorecard_posterior.csv"):
+        assert (run / name).read_bytes() == (tmp_path / "whole" / name).read_bytes(), name
+    a, b = (json.loads((d / "summary.json").read_text()) for d in (run, tmp_path / "whole"))
+    assert a["statistics"] == b["statistics"] and a["abc"] == b["abc"]
+
+
+def test_resume_with_another_config_is_refused(tmp_path):
+    run = tmp_path / "run"
+    (run / ".checkpoints").mkdir(parents=True)
+    (run / ".checkpoints" / "fingerprint.json").write_text(json.dumps({"fingerprint": "other"}))
+    res = _cli(*SMALL, "abc.particles=0", "hypothesis=baseline", f"hydra.run.dir={run}", "resume=true", cwd=tmp_path)
+    assert res.returncode != 0 and "made with another config" in res.stderr
+
+
+def test_relaunched_multirun_skips_complete_jobs(tmp_path):
+    sweep = tmp_path / "sweep"
+    args = ["-m", "hypothesis=baseline,h2_selection", *SMALL, "abc.particles=0", "plots.enabled=false",
+            f"hydra.sweep.dir={sweep}"]
+    assert _cli(*args, cwd=tmp_path).returncode == 0
+    done = (sweep / "0" / "summary.json").stat().st_mtime_ns
+    before = (sweep / "1" / "summary.json").read_bytes()
+    (sweep / "1" / "summary.json").unlink()  # job 1 "failed"
+    again = _cli(*args, "resume=true", cwd=tmp_path)
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert "0: complete" in again.stdout and "skipped" in again.stdout
+    assert (sweep / "0" / "summary.json").stat().st_mtime_ns == done
+    rerun = json.loads((sweep / "1" / "summary.json").read_text())
+    assert rerun["statistics"] == json.loads(before)["statistics"]
+
+
+# --- determinism ----------------------------------------------------------------------------
+
+def test_printed_command_reproduces_the_run_bit_for_bit(tmp_path):
+    first = _cli(*SMALL, "abc.particles=0", "hypothesis=h4_architecture", "seed=null", "hydra.run.dir=a",
+                 cwd=tmp_path)
+    assert first.returncode == 0, first.stderr[-2000:]
+    command = first.stdout.strip().splitlines()[-1].removeprefix("reproduce with: ")
+    summary = json.loads((tmp_path / "a" / "summary.json").read_text())
+    assert summary["provenance"]["command"] == command
+    assert summary["provenance"]["config"]["population"]["n"] == 2000 and summary["provenance"]["brainsim_version"]
+    argv = command.split()[1:]
+    again = _cli(*argv, "hydra.run.dir=b", cwd=tmp_path, env={**os.environ, "NUMBA_NUM_THREADS": "1"})
+    assert again.returncode == 0, again.stderr[-2000:]
+    other = json.loads((tmp_path / "b" / "summary.json").read_text())
+    assert other["statistics"] == summary["statistics"] and other["paradox"] == summary["paradox"]
+    assert (tmp_path / "a" / "scorecard.csv").read_bytes() == (tmp_path / "b" / "scorecard.csv").read_bytes()
+    assert pd.read_csv(tmp_path / "a" / "ranking.csv").equals(pd.read_csv(tmp_path / "b" / "ranking.csv"))
