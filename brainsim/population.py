@@ -26,6 +26,9 @@ from .params import TRAITS, PopulationParams
 I_BRAIN, I_DENSITY, I_EFFICIENCY, I_DATA, I_NOISE, I_ARCH = range(len(TRAITS))
 N_FIXED = len(TRAITS)
 WILD_TYPE = -1
+# log noise multiplier cap: nu <= 100 * e^690 ~ 1e301 stays finite; far beyond the point
+# where every serial step fails (exp(-nu) = 0 from nu ~ 750), so results do not change
+LOG_NOISE_CAP = 690.0
 
 
 @dataclass
@@ -80,13 +83,32 @@ def _gamma_sums(rng, counts, shape, scale, out):
 @njit(cache=True, nogil=True)
 def _draw_optional(rng, alpha, cum_probs, n_domains, domain_specific, shares, variant, variant_domain):
     n = shares.shape[0]
-    if np.isfinite(alpha):
+    if np.isfinite(alpha) and alpha >= 1.0:
         for i in range(n):
             for k in range(n_domains):
                 shares[i, k] = rng.standard_gamma(alpha)
         for i in range(n):
             s = 0.0
             for k in range(n_domains):
+                s += shares[i, k]
+            for k in range(n_domains):
+                shares[i, k] /= s
+    elif np.isfinite(alpha):
+        # alpha < 1: Gamma(alpha) draws underflow to 0 (a whole row can), so work in logs:
+        # log G = log Gamma(alpha + 1) + log(U) / alpha (Marsaglia & Tsang 2000), then softmax.
+        for i in range(n):
+            for k in range(n_domains):
+                shares[i, k] = np.log(rng.standard_gamma(alpha + 1.0))
+        for i in range(n):
+            for k in range(n_domains):
+                shares[i, k] += np.log(rng.random()) / alpha
+        for i in range(n):
+            top = shares[i, 0]
+            for k in range(1, n_domains):
+                top = max(top, shares[i, k])
+            s = 0.0
+            for k in range(n_domains):
+                shares[i, k] = np.exp(shares[i, k] - top)
                 s += shares[i, k]
             for k in range(n_domains):
                 shares[i, k] /= s
@@ -259,7 +281,7 @@ def _phenotype_kernel(latent, shares, burden, variant, variant_domain, sig, cons
         data[i] = d
         for k in range(k_dom):
             data_d[i, k] = d * shares[i, k]
-        noise[i] = consts[5] * np.exp(sig[4] * latent[i, I_NOISE] - 0.5 * sig[4] ** 2 + burden[i])
+        noise[i] = consts[5] * np.exp(min(sig[4] * latent[i, I_NOISE] - 0.5 * sig[4] ** 2 + burden[i], LOG_NOISE_CAP))
         m = np.exp(sig[5] * latent[i, I_ARCH]) if arch_continuous else 1.0
         for k in range(k_dom):
             exponent_m[i, k] = m

@@ -14,7 +14,7 @@ import numpy as np
 from . import psychometrics as psy
 from .engine import STREAM_CHUNKS, STREAM_RESPONSES, Setup, _rng, chunk_layout
 from .params import PopulationParams
-from .population import N_FIXED, Draws, _variant_cum_probs, dirichlet_concentration
+from .population import LOG_NOISE_CAP, N_FIXED, Draws, _variant_cum_probs, dirichlet_concentration
 from .reaction_time import ez_moments
 from .tasks import CapabilityTable, depth_factor
 
@@ -29,8 +29,13 @@ def draw_traits(rng: np.random.Generator, pop: PopulationParams, n_domains: int,
     de_novo = rng.poisson(pop.de_novo_rate, n)
     burden = burden + rng.gamma(de_novo * pop.de_novo_shape, pop.de_novo_mean / pop.de_novo_shape)
     alpha = dirichlet_concentration(pop.diet_cv, n_domains)
-    if np.isfinite(alpha):
+    if np.isfinite(alpha) and alpha >= 1.0:
         shares = rng.standard_gamma(alpha, (n, n_domains))
+        shares /= shares.sum(axis=1, keepdims=True)
+    elif np.isfinite(alpha):  # in logs: Gamma(alpha) underflows for small alpha
+        logs = np.log(rng.standard_gamma(alpha + 1.0, (n, n_domains)))
+        logs += np.log(rng.random((n, n_domains))) / alpha
+        shares = np.exp(logs - logs.max(axis=1, keepdims=True))
         shares /= shares.sum(axis=1, keepdims=True)
     else:
         shares = np.full((n, n_domains), 1.0 / n_domains)
@@ -55,7 +60,8 @@ def phenotypes(d: Draws, pop: PopulationParams) -> dict[str, np.ndarray]:
     dens = np.exp(pop.density_sd * z[:, 1] - 0.5 * pop.density_sd**2)
     eff = np.exp(pop.efficiency_sd * z[:, 2] - 0.5 * pop.efficiency_sd**2)
     data = pop.data_mean * np.exp(pop.data_sd * z[:, 3] - 0.5 * pop.data_sd**2)
-    noise = pop.noise_ref * np.exp(pop.noise_sd * z[:, 4] - 0.5 * pop.noise_sd**2 + d.burden)
+    noise = pop.noise_ref * np.exp(np.minimum(pop.noise_sd * z[:, 4] - 0.5 * pop.noise_sd**2 + d.burden,
+                                              LOG_NOISE_CAP))
     m = np.exp(pop.arch_sd * z[:, 5]) if pop.arch_mode == "continuous" else np.ones(len(z))
     m = np.repeat(m[:, None], d.shares.shape[1], axis=1)
     has = d.variant >= 0

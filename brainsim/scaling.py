@@ -38,6 +38,16 @@ FORMS = ("chinchilla", "kaplan")
 _PARAMS = {"chinchilla": ("E", "A", "B", "alpha", "beta"), "kaplan": ("Nc", "Dc", "alpha_n", "alpha_d")}
 
 
+# N and D below one parameter / token are read as one: the laws' power terms diverge at 0
+# (a domain starved of data by an extreme diet gets B nats, not infinity)
+MIN_COUNT = 1.0
+
+
+def _log_counts(n, d) -> tuple[np.ndarray, np.ndarray]:
+    return (np.log(np.maximum(np.asarray(n, float), MIN_COUNT)),
+            np.log(np.maximum(np.asarray(d, float), MIN_COUNT)))
+
+
 @dataclass(frozen=True)
 class ScalingLaw:
     """A scaling law with its constants; loss in nats/token, N in parameters, D in tokens."""
@@ -57,7 +67,7 @@ class ScalingLaw:
 
     def loss(self, n, d, m=1.0) -> np.ndarray:
         """Loss L(N, D) in nats/token, broadcast over arrays; `m` scales the exponents."""
-        log_n, log_d = np.log(np.asarray(n, float)), np.log(np.asarray(d, float))
+        log_n, log_d = _log_counts(n, d)
         m = np.asarray(m, float)
         p = self.params
         if self.form == "chinchilla":
@@ -73,7 +83,7 @@ class ScalingLaw:
         if self.form == "kaplan":
             return self.loss(n, d, m)
         p = self.params
-        log_n, log_d = np.log(np.asarray(n, float)), np.log(np.asarray(d, float))
+        log_n, log_d = _log_counts(n, d)
         m = np.asarray(m, float)
         return np.exp(np.logaddexp(np.log(p["A"]) - p["alpha"] * m * log_n, np.log(p["B"]) - p["beta"] * m * log_d))
 
@@ -118,10 +128,10 @@ def _person_losses(kaplan, c, n_params, data, m, penalty, out, out_mean):
     # chinchilla: c = (log A, log B, alpha, beta); kaplan: c = (log Nc, log Dc, alpha_n, alpha_d)
     n, k_dom = data.shape
     for i in prange(n):
-        log_n = np.log(n_params[i])
+        log_n = np.log(max(n_params[i], MIN_COUNT))
         total = 0.0
         for k in range(k_dom):
-            log_d = np.log(data[i, k])
+            log_d = np.log(max(data[i, k], MIN_COUNT))
             if kaplan:
                 inner = np.logaddexp(c[2] / c[3] * (c[0] - log_n), c[1] - log_d)
                 val = np.exp(c[3] * m[i, k] * inner)

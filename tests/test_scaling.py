@@ -61,6 +61,19 @@ def test_extreme_inputs_stay_finite():
     assert r == pytest.approx(406.4 * 1e40**-0.34 + 410.7 * 1e40**-0.28, rel=1e-12)
 
 
+@pytest.mark.parametrize("name", ["chinchilla2022", "kaplan2020"])
+def test_tiny_counts_are_read_as_one_and_the_kernel_agrees_at_extremes(name):
+    lw = law(name)
+    assert lw.loss(1e-300, 0.0) == lw.loss(1.0, 1.0) and np.isfinite(lw.loss(1.0, 1.0))
+    if name == "chinchilla2022":
+        assert lw.loss(1.0, 1.0) == pytest.approx(1.69 + 406.4 + 410.7, rel=1e-14)
+    n = np.array([1e-5, 1.0, 1e10, 1e200])
+    d = np.array([[0.0, 1e-300], [1.0, 1e5], [1e12, 1e300], [1e200, 1e250]])
+    out, _ = person_losses(lw, n, d, np.ones_like(d), np.zeros(4))
+    np.testing.assert_allclose(out, lw.reducible(n[:, None], d), rtol=1e-13)
+    assert np.isfinite(out).all() and (out > 0).all()
+
+
 def test_exponent_multiplier_is_architecture():
     lw = law("chinchilla2022")
     p = lw.params

@@ -66,6 +66,20 @@ def test_extreme_losses_take_the_exact_path():
     np.testing.assert_allclose(out["true"], p.sum(axis=3), rtol=KERNEL_RTOL, atol=1e-300)
 
 
+def test_probabilities_near_zero_and_one_stay_exact():
+    bat = _battery()
+    x = np.array([[0.0, 0.0, 0.0], [1e6, 1e6, 1e6], [1e-300, 1e-300, 1e-300]])
+    noise = np.array([0.0, 0.0, 1e300])  # no noise / every step fails
+    out = respond(x, noise, bat, key=3)
+    assert np.isfinite(out["true"]).all() and np.isfinite(out["composite"]).all()
+    items = bat.thresholds.shape[2]
+    assert out["true"][:, 1].max() == 0.0 and out["raw"][:, 1].max() == 0  # loss far above every item
+    assert out["true"][:, 2].max() == 0.0  # every serial step fails
+    assert (out["true"][:, 0] <= items).all() and (out["true"][:, 0] > 0.99 * items).all()  # x = 0: ~every item
+    p = solve_probability(np.array([-1e308, 1e308]), 0.0, 1.0, 1, 1e-300)
+    np.testing.assert_array_equal(p, [1.0, 0.0])
+
+
 def test_item_responses_are_bernoulli():
     bat = Battery(np.full((1, 1, 1), 0.1), np.ones((1, 1, 1), np.int64), 0.01, 0.1)
     n = 200_000

@@ -1,0 +1,178 @@
+"""Property-based tests: any valid configuration gives finite numbers or an explicit
+"undefined", any invalid one the one-line error; plus the edge cases named in the issue."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from omegaconf import OmegaConf
+
+import brainsim
+from brainsim.api import compose
+from brainsim.inference import distance
+from brainsim.paradox import implied_exponents
+from brainsim.settings import settings_from_config
+from brainsim.targets import load_targets, scorecard, total_distance
+from brainsim.validation import ConfigError
+
+TARGETS = load_targets()
+PROPERTY = settings(max_examples=60, deadline=None, derandomize=True, phases=[Phase.explicit, Phase.generate],
+                    suppress_health_check=[HealthCheck.too_slow])
+
+# valid values over each key's whole allowed range (population sizes kept small for speed)
+VALID = {
+    "population.n": st.integers(1, 400),
+    "population.design": st.sampled_from(["twins", "unrelated"]),
+    "population.mz_fraction": st.floats(0, 1),
+    "population.brain.volume_cv": st.floats(0, 2),
+    "population.brain.kappa": st.floats(0, 5),
+    "population.brain.density_sd": st.floats(0, 3),
+    "population.brain.efficiency_sd": st.floats(0, 3),
+    "population.data.sd": st.floats(0, 3),
+    "population.data.diet_cv": st.floats(0, 10),
+    "population.data.data_unit": st.floats(1e-3, 1e6),
+    "population.hyperparameters.sd": st.floats(0, 10),
+    "population.mutation.inherited_rate": st.floats(0, 1e6),
+    "population.mutation.de_novo_rate": st.floats(0, 1e6),
+    "population.mutation.de_novo_mean": st.floats(0, 10),
+    "population.noise.ref": st.floats(0, 100),
+    "population.noise.sd": st.floats(0, 3),
+    "population.architecture.sd": st.floats(0, 2),
+    "battery.items_per_domain": st.integers(1, 40),
+    "battery.norm_n": st.integers(2, 300),
+    "battery.universe.gamma": st.floats(-20, 20),
+    "battery.universe.width": st.floats(1e-3, 2),
+    "scaling": st.sampled_from(["kaplan2020", "chinchilla2022", "besiroglu2024"]),
+}
+
+# a statistic may be NaN ("undefined", null in summary.json) only for these reasons
+CORRELATIONS = {"r_brain_iq": ("brain_volume", "iq"), "r_brain_true_score": ("brain_volume", "true_score"),
+                "r_brain_capability": ("brain_volume", "capability"), "r_capability_iq": ("capability", "iq"),
+                "retest_r": ("iq", "iq_retest"), "r_rt_iq": ("rt_mean", "iq")}
+
+
+def _constant(frame, col) -> bool:
+    return len(frame) < 2 or frame[col].nunique() < 2
+
+
+def _twin_undefined(frame, zyg) -> bool:
+    if "zygosity" not in frame:
+        return True
+    pairs = frame[frame.zygosity == zyg].groupby("family")["iq"].agg(["first", "last", "size"])
+    pairs = pairs[pairs["size"] == 2]
+    return len(pairs) < 2 or np.ptp(np.r_[pairs["first"], pairs["last"]]) == 0
+
+
+def undefined_reason(stat: str, frame, stats: dict) -> bool:
+    """True when the population makes `stat` undefined (so NaN is the right answer)."""
+    scores = [c for c in frame.columns if c.startswith("score_")]
+    if stat in CORRELATIONS:
+        return any(_constant(frame, c) for c in CORRELATIONS[stat])
+    if stat == "iq_skewness":
+        return len(frame) < 3 or _constant(frame, "iq")
+    if stat in ("pc1_share", "mean_subtest_r"):
+        return any(_constant(frame, c) for c in scores) or (stat == "mean_subtest_r" and len(scores) < 2)
+    if stat == "objective_spread":
+        return not ((frame.iq - 130).abs() <= 5).any() or not ((frame.iq - 70).abs() <= 5).any()
+    if stat.startswith("output_top"):
+        return frame.output.sum() <= 0
+    if stat in ("twin_r_mz", "twin_r_dz"):
+        return _twin_undefined(frame, "MZ" if stat == "twin_r_mz" else "DZ")
+    if stat == "h2_falconer":
+        return not (math.isfinite(stats["twin_r_mz"]) and math.isfinite(stats["twin_r_dz"]))
+    if stat == "cotwin_iq_of_iq_below_50":
+        return not (frame.iq < 50).any()
+    if stat == "dz_shared_variant_fraction":
+        return frame.loc[frame.zygosity == "DZ", "inherited_variants"].sum() == 0
+    if stat in ("brain_volume_cv", "iq_sd", "capability_sd"):
+        return len(frame) < 2
+    return False
+
+
+def _check_population(overrides: list[str]) -> None:
+    pop = brainsim.simulate(overrides, seed=0)
+    frame, stats = pop.frame, pop.summary()
+    assert not frame.select_dtypes("number").isin([np.inf, -np.inf]).any().any()
+    assert frame["iq"].notna().all() and frame["capability"].between(0, 1).all()
+    for k, v in stats.items():
+        assert not math.isinf(v), k
+        if math.isnan(v):
+            assert undefined_reason(k, frame, stats), f"{k} is NaN but defined ({overrides})"
+    card = scorecard("h", stats, TARGETS)
+    z = card["z"].dropna()
+    assert np.isfinite(z).all()
+    assert math.isfinite(distance(stats, TARGETS, 5.0))  # the ABC distance is always a number
+    assert z.empty or math.isfinite(total_distance(card))
+
+
+@PROPERTY
+@given(st.fixed_dictionaries({}, optional=VALID))
+def test_any_valid_config_gives_numbers_or_explicit_undefined(values):
+    overrides = [f"{k}={v}" for k, v in values.items()]
+    if values.get("battery.universe.gamma") is not None:
+        overrides.append("battery.universe.density=power")
+    overrides += [] if "population.n" in values else ["population.n=200"]
+    overrides += [] if "battery.norm_n" in values else ["battery.norm_n=200"]
+    _check_population(overrides)
+
+
+INVALID = {
+    "population.n": st.integers(max_value=0),
+    "population.mz_fraction": st.floats(1.0, exclude_min=True, allow_nan=False, allow_infinity=False),
+    "population.brain.volume_cv": st.floats(max_value=0, exclude_max=True, allow_nan=False, allow_infinity=False),
+    "population.data.sd": st.floats(3.0, exclude_min=True, allow_nan=False, allow_infinity=False),
+    "population.noise.ref": st.floats(100.0, exclude_min=True, allow_nan=False, allow_infinity=False),
+    "battery.items_per_domain": st.integers(100001),
+    "battery.universe.width": st.floats(max_value=0, allow_nan=False, allow_infinity=False),
+    "abc.quantile": st.floats(1.0, exclude_min=True, allow_nan=False, allow_infinity=False),
+    "plots.dpi": st.integers(max_value=29),
+}
+
+
+@PROPERTY
+@given(st.sampled_from(sorted(INVALID)).flatmap(lambda k: st.tuples(st.just(k), INVALID[k])))
+def test_any_invalid_value_gives_the_one_line_error(key_value):
+    key, value = key_value
+    with pytest.raises(ConfigError) as err:
+        settings_from_config(OmegaConf.to_container(compose([f"{key}={value}"]), resolve=True))
+    message = str(err.value)
+    assert f"'{key}'" in message and "\n" not in message and "Got" in message
+
+
+ZERO_VARIANCE = ["population.brain.volume_cv=0", "population.data.sd=0", "population.noise.sd=0",
+                 "population.hyperparameters.sd=0", "population.mutation.inherited_rate=0",
+                 "population.mutation.de_novo_rate=0", "population.architecture.sd=0",
+                 "population.brain.density_sd=0", "population.brain.efficiency_sd=0", "population.data.diet_cv=0"]
+
+
+@pytest.mark.parametrize("overrides", [
+    pytest.param(ZERO_VARIANCE + ["population.n=300"], id="zero variance of every trait"),
+    pytest.param(["hypothesis=h3_mutation_load", "population.mutation.inherited_rate=1000000",
+                  "population.mutation.de_novo_rate=1000000", "population.n=300"], id="huge mutation counts"),
+    pytest.param(["battery.universe.density=power", "battery.universe.gamma=20", "population.n=300"],
+                 id="gamma=20"),
+    pytest.param(["battery.universe.density=power", "battery.universe.gamma=-20", "population.n=300"],
+                 id="gamma=-20"),
+    pytest.param(["population.architecture.mode=continuous", "population.architecture.sd=2", "population.n=300"],
+                 id="extreme exponents"),
+    pytest.param(["population.n=1"], id="n=1"),
+    pytest.param(["population.n=1", "population.design=unrelated"], id="n=1 unrelated"),
+    pytest.param(["battery.items_per_domain=1", "battery.domains=[verbal]", "battery.depth=[1.0]",
+                  "population.n=300"], id="one item"),
+    pytest.param(["population.n=301"], id="twins with n odd"),
+    pytest.param(["population.noise.ref=100", "population.n=300"], id="every step fails"),
+    pytest.param(["population.data.data_unit=1e6", "population.n=300"], id="loss at the irreducible floor"),
+])
+def test_edge_cases_give_numbers_or_explicit_undefined(overrides):
+    _check_population(overrides)
+
+
+@pytest.mark.parametrize("overrides", [ZERO_VARIANCE, ["battery.universe.density=power", "battery.universe.gamma=20"],
+                                       ["population.noise.ref=100"]])
+def test_paradox_numbers_are_finite_or_explicitly_unreachable(overrides):
+    model = settings_from_config(OmegaConf.to_container(compose(overrides), resolve=True)).model
+    out = implied_exponents(model)
+    assert math.isfinite(out["iq_per_brain_sd"]) and math.isfinite(out["target_iq_per_brain_sd"])
+    assert not any(math.isinf(v) for v in out.values())
