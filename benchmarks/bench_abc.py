@@ -34,9 +34,9 @@ def _setup(n: int, norm_n: int):
     names = hypothesis_names()
     configs = [compose([f"hypothesis={h}"]) for h in names]
     jobs = [validate(c) for c in configs]
-    specs = [ModelSpec(h, job[2].free) for h, job in zip(names, jobs)]
+    specs = [ModelSpec(h, job.hypothesis.free) for h, job in zip(names, jobs)]
     containers = [OmegaConf.to_container(c, resolve=True) for c in configs]
-    return names, specs, config_simulator(containers, jobs[0][3], n, norm_n, 5.0)
+    return names, specs, config_simulator(containers, list(jobs[0].targets), n, norm_n, 5.0)
 
 
 def _own(specs, simulate, args, seed):

@@ -103,24 +103,23 @@ def _hexbin_with_fit(ax, x: np.ndarray, y: np.ndarray) -> None:
         ax.legend(fontsize=8, loc="upper left")
 
 
-def brain_vs_iq(samples: Mapping[str, pd.DataFrame]) -> Figure:
-    """Brain volume (cm^3) against IQ per hypothesis, with the regression line and r."""
+def _scatter_grid(samples: Mapping[str, pd.DataFrame], x: str, y: str, xlabel: str, ylabel: str) -> Figure:
     fig, axes = _grid(list(samples))
     for ax, frame in zip(axes, samples.values()):
-        _hexbin_with_fit(ax, frame["brain_volume"].to_numpy(), frame["iq"].to_numpy())
-        ax.set_xlabel("brain volume (cm³)")
-        ax.set_ylabel("IQ")
+        _hexbin_with_fit(ax, frame[x].to_numpy(), frame[y].to_numpy())
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
     return fig
+
+
+def brain_vs_iq(samples: Mapping[str, pd.DataFrame]) -> Figure:
+    """Brain volume (cm^3) against IQ per hypothesis, with the regression line and r."""
+    return _scatter_grid(samples, "brain_volume", "iq", "brain volume (cm³)", "IQ")
 
 
 def rt_vs_iq(samples: Mapping[str, pd.DataFrame]) -> Figure:
     """Mean reaction time (s) against IQ per hypothesis, with the regression line and r."""
-    fig, axes = _grid(list(samples))
-    for ax, frame in zip(axes, samples.values()):
-        _hexbin_with_fit(ax, frame["iq"].to_numpy(), frame["rt_mean"].to_numpy())
-        ax.set_xlabel("IQ")
-        ax.set_ylabel("mean reaction time (s)")
-    return fig
+    return _scatter_grid(samples, "iq", "rt_mean", "IQ", "mean reaction time (s)")
 
 
 def twin_pairs(frame: pd.DataFrame) -> pd.DataFrame:
