@@ -18,6 +18,14 @@ from numba import njit
 from . import psychometrics as psy
 
 # Columns whose means and co-moments are kept; subtest scores follow them.
+# every statistic `Summary.statistics` can return (the twin ones only for twin designs)
+STATISTICS = (
+    "n", "iq_mean", "iq_sd", "iq_skewness", "share_iq_below_50", "brain_volume_cv", "r_brain_iq",
+    "r_brain_true_score", "r_brain_capability", "r_capability_iq", "retest_r", "pc1_share", "mean_subtest_r",
+    "r_rt_iq", "rt_mean", "capability_mean", "capability_sd", "objective_spread", "output_top1_share",
+    "output_top10_share", "twin_r_mz", "twin_r_dz", "h2_falconer", "cotwin_iq_of_iq_below_50",
+    "dz_shared_variant_fraction",
+)
 MOMENT_COLUMNS = ("iq", "iq_retest", "brain_volume", "true_score", "capability", "rt_mean", "output")
 _IQ, _RETEST, _VOL, _TRUE, _CAP, _RT, _OUT = range(len(MOMENT_COLUMNS))
 TOP_FRACTIONS = (0.01, 0.10)  # output shares of the top 1% and 10%

@@ -17,6 +17,7 @@ import pandas as pd
 from omegaconf import OmegaConf
 
 from .scaling import CONF_DIR, config_names
+from .summaries import STATISTICS
 from .validation import ConfigError
 
 PASS_Z = 2.0
@@ -65,6 +66,13 @@ def load_targets(name_or_path: str = "human") -> list[Target]:
         where = f"{path.name}: '{name}"
         if not isinstance(entry, Mapping):
             raise ConfigError(f"{where}' must be a mapping with statistic, value, tolerance, source. Got {entry!r} instead.")
+        unknown = set(entry) - {"statistic", "value", "tolerance", "source"}
+        if unknown:
+            raise ConfigError(f"{where}.{min(unknown)}' is not a target field; allowed: statistic, value, "
+                              "tolerance, source.")
+        statistic = str(entry.get("statistic", name))
+        if statistic not in STATISTICS:
+            raise ConfigError(f"{where}.statistic' must be one of {', '.join(STATISTICS)}. Got {statistic!r} instead.")
         source = entry.get("source")
         if not isinstance(source, str) or not source.strip():
             raise ConfigError(f"{where}.source' must be a non-empty citation. Got {source!r} instead.")
@@ -73,7 +81,7 @@ def load_targets(name_or_path: str = "human") -> list[Target]:
             raise ConfigError(f"{where}.tolerance' must be a finite number > 0. Got {tol!r} instead.")
         if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
             raise ConfigError(f"{where}.value' must be a finite number. Got {value!r} instead.")
-        out.append(Target(str(name), str(entry.get("statistic", name)), float(value), float(tol), source))
+        out.append(Target(str(name), statistic, float(value), float(tol), source))
     return out
 
 

@@ -33,6 +33,9 @@ def test_every_target_statistic_is_computed_by_a_twin_run():
     s = brainsim.simulate(["population.n=4000", "population.design=twins", "battery.norm_n=2000"]).summary()
     for t in load_targets("human"):
         assert t.statistic in s, t.statistic
+    from brainsim.summaries import STATISTICS
+
+    assert tuple(s) == STATISTICS  # the list target files are checked against is complete
 
 
 @pytest.mark.parametrize("name", HYPOTHESES)
@@ -73,6 +76,9 @@ def _write(tmp_path, entry):
     ({"statistic": "r_brain_iq", "value": 0.24, "tolerance": 0.05}, r"t.yaml: 'r_brain_iq.source'"),
     ({"statistic": "r_brain_iq", "value": 0.24, "tolerance": 0.0, "source": "x"}, r"t.yaml: 'r_brain_iq.tolerance' must be .* > 0"),
     ({"statistic": "r_brain_iq", "value": "high", "tolerance": 0.1, "source": "x"}, r"'r_brain_iq.value'"),
+    ({"statistic": "r_brain_IQ", "value": 0.2, "tolerance": 0.1, "source": "x"}, r"'r_brain_iq.statistic' must be one of n, "),
+    ({"statistic": "r_brain_iq", "value": 0.2, "tolerance": 0.1, "source": "x", "tolerence": 1},
+     r"'r_brain_iq.tolerence' is not a target field"),
 ])
 def test_bad_target_files(tmp_path, entry, match):
     with pytest.raises(ConfigError, match=match):
