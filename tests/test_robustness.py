@@ -129,6 +129,19 @@ def test_sigterm_mid_abc_then_resume_gives_the_uninterrupted_result(tmp_path):
     assert a["statistics"] == b["statistics"] and a["abc"] == b["abc"]
 
 
+def test_ctrl_c_while_scoring_says_where_it_stopped(tmp_path):
+    run = tmp_path / "run"
+    proc = subprocess.Popen([sys.executable, "-m", "brainsim.cli", "population.n=300000", "abc.particles=0",
+                             "plots.enabled=false", f"hydra.run.dir={run}"], cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _wait_for(run / ".checkpoints" / "score_baseline.pkl", proc)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 128 + signal.SIGINT
+    assert "interrupted by SIGINT while scoring" in err and "resume=true" in err
+    assert {p.name for p in run.iterdir()} <= {".hydra", ".checkpoints", "cli.log"}
+
+
 def test_resume_with_another_config_is_refused(tmp_path):
     run = tmp_path / "run"
     (run / ".checkpoints").mkdir(parents=True)
