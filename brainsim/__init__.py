@@ -11,4 +11,4 @@ try:
 except PackageNotFoundError:  # running from a source tree without installation
     __version__ = "0.0.0"
 
-__all__ = ["simulate", "compose", "Population", "ConfigError", "__version__"]
+__all__ = ["ConfigError", "Population", "__version__", "compose", "simulate"]

@@ -72,6 +72,12 @@ class Interrupted(BaseException):
 
 @contextmanager
 def _signals_interrupt():
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():  # e.g. a launcher's worker thread
+        yield
+        return
+
     def handler(signum, frame):
         raise Interrupted(signum)
 

@@ -14,7 +14,13 @@ import numpy as np
 from . import psychometrics as psy
 from .engine import STREAM_CHUNKS, STREAM_RESPONSES, Setup, _rng, chunk_layout
 from .params import PopulationParams
-from .population import LOG_NOISE_CAP, N_FIXED, Draws, _variant_cum_probs, dirichlet_concentration
+from .population import (
+    LOG_NOISE_CAP,
+    N_FIXED,
+    Draws,
+    _variant_cum_probs,
+    dirichlet_concentration,
+)
 from .reaction_time import ez_moments
 from .tasks import CapabilityTable, depth_factor
 

@@ -77,8 +77,9 @@ def render(ranking: pd.DataFrame, card: pd.DataFrame, paradox: pd.DataFrame, fig
         "<title>brainsim report</title>",
         f"<style>{_STYLE}</style></head><body>",
         "<h1>brainsim report</h1>",
-        f"<p>brainsim {html.escape(str(prov.get('brainsim_version', '')))}, seed {html.escape(str(prov.get('seed', '')))}. "
-        f"Reproduce with <code>{html.escape(str(prov.get('command', '')))}</code>.</p>",
+        (f"<p>brainsim {html.escape(str(prov.get('brainsim_version', '')))}, "
+         f"seed {html.escape(str(prov.get('seed', '')))}. "
+         f"Reproduce with <code>{html.escape(str(prov.get('command', '')))}</code>.</p>"),
         "<h2>Ranking</h2><p>Total distance = RMS z over the targets a hypothesis could compute; lower is better.</p>",
         _table(ranking, "ranking"),
     ]
@@ -87,8 +88,8 @@ def render(ranking: pd.DataFrame, card: pd.DataFrame, paradox: pd.DataFrame, fig
         parts.append(f"<ul>{items}</ul>")
     parts += ["<h2>Scorecard</h2><p>z = (simulated − observed) / tolerance; green cells pass (|z| ≤ 2).</p>",
               _scorecard_table(card),
-              "<h2>The paradox</h2><p>Latent capability against observed IQ, and what brain volume alone would "
-              "need (exact, see <code>brainsim.paradox</code>).</p>",
+              ("<h2>The paradox</h2><p>Latent capability against observed IQ, and what brain volume alone would "
+               "need (exact, see <code>brainsim.paradox</code>).</p>"),
               _table(paradox.reset_index(names="hypothesis"), "paradox")]
     if abc is not None:
         parts += ["<h2>ABC model selection</h2>", _table(abc, "abc")]

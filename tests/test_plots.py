@@ -3,14 +3,13 @@
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import model
 from PIL import Image
 
 from brainsim import plots
 from brainsim.engine import prepare, sample
 from brainsim.summaries import summarize
 from brainsim.targets import load_targets, scorecard
-
-from conftest import model
 
 HYPOTHESES = ("baseline", "h3_mutation_load")
 LABELS = {  # figure -> (x label, y label) of its first panel

@@ -23,7 +23,7 @@ ABC = ["abc.particles=12", "abc.generations=4", "abc.repeats=1", "abc.n=1000", "
 
 
 def _cli(*args, cwd, **kw):
-    return subprocess.run([sys.executable, "-m", "brainsim.cli", *args], cwd=cwd, capture_output=True, text=True, **kw)
+    return subprocess.run([sys.executable, "-m", "brainsim.cli", *args], cwd=cwd, capture_output=True, text=True, check=False, **kw)
 
 
 def _settings(*overrides):
