@@ -167,6 +167,8 @@ class Strict(Mapping):
             import difflib
 
             key = unknown[0]
-            near = difflib.get_close_matches(key, sorted(self._seen), n=1, cutoff=0.8)
-            hint = f" Did you mean '{near[0]}'?" if near else " Remove it or fix its spelling."
+            parent, _, leaf = key.rpartition(".")
+            siblings = {k.rpartition(".")[2]: k for k in self._seen if k.rpartition(".")[0] == parent}
+            near = difflib.get_close_matches(leaf, sorted(siblings), n=1, cutoff=0.75)
+            hint = f" Did you mean '{siblings[near[0]]}'?" if near else " Remove it or fix its spelling."
             raise ConfigError(f"Unknown config key '{key}': no part of brainsim reads it.{hint}")

@@ -41,7 +41,8 @@ def test_every_shipped_config_passes_the_schema(group):
 @pytest.mark.parametrize("override, message", [
     ("+population.brain.volume_cvv=0.2", "Unknown config key 'population.brain.volume_cvv'.*'population.brain.volume_cv'"),
     ("+foo=1", "Unknown config key 'foo'"),
-    ("+scaling.Z=1", "Unknown config key 'scaling.Z'"),
+    ("+scaling.Z=1", "Unknown config key 'scaling.Z'.* Remove it or fix its spelling"),
+    ("+abc.particle=3", "Unknown config key 'abc.particle'.*Did you mean 'abc.particles'"),
     ("+population.architecture.variants.0.weight=1", "Unknown config key 'population.architecture.variants\\[0\\].weight'"),
     ("plots.enabled=yes", "'plots.enabled' parameter must be true or false. Got 'yes'"),
     ("abc.quantile=0", "'abc.quantile' parameter must be a finite float in \\(0.0, 1.0\\]. Got 0"),
