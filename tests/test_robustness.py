@@ -116,7 +116,7 @@ def test_sigterm_mid_abc_then_resume_gives_the_uninterrupted_result(tmp_path):
     assert message.startswith("brainsim: interrupted by SIGTERM while running ABC seed 0")
     assert f"hydra.run.dir={run} resume=true" in message
     left = {p.name for p in run.iterdir()}
-    assert left <= {".hydra", ".checkpoints", "cli.log"}, left  # no output, no temporary file
+    assert left <= {".hydra", ".checkpoints", "brainsim.log"}, left  # no output, no temporary file
     assert not [p for p in (run / ".checkpoints").iterdir() if p.suffix == ".tmp"]
 
     resumed = _cli(*args, f"hydra.run.dir={run}", "resume=true", cwd=tmp_path)
@@ -140,7 +140,7 @@ def test_ctrl_c_while_scoring_says_where_it_stopped(tmp_path):
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 128 + signal.SIGINT
     assert "interrupted by SIGINT while scoring" in err and "resume=true" in err
-    assert {p.name for p in run.iterdir()} <= {".hydra", ".checkpoints", "cli.log"}
+    assert {p.name for p in run.iterdir()} <= {".hydra", ".checkpoints", "brainsim.log"}
 
 
 def test_resume_with_another_config_is_refused(tmp_path):
