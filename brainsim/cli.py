@@ -226,7 +226,8 @@ def _execute(cfg, configs, jobs, seed, out, overrides, reproduce, checkpoints, s
         from .plots import run_figures, write_figures
 
         stage[0] = "drawing figures"
-        figures = write_figures(run_figures(samples, first.model.law, card, abc_models, abc_particles), out,
+        priors = {name: job.hypothesis.free for name, job in jobs.items()}
+        figures = write_figures(run_figures(samples, first.model.law, card, abc_models, abc_particles, priors), out,
                                 first.plots.dpi)
         written.append(f"{len(figures)} figures (*.png)")
         if first.report:

@@ -240,15 +240,23 @@ def posterior_models(models: pd.DataFrame) -> Figure:
     return fig
 
 
-def posterior_params(particles: pd.DataFrame) -> Figure:
-    """Weighted histograms of each free parameter in the last ABC generation, per hypothesis."""
+def posterior_params(particles: pd.DataFrame, priors: Mapping[str, Mapping] | None = None, bins: int = 15) -> Figure:
+    """Weighted histograms of each free parameter in the last ABC generation, per hypothesis.
+    With `priors` ({hypothesis: {key: (low, high)}}) the bins span the uniform prior and a
+    dashed line marks the prior's probability per bin."""
     last = particles[particles.generation == particles.generation.max()] if len(particles) else particles
     panels = [c for c in last.columns if ":" in c and last.loc[last[c].notna(), "weight"].sum() > 0]
     fig, axes = _grid(panels or ["no surviving particles"])
     for ax, col in zip(axes, panels):
         rows = last[last[col].notna()]
         hypothesis, key = col.split(":", 1)
-        sns.histplot(x=rows[col], weights=rows["weight"], bins=15, stat="probability", color=_colours(1)[0], ax=ax)
+        low, high = (priors or {}).get(hypothesis, {}).get(key, (rows[col].min(), rows[col].max()))
+        edges = np.linspace(low, high, bins + 1).tolist() if high > low else bins  # a list: seaborn compares bins with "auto"
+        sns.histplot(x=rows[col], weights=rows["weight"], bins=edges, stat="probability", color=_colours(1)[0], ax=ax)
+        if priors and high > low:
+            ax.axhline(1.0 / bins, color="black", ls="--", lw=1, label="prior")
+            ax.set_xlim(low, high)
+            ax.legend(fontsize=7)
         ax.set_title(f"{hypothesis}\n{key}", fontsize=8)
         ax.set_xlabel(key.rsplit(".", 1)[-1] + " (config units)")
         ax.set_ylabel("posterior probability")
@@ -256,7 +264,8 @@ def posterior_params(particles: pd.DataFrame) -> Figure:
 
 
 def run_figures(samples: Mapping[str, pd.DataFrame], law: ScalingLaw, card: pd.DataFrame,
-                models: pd.DataFrame | None = None, particles: pd.DataFrame | None = None) -> dict:
+                models: pd.DataFrame | None = None, particles: pd.DataFrame | None = None,
+                priors: Mapping[str, Mapping] | None = None) -> dict:
     """Every figure of a run as {file stem: function making it}, so callers can draw and save
     them one at a time (see README: figures). ABC figures only when ABC ran."""
     figs = {
@@ -272,7 +281,7 @@ def run_figures(samples: Mapping[str, pd.DataFrame], law: ScalingLaw, card: pd.D
     if models is not None:
         figs["posterior_models"] = lambda: posterior_models(models)
     if particles is not None:
-        figs["posterior_params"] = lambda: posterior_params(particles)
+        figs["posterior_params"] = lambda: posterior_params(particles, priors)
     return figs
 
 

@@ -66,6 +66,16 @@ def test_regression_legend_reports_pearson_r(inputs):
     assert fig.axes[0].get_legend().get_texts()[0].get_text() == f"r = {r:.2f}"
 
 
+def test_posterior_params_span_the_prior_with_a_prior_line(inputs):
+    particles = inputs[4]
+    key = "population.mutation.inherited_mean"
+    ax = plots.posterior_params(particles, {"h3_mutation_load": {key: (0.0, 0.01)}}).axes[0]
+    assert ax.get_xlim() == (0.0, 0.01)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["prior"]
+    heights = [p.get_height() for p in ax.patches]
+    assert len(heights) == 15 and sum(heights) == pytest.approx(1.0)
+
+
 def test_twin_pairs_match_family_members(inputs):
     frame = inputs[0]["baseline"]
     pairs = plots.twin_pairs(frame)
