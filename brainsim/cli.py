@@ -163,14 +163,14 @@ def _app(cfg: DictConfig) -> None:
     stage = ["setting up"]
     try:
         with _signals_interrupt():
-            _execute(cfg, configs, jobs, seed, out, overrides, reproduce, checkpoints, stage)
+            _execute(config, configs, jobs, seed, out, overrides, reproduce, checkpoints, stage)
     except Interrupted as exc:
         print(f"brainsim: interrupted by {signal.Signals(exc.signum).name} while {stage[0]}; no partial output "
               f"files were left. Continue with: {_resume_command(out)}", file=sys.stderr)
         sys.exit(128 + exc.signum)
 
 
-def _execute(cfg, configs, jobs, seed, out, overrides, reproduce, checkpoints, stage) -> None:
+def _execute(config, configs, jobs, seed, out, overrides, reproduce, checkpoints, stage) -> None:
     """Score every hypothesis, run ABC, write the outputs (summary.json last)."""
     first = next(iter(jobs.values()))
     summaries, cards, claims, frames, paradox, samples = {}, [], {}, [], {}, {}
@@ -182,25 +182,27 @@ def _execute(cfg, configs, jobs, seed, out, overrides, reproduce, checkpoints, s
                 model = job.model
                 stage[0] = f"scoring {name}"
                 bar.set_description(name)
-                done = None if first.save_population else checkpoints.load(f"score_{name}")
+                reliability = _reliability_target(job.targets)
                 if first.save_population:
                     pop = run(model, seed, progress=bar.update)
-                    summaries[name] = pop.summary()
+                    summaries[name], paradox[name] = pop.summary(), implied_exponents(model, reliability)
                     frames.append(pop.frame.head(first.save_max_rows).assign(hypothesis=name))
-                    samples[name] = pop.frame.head(plot_n)
-                elif done is not None:  # resumed: scored before the interruption
-                    summaries[name], paradox[name] = done
-                    bar.update(model.population.n)
+                    if plot_n:
+                        samples[name] = pop.frame.head(plot_n)
                 else:  # streaming: constant memory whatever population.n
-                    setup = prepare(model, seed)
-                    summaries[name] = summarize(model, seed, progress=bar.update, setup=setup, backend=backend)
-                if name not in paradox:
-                    paradox[name] = implied_exponents(model, _reliability_target(job.targets))
-                if not first.save_population:
-                    checkpoints.save(f"score_{name}", (summaries[name], paradox[name]))
+                    setup = None
+                    done = checkpoints.load(f"score_{name}")  # scored before an interruption?
+                    if done is None:
+                        setup = prepare(model, seed)
+                        done = (summarize(model, seed, progress=bar.update, setup=setup, backend=backend),
+                                implied_exponents(model, reliability))
+                        checkpoints.save(f"score_{name}", done)
+                    else:
+                        bar.update(model.population.n)
+                    summaries[name], paradox[name] = done
                     if plot_n:
                         stage[0] = f"drawing the figure sample of {name}"
-                        samples[name] = sample(prepare(model, seed) if done is not None else setup, plot_n)
+                        samples[name] = sample(setup or prepare(model, seed), plot_n)
                 claims[name] = job.hypothesis.claim
                 cards.append(scorecard(name, summaries[name], list(job.targets)))
         card = pd.concat(cards, ignore_index=True)
@@ -212,7 +214,7 @@ def _execute(cfg, configs, jobs, seed, out, overrides, reproduce, checkpoints, s
         "seed": seed,
         "overrides": overrides,
         "command": reproduce,
-        "config": OmegaConf.to_container(cfg, resolve=True),
+        "config": config,
     }
     md = to_markdown(card)
     write_csv(out / "scorecard.csv", card)

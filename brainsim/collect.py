@@ -92,7 +92,7 @@ def _rows(summary: dict) -> list[dict]:
 
 
 def _num(v) -> float:
-    return float(v) if isinstance(v, (int, float)) and v is not None else float("nan")
+    return float(v) if isinstance(v, (int, float)) else float("nan")  # null (undefined) -> NaN
 
 
 def collect(directory: str | Path) -> Sweep:

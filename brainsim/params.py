@@ -128,7 +128,7 @@ class ModelParams:
 
 def _sub(cfg: Mapping, key: str, prefix: str) -> Mapping:
     node = cfg.get(key) if isinstance(cfg, Mapping) or hasattr(cfg, "get") else None
-    if node is None:
+    if node is None or not hasattr(node, "get"):  # absent, or a scalar where a section belongs
         raise ConfigError(f"The '{prefix}{key}' section is missing from the configuration.")
     return node
 

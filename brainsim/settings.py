@@ -14,10 +14,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .backends import BackendParams, backend_from_config
-from .params import ModelParams, model_from_config
+from .params import ModelParams, _sub, model_from_config
 from .targets import Hypothesis, Target, hypothesis_from_config, load_targets
 from .validation import (
-    ConfigError,
     Strict,
     check_bool,
     check_float,
@@ -65,13 +64,6 @@ class RunSettings:
     resume: bool
 
 
-def _section(cfg: Mapping, key: str) -> Mapping:
-    node = cfg.get(key)
-    if not isinstance(node, Mapping):
-        raise ConfigError(f"The '{key}' section is missing from the configuration.")
-    return node
-
-
 def abc_from_config(node: Mapping) -> ABCSettings:
     return ABCSettings(
         particles=check_int("abc.particles", node.get("particles"), 0, 100_000),
@@ -106,8 +98,8 @@ def settings_from_config(cfg: Mapping) -> RunSettings:
         hypothesis=hypothesis_from_config(strict),
         targets=tuple(load_targets(str(strict.get("targets", "human")))),
         backend=backend_from_config(strict.get("backend")),
-        abc=abc_from_config(_section(strict, "abc")),
-        plots=plots_from_config(_section(strict, "plots")),
+        abc=abc_from_config(_sub(strict, "abc", "")),
+        plots=plots_from_config(_sub(strict, "plots", "")),
         report=check_bool("report", strict.get("report", True)),
         threads=None if threads is None else check_int("threads", threads, 1, 1024),
         save_population=check_bool("save_population", strict.get("save_population", False)),

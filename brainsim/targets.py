@@ -18,7 +18,7 @@ from omegaconf import OmegaConf
 
 from .scaling import CONF_DIR, config_names
 from .summaries import STATISTICS
-from .validation import ConfigError
+from .validation import ConfigError, Strict
 
 PASS_Z = 2.0
 
@@ -87,14 +87,7 @@ def load_targets(name_or_path: str = "human") -> list[Target]:
 
 def _lookup(cfg: Mapping, dotted: str):
     """The value at a dotted path (None if absent), without marking it read in a Strict view."""
-    if hasattr(cfg, "peek"):
-        return cfg.peek(dotted)
-    node = cfg
-    for part in dotted.split("."):
-        if not isinstance(node, Mapping) or part not in node:
-            return None
-        node = node[part]
-    return node
+    return (cfg if isinstance(cfg, Strict) else Strict(cfg)).peek(dotted)
 
 
 def hypothesis_from_config(cfg: Mapping) -> Hypothesis:

@@ -132,3 +132,11 @@ def test_cli_bad_input_one_line_exit_2_nothing_written(tmp_path, args):
     lines = res.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("brainsim: error:") and "Traceback" not in res.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_cli_saved_population_without_figures(tmp_path):
+    res = _cli("population.n=500", "battery.norm_n=500", "hypothesis=baseline", "abc.particles=0",
+               "save_population=true", "plots.enabled=false", "hydra.run.dir=run", cwd=tmp_path)
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert (tmp_path / "run" / "population.parquet").exists() and (tmp_path / "run" / "summary.json").exists()
+    assert not list((tmp_path / "run").glob("*.png")) and not (tmp_path / "run" / "report.html").exists()
