@@ -26,7 +26,7 @@ from .tasks import (
     Battery,
     CapabilityTable,
     build_battery,
-    capability,
+    capabilities,
     capability_table,
     respond,
 )
@@ -90,8 +90,7 @@ def simulate_chunk(setup: Setup, index: int, first_id: int, n: int) -> dict[str,
     x, x_mean = losses(model, phen)
     scores = respond(x, phen["noise"], bat, _stream_key(setup.seed, STREAM_RESPONSES), first_id)
     raw, composite = scores["raw"], scores["composite"]
-    cap, _ = capability(x, phen["noise"], setup.universe, bat.r_med, model.battery.depth)
-    _, frontier = capability(x, phen["noise"], setup.frontier, bat.r_med, model.battery.depth)
+    mean, product = capabilities(x, phen["noise"], (setup.universe, setup.frontier), bat.r_med, model.battery.depth)
     snr = pop.noise_ref / phen["noise"] if pop.noise_ref > 0 else np.ones(len(draws))
     rt_mean, rt_sd = sample_rt(pop.drift_ref * snr, pop.boundary, pop.non_decision, pop.trials,
                                draws.rt_z, draws.rt_chi)
@@ -111,13 +110,13 @@ def simulate_chunk(setup: Setup, index: int, first_id: int, n: int) -> dict[str,
         "exponent_m": phen["exponent_m"].mean(axis=1),
         "reducible_loss": x_mean,
         "loss": x_mean + model.law.irreducible,
-        "capability": cap,
+        "capability": mean[0],
         "true_score": scores["true_total"][0] / bat.thresholds[0].size,
         "iq": psy.to_iq(composite[0], *setup.norms[0]),
         "iq_retest": psy.to_iq(composite[1], *setup.norms[1]) if bat.n_forms > 1 else np.full(n, np.nan),
         "rt_mean": rt_mean,
         "rt_sd": rt_sd,
-        "output": frontier,
+        "output": product[1],
     }
     for d, name in enumerate(model.battery.domains):
         cols[f"score_{name}"] = raw[0, :, d]

@@ -110,6 +110,9 @@ def _splitmix64(z):
 _SAFE_EXP = 300.0  # |argument| below which a product of two exps cannot overflow or underflow
 
 
+_BLOCK = 256  # people per parallel task: scratch arrays are allocated once per block
+
+
 @njit(cache=True, nogil=True, parallel=True, fastmath=FASTMATH)
 def _respond(x, noise, thresholds, depth, width, key, first_id, raw, true, composite, expected_total):
     # x: (n, K) reducible loss; raw, true: (F, n, K) observed counts and expected scores;
@@ -118,17 +121,8 @@ def _respond(x, noise, thresholds, depth, width, key, first_id, raw, true, compo
     # domain instead of one per item; exact per-item exps where an argument is extreme.
     n, n_dom = x.shape
     n_forms, _, n_items = thresholds.shape
-    k_max = 0
-    for f in range(n_forms):
-        for d in range(n_dom):
-            for j in range(n_items):
-                k_max = max(k_max, depth[f, d, j])
-    centre = 0.0
-    for f in range(n_forms):
-        for d in range(n_dom):
-            for j in range(n_items):
-                centre += thresholds[f, d, j]
-    centre /= thresholds.size * width
+    k_max = depth.max()
+    centre = thresholds.sum() / (thresholds.size * width)
     item_b = np.empty(thresholds.shape)
     item_safe = True
     for f in range(n_forms):
@@ -138,42 +132,51 @@ def _respond(x, noise, thresholds, depth, width, key, first_id, raw, true, compo
                 item_safe = item_safe and abs(b) < _SAFE_EXP
                 item_b[f, d, j] = np.exp(b)
     per_form = (n_dom * n_items + 1) // 2
-    for i in prange(n):
+    for block in prange((n + _BLOCK - 1) // _BLOCK):
         survive = np.empty(k_max + 1)
         uniforms = np.empty(2 * per_form)
-        q = np.exp(-noise[i])
-        survive[0] = 1.0
-        for s in range(1, k_max + 1):
-            survive[s] = survive[s - 1] * q
-        for f in range(n_forms):
-            base = np.uint64((first_id + i) * n_forms + f) * np.uint64(per_form)
-            for c in range(per_form):  # one 64-bit hash gives two 32-bit uniforms
-                bits = _splitmix64(key + (base + np.uint64(c + 1)) * _GOLDEN)
-                uniforms[2 * c] = (bits >> np.uint64(32)) * _TWO_M32
-                uniforms[2 * c + 1] = (bits & np.uint64(0xFFFFFFFF)) * _TWO_M32
-            composite[f, i] = 0
-            expected_total[f, i] = 0.0
+        item_survive = np.empty(n_items)
+        ea = np.empty(n_dom)
+        fast = np.empty(n_dom, np.bool_)
+        for i in range(block * _BLOCK, min(n, (block + 1) * _BLOCK)):
+            q = np.exp(-noise[i])
+            survive[0] = 1.0
+            for s in range(1, k_max + 1):
+                survive[s] = survive[s - 1] * q
             for d in range(n_dom):
                 a = x[i, d] / width - centre
-                fast = item_safe and abs(a) < _SAFE_EXP
-                ea = np.exp(a)
-                hits = 0
-                expected = 0.0
-                off = d * n_items
-                if fast:
-                    for j in range(n_items):
-                        p = survive[depth[f, d, j]] / (1.0 + ea * item_b[f, d, j])
-                        expected += p
-                        hits += uniforms[off + j] < p  # branch-free: the comparison is unpredictable
-                else:
-                    for j in range(n_items):
-                        p = survive[depth[f, d, j]] / (1.0 + np.exp((x[i, d] - thresholds[f, d, j]) / width))
-                        expected += p
-                        hits += uniforms[off + j] < p
-                raw[f, i, d] = hits
-                true[f, i, d] = expected
-                composite[f, i] += hits
-                expected_total[f, i] += expected
+                fast[d] = item_safe and abs(a) < _SAFE_EXP
+                ea[d] = np.exp(a)
+            for f in range(n_forms):
+                base = np.uint64((first_id + i) * n_forms + f) * np.uint64(per_form)
+                for c in range(per_form):  # one 64-bit hash gives two 32-bit uniforms
+                    bits = _splitmix64(key + (base + np.uint64(c + 1)) * _GOLDEN)
+                    uniforms[2 * c] = (bits >> np.uint64(32)) * _TWO_M32
+                    uniforms[2 * c + 1] = (bits & np.uint64(0xFFFFFFFF)) * _TWO_M32
+                hits_total = 0
+                expected_sum = 0.0
+                for d in range(n_dom):
+                    for j in range(n_items):  # gathered first so the item loop vectorises
+                        item_survive[j] = survive[depth[f, d, j]]
+                    off = d * n_items
+                    hits = 0
+                    expected = 0.0
+                    if fast[d]:
+                        for j in range(n_items):
+                            p = item_survive[j] / (1.0 + ea[d] * item_b[f, d, j])
+                            expected += p
+                            hits += uniforms[off + j] < p  # branch-free: the comparison is unpredictable
+                    else:
+                        for j in range(n_items):
+                            p = item_survive[j] / (1.0 + np.exp((x[i, d] - thresholds[f, d, j]) / width))
+                            expected += p
+                            hits += uniforms[off + j] < p
+                    raw[f, i, d] = hits
+                    true[f, i, d] = expected
+                    hits_total += hits
+                    expected_sum += expected
+                composite[f, i] = hits_total
+                expected_total[f, i] = expected_sum
 
 
 def respond(x: np.ndarray, noise: np.ndarray, battery: Battery, key: int, first_id: int = 0):
@@ -300,42 +303,60 @@ def _capability_table(density: str, gamma: float, lower: float, upper: float, wi
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def _capability(x_rel, noise, depth, step, values, slopes, out_mean, out_product):
-    n, n_dom = x_rel.shape
-    last = values.shape[0] - 1
+def _capability(x, scale, noise, depth, step, values, slopes, last, out_mean, out_product):
+    # values, slopes: (T, G) tables padded past `last[t]` (where G is 0); one pass over
+    # people serves every table, sharing the depth factors.
+    n, n_dom = x.shape
+    n_tables = values.shape[0]
     for i in prange(n):
-        total = 0.0
-        prod = 1.0
+        em = np.expm1(-noise[i])
+        for t in range(n_tables):
+            out_mean[t, i] = 0.0
+            out_product[t, i] = 1.0
         for d in range(n_dom):
-            t = max(x_rel[i, d], 0.0) / step
-            if t >= last:
+            factor = np.exp(-noise[i] + (depth[d] - 1.0) * em)
+            u = max(x[i, d] * scale, 0.0) / step
+            j = int(min(u, values.shape[1] - 2.0))
+            s = u - j
+            h00 = (1 + 2 * s) * (1 - s) ** 2
+            h10 = s * (1 - s) ** 2 * step
+            h01 = s * s * (3 - 2 * s)
+            h11 = s * s * (s - 1) * step
+            for t in range(n_tables):
                 g = 0.0
-            else:
-                j = int(t)
-                s = t - j
-                h00 = (1 + 2 * s) * (1 - s) ** 2
-                h10 = s * (1 - s) ** 2
-                h01 = s * s * (3 - 2 * s)
-                h11 = s * s * (s - 1)
-                g = h00 * values[j] + h10 * step * slopes[j] + h01 * values[j + 1] + h11 * step * slopes[j + 1]
-            g *= np.exp(-noise[i] + (depth[d] - 1.0) * np.expm1(-noise[i]))
-            total += g
-            prod *= g
-        out_mean[i] = total / n_dom
-        out_product[i] = prod
+                if u < last[t]:
+                    g = h00 * values[t, j] + h10 * slopes[t, j] + h01 * values[t, j + 1] + h11 * slopes[t, j + 1]
+                g *= factor
+                out_mean[t, i] += g
+                out_product[t, i] *= g
+        for t in range(n_tables):
+            out_mean[t, i] /= n_dom
 
 
-def capability(x: np.ndarray, noise: np.ndarray, table: CapabilityTable, r_med: float, depth: np.ndarray):
-    """Exact expected share of a task universe solved, per person.
+def capabilities(x: np.ndarray, noise: np.ndarray, tables, r_med: float, depth: np.ndarray):
+    """Exact expected share of each task universe in `tables` solved, per person.
 
     x : (float64, (n, K)) reducible loss per domain, nats/token; noise : (float64, (n,))
     depth : (float64, (K,)) mean serial depth per domain
-    Returns (mean over domains, product over domains), each (float64, (n,)) in [0, 1]; the
-    product is the Shockley (1957) chance that one piece of work clears every domain.
+    Returns (mean over domains, product over domains), each (float64, (T, n)) in [0, 1] for
+    T tables; the product is the Shockley (1957) chance that one piece of work clears every
+    domain. One pass over people serves every table.
     """
-    x_rel = np.ascontiguousarray(x, float) / r_med
-    n = x_rel.shape[0]
-    mean, prod = np.empty(n), np.empty(n)
-    _capability(x_rel, np.ascontiguousarray(noise, float), np.asarray(depth, float), table.step,
-                table.values, table.slopes, mean, prod)
+    x = np.ascontiguousarray(x, float)
+    size = max(t.values.size for t in tables)
+    values, slopes = np.zeros((len(tables), size)), np.zeros((len(tables), size))
+    for k, t in enumerate(tables):
+        if t.step != tables[0].step:
+            raise ValueError("capabilities: every table must share one grid step")
+        values[k, : t.values.size], slopes[k, : t.slopes.size] = t.values, t.slopes
+    last = np.array([t.values.size - 1.0 for t in tables])
+    mean, prod = np.empty((len(tables), x.shape[0])), np.empty((len(tables), x.shape[0]))
+    _capability(x, 1.0 / r_med, np.ascontiguousarray(noise, float), np.asarray(depth, float), tables[0].step,
+                values, slopes, last, mean, prod)
     return mean, prod
+
+
+def capability(x: np.ndarray, noise: np.ndarray, table: CapabilityTable, r_med: float, depth: np.ndarray):
+    """`capabilities` for one table: (mean over domains, product over domains), each (n,)."""
+    mean, prod = capabilities(x, noise, (table,), r_med, depth)
+    return mean[0], prod[0]

@@ -130,3 +130,17 @@ def test_selected_items_discriminate_more_than_universe_items():
         spread[how] = np.mean(np.abs(np.log(rel)))
     # test makers keep items near the people's own loss: thresholds cluster around the median
     assert spread["selected"] < spread["universe"]
+
+
+def test_engine_chunk_matches_numpy_reference():
+    # Every column that is a function of the draws equals the NumPy pipeline's; item
+    # responses use another generator there, so IQ is compared in distribution.
+    from brainsim import engine, reference
+
+    setup = engine.prepare(model("population.design=unrelated", "population.architecture.mode=continuous",
+                                 "population.architecture.sd=0.05", "battery.norm_n=3000"), 0)
+    got = engine.simulate_chunk(setup, 0, 0, 20_000)
+    want = reference.simulate_chunk(setup, 0, 0, 20_000)
+    for key in ("n_params", "noise", "reducible_loss", "capability", "output", "true_score", "rt_mean", "rt_sd"):
+        np.testing.assert_allclose(got[key], want[key], rtol=1e-9, atol=1e-300, err_msg=key)
+    assert stats.ks_2samp(got["iq"], want["iq"]).pvalue > ALPHA
