@@ -110,7 +110,7 @@ def _splitmix64(z):
 _SAFE_EXP = 300.0  # |argument| below which a product of two exps cannot overflow or underflow
 
 
-_BLOCK = 256  # people per parallel task: scratch arrays are allocated once per block
+_BLOCK = 64  # people per parallel task; inner loops run over a block's people so they vectorise
 
 
 @njit(cache=True, nogil=True, parallel=True, fastmath=FASTMATH)
@@ -119,6 +119,7 @@ def _respond(x, noise, thresholds, depth, width, key, first_id, raw, true, compo
     # composite, expected_total: (F, n) their sums over domains.
     # logistic((t - x) / w) = 1 / (1 + exp(x/w - s) * exp(s - t/w)): one exp per person and
     # domain instead of one per item; exact per-item exps where an argument is extreme.
+    # Scratch arrays are (item or depth, person in block): every inner loop runs over people.
     n, n_dom = x.shape
     n_forms, _, n_items = thresholds.shape
     k_max = depth.max()
@@ -132,51 +133,65 @@ def _respond(x, noise, thresholds, depth, width, key, first_id, raw, true, compo
                 item_safe = item_safe and abs(b) < _SAFE_EXP
                 item_b[f, d, j] = np.exp(b)
     per_form = (n_dom * n_items + 1) // 2
+    per_person = np.uint64(n_forms) * np.uint64(per_form)
     for block in prange((n + _BLOCK - 1) // _BLOCK):
-        survive = np.empty(k_max + 1)
-        uniforms = np.empty(2 * per_form)
-        item_survive = np.empty(n_items)
-        ea = np.empty(n_dom)
-        fast = np.empty(n_dom, np.bool_)
-        for i in range(block * _BLOCK, min(n, (block + 1) * _BLOCK)):
-            q = np.exp(-noise[i])
-            survive[0] = 1.0
-            for s in range(1, k_max + 1):
-                survive[s] = survive[s - 1] * q
+        lo = block * _BLOCK
+        m = min(n, lo + _BLOCK) - lo
+        survive = np.empty((k_max + 1, _BLOCK))  # P(no step of k fails)
+        ea = np.empty((n_dom, _BLOCK))
+        uniforms = np.empty((2 * per_form, _BLOCK))
+        hits, hits_total = np.empty(_BLOCK, np.int64), np.empty(_BLOCK, np.int64)
+        expected, expected_sum = np.empty(_BLOCK), np.empty(_BLOCK)
+        extreme = not item_safe
+        for i in range(m):
+            survive[0, i] = 1.0
+            survive[1, i] = np.exp(-noise[lo + i])
+        for s in range(2, k_max + 1):
+            for i in range(m):
+                survive[s, i] = survive[s - 1, i] * survive[1, i]
+        for d in range(n_dom):
+            for i in range(m):
+                a = x[lo + i, d] / width - centre
+                extreme = extreme or abs(a) >= _SAFE_EXP
+                ea[d, i] = np.exp(a)
+        for f in range(n_forms):
+            first = (np.uint64(first_id + lo) * np.uint64(n_forms) + np.uint64(f)) * np.uint64(per_form)
+            for c in range(per_form):  # one 64-bit hash gives two 32-bit uniforms
+                for i in range(m):
+                    bits = _splitmix64(key + (first + np.uint64(i) * per_person + np.uint64(c + 1)) * _GOLDEN)
+                    uniforms[2 * c, i] = (bits >> np.uint64(32)) * _TWO_M32
+                    uniforms[2 * c + 1, i] = (bits & np.uint64(0xFFFFFFFF)) * _TWO_M32
+            hits_total[:m] = 0
+            expected_sum[:m] = 0.0
             for d in range(n_dom):
-                a = x[i, d] / width - centre
-                fast[d] = item_safe and abs(a) < _SAFE_EXP
-                ea[d] = np.exp(a)
-            for f in range(n_forms):
-                base = np.uint64((first_id + i) * n_forms + f) * np.uint64(per_form)
-                for c in range(per_form):  # one 64-bit hash gives two 32-bit uniforms
-                    bits = _splitmix64(key + (base + np.uint64(c + 1)) * _GOLDEN)
-                    uniforms[2 * c] = (bits >> np.uint64(32)) * _TWO_M32
-                    uniforms[2 * c + 1] = (bits & np.uint64(0xFFFFFFFF)) * _TWO_M32
-                hits_total = 0
-                expected_sum = 0.0
-                for d in range(n_dom):
-                    for j in range(n_items):  # gathered first so the item loop vectorises
-                        item_survive[j] = survive[depth[f, d, j]]
-                    off = d * n_items
-                    hits = 0
-                    expected = 0.0
-                    if fast[d]:
+                hits[:m] = 0
+                expected[:m] = 0.0
+                for j in range(n_items):
+                    k = depth[f, d, j]
+                    b = item_b[f, d, j]
+                    row = d * n_items + j
+                    for i in range(m):
+                        p = survive[k, i] / (1.0 + ea[d, i] * b)
+                        expected[i] += p
+                        hits[i] += uniforms[row, i] < p  # branch-free: the comparison is unpredictable
+                if extreme:
+                    for i in range(m):
+                        if item_safe and abs(x[lo + i, d] / width - centre) < _SAFE_EXP:
+                            continue
+                        hits[i] = 0
+                        expected[i] = 0.0
                         for j in range(n_items):
-                            p = item_survive[j] / (1.0 + ea[d] * item_b[f, d, j])
-                            expected += p
-                            hits += uniforms[off + j] < p  # branch-free: the comparison is unpredictable
-                    else:
-                        for j in range(n_items):
-                            p = item_survive[j] / (1.0 + np.exp((x[i, d] - thresholds[f, d, j]) / width))
-                            expected += p
-                            hits += uniforms[off + j] < p
-                    raw[f, i, d] = hits
-                    true[f, i, d] = expected
-                    hits_total += hits
-                    expected_sum += expected
-                composite[f, i] = hits_total
-                expected_total[f, i] = expected_sum
+                            p = survive[depth[f, d, j], i] / (1.0 + np.exp((x[lo + i, d] - thresholds[f, d, j]) / width))
+                            expected[i] += p
+                            hits[i] += uniforms[d * n_items + j, i] < p
+                for i in range(m):
+                    raw[f, lo + i, d] = hits[i]
+                    true[f, lo + i, d] = expected[i]
+                    hits_total[i] += hits[i]
+                    expected_sum[i] += expected[i]
+            for i in range(m):
+                composite[f, lo + i] = hits_total[i]
+                expected_total[f, lo + i] = expected_sum[i]
 
 
 def respond(x: np.ndarray, noise: np.ndarray, battery: Battery, key: int, first_id: int = 0):

@@ -60,9 +60,12 @@ def test_expected_scores_match_reference():
 
 def test_extreme_losses_take_the_exact_path():
     bat = _battery()
-    x = np.array([[1e-9, 50.0, 0.1]])  # far beyond the safe range of the factorised logistic
-    out = respond(x, np.zeros(1), bat, key=1)
-    p = solve_probability(x[None, :, :, None], 0.0, bat.thresholds[:, None], bat.depth[:, None], bat.width)
+    # far beyond the safe range of the factorised logistic, next to ordinary people in one block
+    x = np.array([[0.1, 0.12, 0.08], [1e-9, 50.0, 0.1], [0.15, 0.1, 0.2]])
+    noise = np.array([0.01, 0.0, 0.02])
+    out = respond(x, noise, bat, key=1)
+    p = solve_probability(x[None, :, :, None], noise[None, :, None, None], bat.thresholds[:, None],
+                          bat.depth[:, None], bat.width)
     np.testing.assert_allclose(out["true"], p.sum(axis=3), rtol=KERNEL_RTOL, atol=1e-300)
 
 
