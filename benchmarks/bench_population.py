@@ -5,7 +5,8 @@ for N unrelated people (default 1e6; the reference covers that design) after a J
 (`brainsim.reference`, vectorised over people, chunked) on the same model and seed.
 It also times the RNG floor: drawing just the random numbers the pipeline uses (every
 chunk's and the norm sample's trait draws from their numpy Generators, and the counter-based
-SplitMix64 uniforms of every item response, in parallel) -- the goal is pipeline <= 2x floor.
+SplitMix64 uniforms of every item response, in parallel, block by block as `respond`
+draws them) -- the goal is pipeline <= 2x floor.
 The last line is: individuals_per_s=<x> speedup_vs_numpy=<y> pipeline_vs_rng_floor=<f>
 peak_rss_mb=<z> (peak_rss_mb: the process's peak resident memory after the Numba run,
 before the reference).
@@ -30,24 +31,28 @@ from brainsim.api import compose
 from brainsim.engine import STREAM_CHUNKS, STREAM_NORM, _rng, chunk_layout, prepare, run
 from brainsim.params import model_from_config
 from brainsim.population import draw_traits
-from brainsim.tasks import _GOLDEN, _TWO_M32, _splitmix64
+from brainsim.tasks import _BLOCK, _item_uniforms
 
 
 def _model(n: int):
     return model_from_config(OmegaConf.to_container(compose([f"population.n={n}", "population.design=unrelated"]), resolve=True))
 
 
-@njit(parallel=True)
-def _hash_uniforms(n, n_forms, per_form, key, out):
-    # the item-response uniforms of `_respond`, summed so nothing is optimised away
-    for i in prange(n):
+@njit(parallel=True, fastmath=True)  # reassociation lets the sum vectorise
+def _draw_uniforms(n, n_forms, per_form, key, out):
+    # every item-response uniform of `_respond`, drawn block by block as it draws them, and
+    # summed (vectorised) so that nothing is optimised away
+    for block in prange(out.size):
+        lo = block * _BLOCK
+        m = min(n, lo + _BLOCK) - lo
+        buf = np.empty((2 * per_form, _BLOCK))
         acc = 0.0
         for f in range(n_forms):
-            base = np.uint64(i * n_forms + f) * np.uint64(per_form)
-            for c in range(per_form):
-                bits = _splitmix64(key + (base + np.uint64(c + 1)) * _GOLDEN)
-                acc += (bits >> np.uint64(32)) * _TWO_M32 + (bits & np.uint64(0xFFFFFFFF)) * _TWO_M32
-        out[i] = acc
+            _item_uniforms(key, lo, m, f, n_forms, per_form, buf)
+            for r in range(2 * per_form):
+                for i in range(m):
+                    acc += buf[r, i]
+        out[block] = acc
 
 
 def rng_floor(model, seed: int) -> float:
@@ -58,7 +63,8 @@ def rng_floor(model, seed: int) -> float:
     draw_traits(_rng(seed, STREAM_NORM), pop, bat.n_domains, bat.norm_n)
     for index, first, size in chunk_layout(pop):
         draw_traits(_rng(seed, STREAM_CHUNKS, index), pop, bat.n_domains, size, first)
-    _hash_uniforms(bat.norm_n + pop.n, n_forms, per_form, np.uint64(12345), np.empty(bat.norm_n + pop.n))
+    people = bat.norm_n + pop.n
+    _draw_uniforms(people, n_forms, per_form, np.uint64(12345), np.empty(-(-people // _BLOCK)))
     return time.perf_counter() - t
 
 

@@ -265,7 +265,7 @@ def draw_traits(
 
 @njit(cache=True, nogil=True, parallel=True)
 def _phenotype_kernel(latent, shares, burden, variant, variant_domain, sig, consts, shifts, arch_continuous,
-                      volume, n_params, data, data_d, noise, exponent_m, penalty):
+                      volume, n_params, data, data_d, noise, exponent_m, exponent_mean, penalty):
     # sig: SDs of log (volume, density, efficiency, data, noise, architecture, hyper offsets)
     # consts: volume mean, volume ref, kappa, params ref, data mean, noise ref, curvature, hyper dims
     n, k_dom = shares.shape
@@ -285,13 +285,20 @@ def _phenotype_kernel(latent, shares, burden, variant, variant_domain, sig, cons
         m = np.exp(sig[5] * latent[i, I_ARCH]) if arch_continuous else 1.0
         for k in range(k_dom):
             exponent_m[i, k] = m
+        mean_m = m
         if variant[i] >= 0:
             s = np.exp(shifts[variant[i]])
             if variant_domain[i] >= 0:
                 exponent_m[i, variant_domain[i]] *= s
+                mean_m = 0.0
+                for k in range(k_dom):
+                    mean_m += exponent_m[i, k]
+                mean_m /= k_dom
             else:
                 for k in range(k_dom):
                     exponent_m[i, k] *= s
+                mean_m = exponent_m[i, 0]
+        exponent_mean[i] = mean_m
         pen = 0.0
         for h in range(hyper_dims):
             u = sig[6] * latent[i, N_FIXED + h]
@@ -304,7 +311,8 @@ def phenotypes(draws: Draws, pop: PopulationParams) -> dict[str, np.ndarray]:
 
     Returns arrays keyed by name: brain_volume (n,) cm^3; density, efficiency (n,)
     multipliers; n_params (n,) law parameters; data (n,) tokens; data_domain (n, K) tokens;
-    noise (n,) nats per step; exponent_m (n, K) multiplier of the law's exponents;
+    noise (n,) nats per step; exponent_m (n, K) multiplier of the law's exponents and
+    exponent_mean (n,) its mean over domains;
     hyper_penalty (n,) nats added to every domain's loss.
     """
     n, k_dom = draws.shares.shape
@@ -317,12 +325,12 @@ def phenotypes(draws: Draws, pop: PopulationParams) -> dict[str, np.ndarray]:
         dtype=float,
     )
     shifts = pop.arch_shifts if pop.arch_shifts.size else np.zeros(1)
-    out = {name: np.empty(n) for name in ("brain_volume", "n_params", "data", "noise", "hyper_penalty")}
+    out = {name: np.empty(n) for name in ("brain_volume", "n_params", "data", "noise", "exponent_mean", "hyper_penalty")}
     out["data_domain"] = np.empty((n, k_dom))
     out["exponent_m"] = np.empty((n, k_dom))
     _phenotype_kernel(
         draws.latent, draws.shares, draws.burden, draws.variant, draws.variant_domain, sig, consts, shifts,
         pop.arch_mode == "continuous", out["brain_volume"], out["n_params"], out["data"], out["data_domain"],
-        out["noise"], out["exponent_m"], out["hyper_penalty"],
+        out["noise"], out["exponent_m"], out["exponent_mean"], out["hyper_penalty"],
     )
     return out

@@ -84,6 +84,7 @@ def phenotypes(d: Draws, pop: PopulationParams) -> dict[str, np.ndarray]:
         "data_domain": data[:, None] * d.shares,
         "noise": noise,
         "exponent_m": m,
+        "exponent_mean": m.mean(axis=1),
         "hyper_penalty": penalty,
     }
 

@@ -129,6 +129,8 @@ def _person_losses(kaplan, c, n_params, data, m, penalty, out, out_mean):
     n, k_dom = data.shape
     for i in prange(n):
         log_n = np.log(max(n_params[i], MIN_COUNT))
+        m_first = m[i, 0]
+        term_n = np.exp(c[0] - c[2] * m_first * log_n)  # chinchilla's A / N^alpha, reused across domains
         total = 0.0
         for k in range(k_dom):
             log_d = np.log(max(data[i, k], MIN_COUNT))
@@ -137,7 +139,8 @@ def _person_losses(kaplan, c, n_params, data, m, penalty, out, out_mean):
                 val = np.exp(c[3] * m[i, k] * inner)
             else:
                 # a sum of two positive terms: no cancellation, no need for logaddexp
-                val = np.exp(c[0] - c[2] * m[i, k] * log_n) + np.exp(c[1] - c[3] * m[i, k] * log_d)
+                tn = term_n if m[i, k] == m_first else np.exp(c[0] - c[2] * m[i, k] * log_n)
+                val = tn + np.exp(c[1] - c[3] * m[i, k] * log_d)
             out[i, k] = val + penalty[i]
             total += out[i, k]
         out_mean[i] = total / k_dom

@@ -25,7 +25,6 @@ from functools import lru_cache
 import numpy as np
 from numba import njit, prange
 
-from ._numba import FASTMATH
 from .params import BatteryParams
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
@@ -107,33 +106,45 @@ def _splitmix64(z):
     return z ^ (z >> np.uint64(31))
 
 
+@njit(cache=True, inline="always")
+def _item_uniforms(key, first_person, m, form, n_forms, per_form, out):
+    # Uniforms of `form` for people first_person .. + m - 1 into out[item, person in block]:
+    # the counter of (person, form, pair c) is (person * n_forms + form) * per_form + c + 1,
+    # and one 64-bit hash gives two 32-bit uniforms.
+    per_person = np.uint64(n_forms) * np.uint64(per_form)
+    first = (np.uint64(first_person) * np.uint64(n_forms) + np.uint64(form)) * np.uint64(per_form)
+    for c in range(per_form):
+        for i in range(m):
+            bits = _splitmix64(key + (first + np.uint64(i) * per_person + np.uint64(c + 1)) * _GOLDEN)
+            out[2 * c, i] = (bits >> np.uint64(32)) * _TWO_M32
+            out[2 * c + 1, i] = (bits & np.uint64(0xFFFFFFFF)) * _TWO_M32
+
+
 _SAFE_EXP = 300.0  # |argument| below which a product of two exps cannot overflow or underflow
 
 
 _BLOCK = 64  # people per parallel task; inner loops run over a block's people so they vectorise
 
 
-@njit(cache=True, nogil=True, parallel=True, fastmath=FASTMATH)
-def _respond(x, noise, thresholds, depth, width, key, first_id, raw, true, composite, expected_total):
+@njit(cache=True, nogil=True, parallel=True, fastmath={"contract"})
+def _respond(x, noise, thresholds, depth, width, centre, item_b, item_safe, key, first_id,
+             raw, true, composite, expected_total):
     # x: (n, K) reducible loss; raw, true: (F, n, K) observed counts and expected scores;
     # composite, expected_total: (F, n) their sums over domains.
-    # logistic((t - x) / w) = 1 / (1 + exp(x/w - s) * exp(s - t/w)): one exp per person and
-    # domain instead of one per item; exact per-item exps where an argument is extreme.
+    # logistic((t - x) / w) = 1 / (1 + exp(x/w - s) * exp(s - t/w)) with s = `centre` and
+    # item_b = exp(s - t/w): one exp per person and domain instead of one per item; exact
+    # per-item exps where an argument is extreme.
     # Scratch arrays are (item or depth, person in block): every inner loop runs over people.
+    # No whole-array reductions in here: Numba would split them over threads, and the sums'
+    # last bits would then depend on the thread count.
     n, n_dom = x.shape
     n_forms, _, n_items = thresholds.shape
-    k_max = depth.max()
-    centre = thresholds.sum() / (thresholds.size * width)
-    item_b = np.empty(thresholds.shape)
-    item_safe = True
+    k_max = 0
     for f in range(n_forms):
         for d in range(n_dom):
             for j in range(n_items):
-                b = centre - thresholds[f, d, j] / width
-                item_safe = item_safe and abs(b) < _SAFE_EXP
-                item_b[f, d, j] = np.exp(b)
+                k_max = max(k_max, depth[f, d, j])
     per_form = (n_dom * n_items + 1) // 2
-    per_person = np.uint64(n_forms) * np.uint64(per_form)
     for block in prange((n + _BLOCK - 1) // _BLOCK):
         lo = block * _BLOCK
         m = min(n, lo + _BLOCK) - lo
@@ -155,12 +166,7 @@ def _respond(x, noise, thresholds, depth, width, key, first_id, raw, true, compo
                 extreme = extreme or abs(a) >= _SAFE_EXP
                 ea[d, i] = np.exp(a)
         for f in range(n_forms):
-            first = (np.uint64(first_id + lo) * np.uint64(n_forms) + np.uint64(f)) * np.uint64(per_form)
-            for c in range(per_form):  # one 64-bit hash gives two 32-bit uniforms
-                for i in range(m):
-                    bits = _splitmix64(key + (first + np.uint64(i) * per_person + np.uint64(c + 1)) * _GOLDEN)
-                    uniforms[2 * c, i] = (bits >> np.uint64(32)) * _TWO_M32
-                    uniforms[2 * c + 1, i] = (bits & np.uint64(0xFFFFFFFF)) * _TWO_M32
+            _item_uniforms(key, first_id + lo, m, f, n_forms, per_form, uniforms)
             hits_total[:m] = 0
             expected_sum[:m] = 0.0
             for d in range(n_dom):
@@ -208,8 +214,13 @@ def respond(x: np.ndarray, noise: np.ndarray, battery: Battery, key: int, first_
     f = battery.n_forms
     out = {"raw": np.empty((f, n, k_dom), np.int32), "true": np.empty((f, n, k_dom)),
            "composite": np.empty((f, n), np.int32), "true_total": np.empty((f, n))}
-    _respond(x, np.ascontiguousarray(noise, float), battery.thresholds, battery.depth, battery.width,
-             np.uint64(key), first_id, out["raw"], out["true"], out["composite"], out["true_total"])
+    centre = battery.thresholds.mean() / battery.width
+    with np.errstate(over="ignore"):
+        item_b = np.exp(centre - battery.thresholds / battery.width)
+    item_safe = bool(np.all(np.abs(centre - battery.thresholds / battery.width) < _SAFE_EXP))
+    _respond(x, np.ascontiguousarray(noise, float), battery.thresholds, battery.depth, battery.width, centre,
+             item_b, item_safe, np.uint64(key), first_id, out["raw"], out["true"], out["composite"],
+             out["true_total"])
     return out
 
 

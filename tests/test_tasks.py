@@ -97,9 +97,32 @@ def test_responses_do_not_depend_on_chunking():
     bat = _battery()
     rng = np.random.default_rng(4)
     x, noise = rng.uniform(0.02, 0.3, (1000, 3)), rng.uniform(0, 0.1, 1000)
-    whole = respond(x, noise, bat, key=99)["raw"]
-    parts = [respond(x[s:s + 300], noise[s:s + 300], bat, key=99, first_id=s)["raw"] for s in range(0, 1000, 300)]
-    np.testing.assert_array_equal(whole, np.concatenate(parts, axis=1))
+    whole = respond(x, noise, bat, key=99)
+    # 301 and 37: a person's place in a block (vector body or remainder) must not matter
+    for size in (300, 301, 37):
+        parts = [respond(x[s:s + size], noise[s:s + size], bat, key=99, first_id=s) for s in range(0, 1000, size)]
+        for key in ("raw", "true"):
+            np.testing.assert_array_equal(whole[key], np.concatenate([p[key] for p in parts], axis=1))
+
+
+def test_responses_do_not_depend_on_thread_count():
+    import numba
+
+    if numba.config.NUMBA_NUM_THREADS < 2:
+        pytest.skip("needs 2 Numba threads")
+    bat = _battery()
+    rng = np.random.default_rng(5)
+    x, noise = rng.uniform(0.02, 0.3, (2000, 3)), rng.uniform(0, 0.1, 2000)
+    before = numba.get_num_threads()
+    try:
+        outs = []
+        for threads in (1, 2):
+            numba.set_num_threads(threads)
+            outs.append(respond(x, noise, bat, key=8))
+    finally:
+        numba.set_num_threads(before)
+    for key in outs[0]:
+        np.testing.assert_array_equal(outs[0][key], outs[1][key])
 
 
 @pytest.mark.parametrize("density,gamma,frontier", [("loglinear", 0, False), ("power", 3.0, False),
