@@ -17,6 +17,7 @@ before the reference).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import resource
 import sys
 import time
@@ -26,7 +27,7 @@ import numpy as np
 from numba import njit, prange
 from omegaconf import OmegaConf
 
-from brainsim import reference
+from brainsim import engine, reference
 from brainsim.api import compose
 from brainsim.engine import STREAM_CHUNKS, STREAM_NORM, _rng, chunk_layout, prepare, run
 from brainsim.params import model_from_config
@@ -38,10 +39,11 @@ def _model(n: int):
     return model_from_config(OmegaConf.to_container(compose([f"population.n={n}", "population.design=unrelated"]), resolve=True))
 
 
-@njit(parallel=True, fastmath=True)  # reassociation lets the sum vectorise
+@njit(parallel=True)
 def _draw_uniforms(n, n_forms, per_form, key, out):
-    # every item-response uniform of `_respond`, drawn block by block as it draws them, and
-    # summed (vectorised) so that nothing is optimised away
+    # every item-response uniform of `_respond`, drawn into a block buffer as it draws them;
+    # two values per form are read back so the work is kept (summing all of them would add
+    # an add per uniform that the pipeline does not do)
     for block in prange(out.size):
         lo = block * _BLOCK
         m = min(n, lo + _BLOCK) - lo
@@ -49,23 +51,52 @@ def _draw_uniforms(n, n_forms, per_form, key, out):
         acc = 0.0
         for f in range(n_forms):
             _item_uniforms(key, lo, m, f, n_forms, per_form, buf)
-            for r in range(2 * per_form):
-                for i in range(m):
-                    acc += buf[r, i]
+            acc += buf[0, 0] + buf[2 * per_form - 1, m - 1]
         out[block] = acc
 
 
-def rng_floor(model, seed: int) -> float:
-    """Seconds to draw the random numbers of one `run`: trait draws and response uniforms."""
+def rng_floor(model, seed: int) -> tuple[float, float]:
+    """Seconds to draw the random numbers of one `run`: (trait draws, item-response uniforms)."""
     bat, pop = model.battery, model.population
     n_forms, per_form = (2 if bat.parallel_form else 1), (bat.n_domains * bat.items_per_domain + 1) // 2
     t = time.perf_counter()
     draw_traits(_rng(seed, STREAM_NORM), pop, bat.n_domains, bat.norm_n)
     for index, first, size in chunk_layout(pop):
         draw_traits(_rng(seed, STREAM_CHUNKS, index), pop, bat.n_domains, size, first)
+    traits = time.perf_counter() - t
     people = bat.norm_n + pop.n
+    t = time.perf_counter()
     _draw_uniforms(people, n_forms, per_form, np.uint64(12345), np.empty(-(-people // _BLOCK)))
-    return time.perf_counter() - t
+    return traits, time.perf_counter() - t
+
+
+# engine's stage functions, timed in place by `stage_times`
+STAGES = {"draw_traits": "trait draws", "phenotypes": "phenotypes", "losses": "scaling-law losses",
+          "respond": "item responses", "capabilities": "capability and output", "sample_rt": "reaction times"}
+
+
+@contextlib.contextmanager
+def stage_times():
+    """Seconds spent in each of `STAGES` while the block runs (engine's functions wrapped)."""
+    spent = dict.fromkeys(STAGES, 0.0)
+    originals = {name: getattr(engine, name) for name in STAGES}
+
+    def timed(name, fn):
+        def wrapper(*args, **kwargs):
+            t = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                spent[name] += time.perf_counter() - t
+        return wrapper
+
+    for name, fn in originals.items():
+        setattr(engine, name, timed(name, fn))
+    try:
+        yield spent
+    finally:
+        for name, fn in originals.items():
+            setattr(engine, name, fn)
 
 
 def main(argv=None) -> None:
@@ -82,21 +113,30 @@ def main(argv=None) -> None:
     print(f"JIT warm-up (20k people, compile or load cache): {time.perf_counter() - t:.2f} s")
 
     model = _model(args.n)
-    times = []
+    runs = []
     for _ in range(args.repeat):
-        t = time.perf_counter()
-        pop = run(model, args.seed)
-        times.append(time.perf_counter() - t)
-    numba_s = min(times)
-    print("numba repeats (s): " + " ".join(f"{x:.3f}" for x in times))
+        with stage_times() as spent:
+            t = time.perf_counter()
+            pop = run(model, args.seed)
+            total = time.perf_counter() - t
+        runs.append((total, spent))
+    numba_s, spent = min(runs, key=lambda r: r[0])
+    print("numba repeats (s): " + " ".join(f"{r[0]:.3f}" for r in runs))
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     rate = args.n / numba_s
     print(f"numba:  {args.n} people in {numba_s:.3f} s on {numba.get_num_threads()} threads "
           f"({rate:,.0f} people/s), frame {pop.frame.memory_usage().sum() / 2**20:.0f} MiB")
+    print("  where the best run's time went (norm sample included):")
+    for name, label in STAGES.items():
+        print(f"    {label:<24} {spent[name]:.3f} s  {spent[name] / numba_s:4.0%}")
+    rest = numba_s - sum(spent.values())
+    print(f"    {'columns, frame, faults':<24} {rest:.3f} s  {rest / numba_s:4.0%}")
     del pop
-    rng_floor(_model(20_000), args.seed)  # compile the hash kernel
-    floor_s = min(rng_floor(model, args.seed) for _ in range(args.repeat))
-    print(f"RNG floor: {floor_s:.3f} s; pipeline / floor = {numba_s / floor_s:.2f} (goal <= 2)")
+    rng_floor(_model(20_000), args.seed)  # compile the uniform kernel
+    traits_s, uniforms_s = min((rng_floor(model, args.seed) for _ in range(args.repeat)), key=sum)
+    floor_s = traits_s + uniforms_s
+    print(f"RNG floor: {floor_s:.3f} s (trait draws {traits_s:.3f} s, item uniforms {uniforms_s:.3f} s); "
+          f"pipeline / floor = {numba_s / floor_s:.2f} (goal <= 2)")
 
     setup = prepare(_model(ref_n), args.seed)
     times = []

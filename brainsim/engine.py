@@ -76,7 +76,7 @@ def prepare(model: ModelParams, seed: int) -> Setup:
     x, _ = losses(model, phen)
     r_med = float(np.median(x))
     battery = build_battery(_rng(seed, STREAM_BATTERY), model.battery, r_med, x, phen["noise"])
-    scores = respond(x, phen["noise"], battery, _stream_key(seed, STREAM_NORM_RESPONSES))
+    scores = respond(x, phen["noise"], battery, _stream_key(seed, STREAM_NORM_RESPONSES), expected_forms=0)
     norms = tuple(psy.norm_constants(c) for c in scores["composite"])
     return Setup(model, seed, battery, norms, capability_table(model.battery),
                  capability_table(model.battery, frontier_only=True))
@@ -88,7 +88,7 @@ def simulate_chunk(setup: Setup, index: int, first_id: int, n: int) -> dict[str,
     draws = draw_traits(_rng(setup.seed, STREAM_CHUNKS, index), pop, model.battery.n_domains, n, first_id)
     phen = phenotypes(draws, pop)
     x, x_mean = losses(model, phen)
-    scores = respond(x, phen["noise"], bat, _stream_key(setup.seed, STREAM_RESPONSES), first_id)
+    scores = respond(x, phen["noise"], bat, _stream_key(setup.seed, STREAM_RESPONSES), first_id, expected_forms=1)
     raw, composite = scores["raw"], scores["composite"]
     mean, product = capabilities(x, phen["noise"], (setup.universe, setup.frontier), bat.r_med, model.battery.depth)
     snr = pop.noise_ref / phen["noise"] if pop.noise_ref > 0 else np.ones(len(draws))

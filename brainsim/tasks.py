@@ -129,8 +129,10 @@ _BLOCK = 64  # people per parallel task; inner loops run over a block's people s
 @njit(cache=True, nogil=True, parallel=True, fastmath={"contract"})
 def _respond(x, noise, thresholds, depth, width, centre, item_b, item_safe, key, first_id,
              raw, true, composite, expected_total):
-    # x: (n, K) reducible loss; raw, true: (F, n, K) observed counts and expected scores;
-    # composite, expected_total: (F, n) their sums over domains.
+    # x: (n, K) reducible loss; raw: (F, n, K) observed counts, composite: (F, n) their sums;
+    # true: (E, n, K) expected counts of the first E forms, expected_total: (E, n) their sums.
+    # A person solves an item when u * (1 + exp(...)) < survival, i.e. u < P, without a
+    # division; only the expected counts divide.
     # logistic((t - x) / w) = 1 / (1 + exp(x/w - s) * exp(s - t/w)) with s = `centre` and
     # item_b = exp(s - t/w): one exp per person and domain instead of one per item; exact
     # per-item exps where an argument is extreme.
@@ -166,6 +168,7 @@ def _respond(x, noise, thresholds, depth, width, centre, item_b, item_safe, key,
                 extreme = extreme or abs(a) >= _SAFE_EXP
                 ea[d, i] = np.exp(a)
         for f in range(n_forms):
+            with_expected = f < true.shape[0]
             _item_uniforms(key, first_id + lo, m, f, n_forms, per_form, uniforms)
             hits_total[:m] = 0
             expected_sum[:m] = 0.0
@@ -176,10 +179,11 @@ def _respond(x, noise, thresholds, depth, width, centre, item_b, item_safe, key,
                     k = depth[f, d, j]
                     b = item_b[f, d, j]
                     row = d * n_items + j
-                    for i in range(m):
-                        p = survive[k, i] / (1.0 + ea[d, i] * b)
-                        expected[i] += p
-                        hits[i] += uniforms[row, i] < p  # branch-free: the comparison is unpredictable
+                    for i in range(m):  # branch-free: the comparison is unpredictable
+                        hits[i] += uniforms[row, i] * (1.0 + ea[d, i] * b) < survive[k, i]
+                    if with_expected:
+                        for i in range(m):
+                            expected[i] += survive[k, i] / (1.0 + ea[d, i] * b)
                 if extreme:
                     for i in range(m):
                         if item_safe and abs(x[lo + i, d] / width - centre) < _SAFE_EXP:
@@ -187,33 +191,41 @@ def _respond(x, noise, thresholds, depth, width, centre, item_b, item_safe, key,
                         hits[i] = 0
                         expected[i] = 0.0
                         for j in range(n_items):
-                            p = survive[depth[f, d, j], i] / (1.0 + np.exp((x[lo + i, d] - thresholds[f, d, j]) / width))
-                            expected[i] += p
-                            hits[i] += uniforms[d * n_items + j, i] < p
+                            den = 1.0 + np.exp((x[lo + i, d] - thresholds[f, d, j]) / width)
+                            expected[i] += survive[depth[f, d, j], i] / den
+                            hits[i] += uniforms[d * n_items + j, i] * den < survive[depth[f, d, j], i]
                 for i in range(m):
                     raw[f, lo + i, d] = hits[i]
-                    true[f, lo + i, d] = expected[i]
                     hits_total[i] += hits[i]
-                    expected_sum[i] += expected[i]
+                if with_expected:
+                    for i in range(m):
+                        true[f, lo + i, d] = expected[i]
+                        expected_sum[i] += expected[i]
             for i in range(m):
                 composite[f, lo + i] = hits_total[i]
-                expected_total[f, lo + i] = expected_sum[i]
+            if with_expected:
+                for i in range(m):
+                    expected_total[f, lo + i] = expected_sum[i]
 
 
-def respond(x: np.ndarray, noise: np.ndarray, battery: Battery, key: int, first_id: int = 0):
+def respond(x: np.ndarray, noise: np.ndarray, battery: Battery, key: int, first_id: int = 0,
+            expected_forms: int | None = None):
     """Score people on every form of a battery.
 
     x : (float64, (n, K)) reducible loss per domain, nats/token (penalties included)
     noise : (float64, (n,)) neural noise nu, nats per step
     key : int, 64-bit stream key; first_id : global id of row 0 (fixes each person's draws)
-    Returns a dict: raw (int32, (F, n, K)) items solved, true (float64, (F, n, K)) expected
-    items solved, composite (int32, (F, n)) and true_total (float64, (F, n)) their domain sums.
+    expected_forms : expected scores for the first E forms only (None: all F); the observed
+    scores do not depend on it
+    Returns a dict: raw (int32, (F, n, K)) items solved, true (float64, (E, n, K)) expected
+    items solved, composite (int32, (F, n)) and true_total (float64, (E, n)) their domain sums.
     """
     x = np.ascontiguousarray(x, dtype=float)
     n, k_dom = x.shape
     f = battery.n_forms
-    out = {"raw": np.empty((f, n, k_dom), np.int32), "true": np.empty((f, n, k_dom)),
-           "composite": np.empty((f, n), np.int32), "true_total": np.empty((f, n))}
+    e = f if expected_forms is None else min(max(int(expected_forms), 0), f)
+    out = {"raw": np.empty((f, n, k_dom), np.int32), "true": np.empty((e, n, k_dom)),
+           "composite": np.empty((f, n), np.int32), "true_total": np.empty((e, n))}
     centre = battery.thresholds.mean() / battery.width
     with np.errstate(over="ignore"):
         item_b = np.exp(centre - battery.thresholds / battery.width)

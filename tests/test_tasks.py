@@ -56,6 +56,11 @@ def test_expected_scores_match_reference():
     np.testing.assert_allclose(out["true"], p.sum(axis=3), rtol=KERNEL_RTOL)
     np.testing.assert_allclose(out["true_total"], p.sum(axis=(2, 3)), rtol=KERNEL_RTOL)
     np.testing.assert_array_equal(out["composite"], out["raw"].sum(axis=2))
+    for e in (0, 1):  # fewer expected forms: the same observed scores, a prefix of the expected ones
+        part = respond(x, noise, bat, key=7, expected_forms=e)
+        np.testing.assert_array_equal(part["raw"], out["raw"])
+        np.testing.assert_array_equal(part["true"], out["true"][:e])
+        assert part["true_total"].shape == (e, 500)
 
 
 def test_extreme_losses_take_the_exact_path():
