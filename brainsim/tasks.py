@@ -138,7 +138,9 @@ def _respond(x, noise, thresholds, depth, width, centre, item_b, item_safe, key,
     # per-item exps where an argument is extreme.
     # Scratch arrays are (item or depth, person in block): every inner loop runs over people.
     # No whole-array reductions in here: Numba would split them over threads, and the sums'
-    # last bits would then depend on the thread count.
+    # last bits would then depend on the thread count. fastmath is limited to fused
+    # multiply-adds: reciprocals or reassociation could round vector and remainder lanes
+    # differently, so a person's scores would depend on their place in a block.
     n, n_dom = x.shape
     n_forms, _, n_items = thresholds.shape
     k_max = 0

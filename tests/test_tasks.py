@@ -15,7 +15,7 @@ from brainsim.tasks import (
     threshold_quantile,
 )
 
-KERNEL_RTOL = 1e-10  # kernel vs obvious reference (fastmath reassociates sums)
+KERNEL_RTOL = 1e-10  # kernel vs obvious reference (factorised logistic, fused multiply-adds)
 
 
 @pytest.mark.parametrize("density,gamma", [("loglinear", 0.0), ("power", 2.5), ("power", -1.0), ("power", 1.0)])
