@@ -9,8 +9,8 @@ population, and scores the population through the streaming `engine.summarize`:
 The last line is: people_per_s=<at the largest size> peak_rss_mb=<largest size>
 dask_overhead=<dask time / local time - 1> dask_identical=<bool>
 
-Dask's cost per chunk is fixed (scheduling, moving the chunk's summary, a scheduler sharing
-the cores), so its relative overhead falls with --chunk-size.
+Dask's cost per task is fixed (scheduling, moving a summary, a scheduler sharing the cores),
+so its relative overhead falls with --chunk-size (a task is `engine.CHUNKS_PER_TASK` chunks).
 
     python benchmarks/bench_scale.py [--sizes 10000000 100000000] [--dask-n 4000000] [--chunk-size 65536]
 """

@@ -1,9 +1,9 @@
 """Where the work runs: in this process, or on a Dask cluster.
 
-A backend maps a function over population chunks (results yielded in chunk order, so the
+A backend maps a function over groups of population chunks (results yielded in chunk order, so the
 merged summary has the same bits whatever ran where) or over ABC simulations. The Dask
 backend connects to `address` (a running scheduler, e.g. tcp://host:8786) or, without one,
-starts a `distributed.LocalCluster`; at most `window` chunks are in flight, so memory stays
+starts a `distributed.LocalCluster`; at most `window` tasks are in flight, so memory stays
 bounded for any population size.
 """
 
@@ -21,7 +21,7 @@ BACKENDS = ("local", "dask")
 @dataclass(frozen=True)
 class BackendParams:
     """name: local | dask; address: scheduler address or None (LocalCluster); n_workers and
-    threads_per_worker: LocalCluster size and Numba threads per task; window: chunks in flight."""
+    threads_per_worker: LocalCluster size and Numba threads per task; window: tasks in flight."""
 
     name: str = "local"
     address: str | None = None

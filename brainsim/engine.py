@@ -9,7 +9,7 @@ Given the seed and chunk size, results are bit-identical whatever the thread cou
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,6 +32,10 @@ from .tasks import (
 )
 
 STREAM_NORM, STREAM_BATTERY, STREAM_CHUNKS, STREAM_RESPONSES, STREAM_NORM_RESPONSES = range(5)
+# Chunks per unit of backend work. It fixes the order in which summaries merge (and so their
+# last bits), so it is a constant, not a setting; 4 x 65536 people keeps Dask's per-task cost
+# small against the work.
+CHUNKS_PER_TASK = 4
 
 
 def resolve_seed(seed: int | None) -> int:
@@ -133,27 +137,39 @@ def chunk_layout(pop: PopulationParams) -> Iterator[tuple[int, int, int]]:
 
 
 def chunk_summary(setup: Setup, index: int, first: int, size: int) -> Summary:
-    """Sufficient statistics of one chunk (the unit of work a backend distributes)."""
+    """Sufficient statistics of one chunk."""
     model = setup.model
     return Summary.of_columns(simulate_chunk(setup, index, first, size), model.battery.domains, model.population.n)
+
+
+def group_summary(setup: Setup, chunks: Sequence[tuple[int, int, int]]) -> Summary:
+    """Statistics of consecutive chunks (index, first, size), merged in chunk order: the unit
+    of work a backend distributes."""
+    parts = (chunk_summary(setup, *chunk) for chunk in chunks)
+    total = next(parts)
+    for part in parts:
+        total = total.merge(part)
+    return total
 
 
 def summarize(model: ModelParams, seed: int | None = 0, progress: Callable[[int], None] | None = None,
               setup: Setup | None = None, backend=None) -> dict[str, float]:
     """Statistics of the whole population of `model` in one streaming pass: memory holds a
     few chunks and the running `Summary`, whatever the population size. `backend` (from
-    `brainsim.backends.open_backend`) runs the chunks elsewhere, e.g. on a Dask cluster;
-    chunks are merged in chunk order, so the result has the same bits on any backend."""
+    `brainsim.backends.open_backend`) runs the chunks elsewhere, e.g. on a Dask cluster.
+    Chunks are summarised in groups of `CHUNKS_PER_TASK` and merged in chunk order on every
+    backend, so the result has the same bits on any backend."""
     from .backends import LocalBackend
 
     setup = setup or prepare(model, resolve_seed(seed))
     backend = backend or LocalBackend()
     layout = list(chunk_layout(model.population))
+    groups = [(tuple(layout[i : i + CHUNKS_PER_TASK]),) for i in range(0, len(layout), CHUNKS_PER_TASK)]
     total = Summary.empty(model.battery.domains, model.population.n)
-    for (_, _, size), part in zip(layout, backend.map_ordered(chunk_summary, layout, shared=(setup,))):
+    for (group,), part in zip(groups, backend.map_ordered(group_summary, groups, shared=(setup,))):
         total = total.merge(part)
         if progress is not None:
-            progress(size)
+            progress(sum(size for _, _, size in group))
     return total.statistics()
 
 
