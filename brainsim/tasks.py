@@ -228,13 +228,83 @@ def respond(x: np.ndarray, noise: np.ndarray, battery: Battery, key: int, first_
     e = f if expected_forms is None else min(max(int(expected_forms), 0), f)
     out = {"raw": np.empty((f, n, k_dom), np.int32), "true": np.empty((e, n, k_dom)),
            "composite": np.empty((f, n), np.int32), "true_total": np.empty((e, n))}
-    centre = battery.thresholds.mean() / battery.width
-    with np.errstate(over="ignore"):
-        item_b = np.exp(centre - battery.thresholds / battery.width)
-    item_safe = bool(np.all(np.abs(centre - battery.thresholds / battery.width) < _SAFE_EXP))
+    centre, item_b, item_safe = _item_factors(battery.thresholds, battery.width)
+    item_safe = bool(item_safe.all())
     _respond(x, np.ascontiguousarray(noise, float), battery.thresholds, battery.depth, battery.width, centre,
              item_b, item_safe, np.uint64(key), first_id, out["raw"], out["true"], out["composite"],
              out["true_total"])
+    return out
+
+
+def _item_factors(thresholds: np.ndarray, width: float) -> tuple[float, np.ndarray, np.ndarray]:
+    """Item side of the factorised logistic: centre s, exp(s - t/w), and whether each item's
+    exponent is safely below `_SAFE_EXP` (bool, thresholds' shape)."""
+    centre = float(thresholds.mean() / width)
+    with np.errstate(over="ignore"):
+        item_b = np.exp(centre - thresholds / width)
+    return centre, item_b, np.abs(centre - thresholds / width) < _SAFE_EXP
+
+
+@njit(cache=True, nogil=True, parallel=True, fastmath={"contract", "reassoc"})
+def _item_variances(x, noise, thresholds, depth, width, centre, item_b, item_safe, out):
+    # out[f, d, j] = population variance over people of P(solve item (f, d, j)). People's
+    # factors are tabulated once: survive[k, i] = exp(-nu_i k), ea[d, i] = exp(x_id / w - s).
+    # Each item is one task and its sums are vectorised (reassociated) in an order fixed by n
+    # alone, so the bits do not depend on the thread count.
+    n, n_dom = x.shape
+    n_forms, _, n_items = thresholds.shape
+    k_max = 0
+    for f in range(n_forms):
+        for d in range(n_dom):
+            for j in range(n_items):
+                k_max = max(k_max, depth[f, d, j])
+    survive = np.empty((k_max + 1, n))
+    ea = np.empty((n_dom, n))
+    for i in prange(n):
+        q = np.exp(-noise[i])
+        survive[0, i] = 1.0
+        for k in range(1, k_max + 1):
+            survive[k, i] = survive[k - 1, i] * q
+        for d in range(n_dom):
+            ea[d, i] = np.exp(x[i, d] / width - centre)
+    for item in prange(n_forms * n_dom * n_items):
+        f = item // (n_dom * n_items)
+        d = item // n_items % n_dom
+        j = item % n_items
+        k = depth[f, d, j]
+        p = np.empty(n)
+        if item_safe[f, d, j]:
+            # A person's extreme exponent makes ea inf (P = 0) or 0 (P = survival): off by
+            # under 1e-170 at most, nothing next to a variance.
+            for i in range(n):
+                p[i] = survive[k, i] / (1.0 + ea[d, i] * item_b[f, d, j])
+        else:  # exact per-person exps where the item's factor itself would overflow
+            for i in range(n):
+                p[i] = survive[k, i] / (1.0 + np.exp((x[i, d] - thresholds[f, d, j]) / width))
+        total = 0.0
+        for i in range(n):
+            total += p[i]
+        mean = total / n
+        ss = 0.0
+        for i in range(n):
+            ss += (p[i] - mean) ** 2
+        out[f, d, j] = ss / n
+
+
+def item_variances(x: np.ndarray, noise: np.ndarray, thresholds: np.ndarray, depth: np.ndarray,
+                   width: float) -> np.ndarray:
+    """Variance across people of each item's exact P(solve).
+
+    x : (float64, (n, K)) reducible loss per domain, nats/token; noise : (float64, (n,))
+    thresholds, depth : (F, K, J) items' thresholds (nats/token) and serial depths
+    width : logistic width, nats/token
+    Returns (float64, (F, K, J)), the population variance (ddof 0) over the n people.
+    """
+    thresholds = np.ascontiguousarray(thresholds, float)
+    out = np.empty(thresholds.shape)
+    centre, item_b, item_safe = _item_factors(thresholds, width)
+    _item_variances(np.ascontiguousarray(x, float), np.ascontiguousarray(noise, float), thresholds,
+                    np.ascontiguousarray(depth, np.int64), float(width), centre, item_b, item_safe, out)
     return out
 
 
@@ -257,10 +327,10 @@ def build_battery(
     rel, depth = sample_items(rng, bat, n_forms, bat.items_per_domain * bat.selection_pool)
     keep_rel = np.empty((n_forms, bat.n_domains, bat.items_per_domain))
     keep_depth = np.empty(keep_rel.shape, np.int64)
+    spread = item_variances(norm_x, norm_noise, rel * r_med, depth, width)
     for f in range(n_forms):
         for d in range(bat.n_domains):
-            p = solve_probability(norm_x[:, d, None], norm_noise[:, None], rel[f, d] * r_med, depth[f, d], width)
-            best = np.sort(np.argsort(-p.var(axis=0), kind="stable")[: bat.items_per_domain])
+            best = np.sort(np.argsort(-spread[f, d], kind="stable")[: bat.items_per_domain])
             keep_rel[f, d], keep_depth[f, d] = rel[f, d, best], depth[f, d, best]
     return Battery(keep_rel * r_med, keep_depth, width, r_med)
 

@@ -175,3 +175,28 @@ def test_engine_chunk_matches_numpy_reference():
     for key in ("n_params", "noise", "reducible_loss", "capability", "output", "true_score", "rt_mean", "rt_sd"):
         np.testing.assert_allclose(got[key], want[key], rtol=1e-9, atol=1e-300, err_msg=key)
     assert stats.ks_2samp(got["iq"], want["iq"]).pvalue > ALPHA
+
+
+def test_item_variances_match_numpy():
+    from brainsim.tasks import item_variances
+
+    bat = _battery(forms=2, k=3, j=40)
+    rng = np.random.default_rng(6)
+    x, noise = rng.uniform(0.02, 0.3, (3001, 3)), rng.uniform(0, 0.1, 3001)  # n not a multiple of 8
+    x[5, 1], x[6, 2] = 1e3, -1e3  # people far beyond the factorised form's safe range
+    p = solve_probability(x[None, :, :, None], noise[None, :, None, None], bat.thresholds[:, None],
+                          bat.depth[:, None], bat.width)  # (F, n, K, J)
+    np.testing.assert_allclose(item_variances(x, noise, bat.thresholds, bat.depth, bat.width), p.var(axis=1),
+                               rtol=1e-10)
+
+
+def test_item_variances_with_a_wide_universe():
+    # thresholds 1 to 1000 widths: some items' factors overflow and take the exact path
+    from brainsim.tasks import item_variances
+
+    rng = np.random.default_rng(7)
+    thresholds = 0.01 * np.exp(rng.uniform(0.0, np.log(1000.0), (1, 2, 50)))
+    depth = rng.integers(1, 5, (1, 2, 50))
+    x, noise = rng.uniform(0.02, 0.5, (500, 2)), rng.uniform(0, 0.1, 500)
+    p = solve_probability(x[None, :, :, None], noise[None, :, None, None], thresholds[:, None], depth[:, None], 0.01)
+    np.testing.assert_allclose(item_variances(x, noise, thresholds, depth, 0.01), p.var(axis=1), rtol=1e-10, atol=1e-300)
