@@ -70,6 +70,31 @@ def rng_floor(model, seed: int) -> tuple[float, float]:
     return traits, time.perf_counter() - t
 
 
+# Scalar exp/log/expm1/tanh/pow calls per person in the default model's kernels (counted by
+# hand from the sources): phenotypes 6 exp + 1 pow; losses (chinchilla) 1 + 6 log and
+# 1 + 6 exp; responses 1 + 6 exp; capability 1 expm1 + 6 exp; reaction times tanh, exp, expm1.
+LIBM_CALLS = {"phenotypes": 7, "losses": 14, "responses": 7, "capability": 7, "reaction times": 3}
+
+
+@njit(parallel=True)
+def _libm_calls(x, calls, out):
+    for i in prange(x.size):
+        acc = 0.0
+        for c in range(calls):
+            acc += np.exp(x[i] + 1e-3 * c)
+        out[i] = acc
+
+
+def libm_floor(n: int) -> float:
+    """Seconds for just the `LIBM_CALLS` scalar libm calls of n people, in parallel."""
+    x, out = np.linspace(-1.0, 1.0, n), np.empty(n)
+    calls = sum(LIBM_CALLS.values())
+    _libm_calls(x[:100], calls, out[:100])  # compile
+    t = time.perf_counter()
+    _libm_calls(x, calls, out)
+    return time.perf_counter() - t
+
+
 # engine's stage functions, timed in place by `stage_times`
 STAGES = {"draw_traits": "trait draws", "phenotypes": "phenotypes", "losses": "scaling-law losses",
           "respond": "item responses", "capabilities": "capability and output", "sample_rt": "reaction times"}
@@ -137,6 +162,9 @@ def main(argv=None) -> None:
     floor_s = traits_s + uniforms_s
     print(f"RNG floor: {floor_s:.3f} s (trait draws {traits_s:.3f} s, item uniforms {uniforms_s:.3f} s); "
           f"pipeline / floor = {numba_s / floor_s:.2f} (goal <= 2)")
+    libm_s = min(libm_floor(args.n) for _ in range(args.repeat))
+    print(f"the model's {sum(LIBM_CALLS.values())} scalar libm calls per person alone: {libm_s:.3f} s "
+          f"= {libm_s / floor_s:.2f} x the RNG floor (so pipeline / floor >= {1 + libm_s / floor_s:.2f})")
 
     setup = prepare(_model(ref_n), args.seed)
     times = []
