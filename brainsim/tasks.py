@@ -127,7 +127,7 @@ _BLOCK = 64  # people per parallel task; inner loops run over a block's people s
 
 
 @njit(cache=True, nogil=True, parallel=True, fastmath={"contract"})
-def _respond(x, noise, thresholds, depth, width, centre, item_b, item_safe, key, first_id,
+def _respond(x, noise, thresholds, depth, k_max, width, centre, item_b, item_safe, key, first_id,
              raw, true, composite, expected_total):
     # x: (n, K) reducible loss; raw: (F, n, K) observed counts, composite: (F, n) their sums;
     # true: (E, n, K) expected counts of the first E forms, expected_total: (E, n) their sums.
@@ -143,11 +143,6 @@ def _respond(x, noise, thresholds, depth, width, centre, item_b, item_safe, key,
     # differently, so a person's scores would depend on their place in a block.
     n, n_dom = x.shape
     n_forms, _, n_items = thresholds.shape
-    k_max = 0
-    for f in range(n_forms):
-        for d in range(n_dom):
-            for j in range(n_items):
-                k_max = max(k_max, depth[f, d, j])
     per_form = (n_dom * n_items + 1) // 2
     for block in prange((n + _BLOCK - 1) // _BLOCK):
         lo = block * _BLOCK
@@ -230,9 +225,9 @@ def respond(x: np.ndarray, noise: np.ndarray, battery: Battery, key: int, first_
            "composite": np.empty((f, n), np.int32), "true_total": np.empty((e, n))}
     centre, item_b, item_safe = _item_factors(battery.thresholds, battery.width)
     item_safe = bool(item_safe.all())
-    _respond(x, np.ascontiguousarray(noise, float), battery.thresholds, battery.depth, battery.width, centre,
-             item_b, item_safe, np.uint64(key), first_id, out["raw"], out["true"], out["composite"],
-             out["true_total"])
+    _respond(x, np.ascontiguousarray(noise, float), battery.thresholds, battery.depth, int(battery.depth.max()),
+             battery.width, centre, item_b, item_safe, np.uint64(key), first_id, out["raw"], out["true"],
+             out["composite"], out["true_total"])
     return out
 
 
@@ -246,18 +241,13 @@ def _item_factors(thresholds: np.ndarray, width: float) -> tuple[float, np.ndarr
 
 
 @njit(cache=True, nogil=True, parallel=True, fastmath={"contract", "reassoc"})
-def _item_variances(x, noise, thresholds, depth, width, centre, item_b, item_safe, out):
+def _item_variances(x, noise, thresholds, depth, k_max, width, centre, item_b, item_safe, out):
     # out[f, d, j] = population variance over people of P(solve item (f, d, j)). People's
     # factors are tabulated once: survive[k, i] = exp(-nu_i k), ea[d, i] = exp(x_id / w - s).
     # Each item is one task and its sums are vectorised (reassociated) in an order fixed by n
     # alone, so the bits do not depend on the thread count.
     n, n_dom = x.shape
     n_forms, _, n_items = thresholds.shape
-    k_max = 0
-    for f in range(n_forms):
-        for d in range(n_dom):
-            for j in range(n_items):
-                k_max = max(k_max, depth[f, d, j])
     survive = np.empty((k_max + 1, n))
     ea = np.empty((n_dom, n))
     for i in prange(n):
@@ -303,8 +293,9 @@ def item_variances(x: np.ndarray, noise: np.ndarray, thresholds: np.ndarray, dep
     thresholds = np.ascontiguousarray(thresholds, float)
     out = np.empty(thresholds.shape)
     centre, item_b, item_safe = _item_factors(thresholds, width)
-    _item_variances(np.ascontiguousarray(x, float), np.ascontiguousarray(noise, float), thresholds,
-                    np.ascontiguousarray(depth, np.int64), float(width), centre, item_b, item_safe, out)
+    depth = np.ascontiguousarray(depth, np.int64)
+    _item_variances(np.ascontiguousarray(x, float), np.ascontiguousarray(noise, float), thresholds, depth,
+                    int(depth.max()), float(width), centre, item_b, item_safe, out)
     return out
 
 
