@@ -26,6 +26,7 @@ import numpy as np
 from numba import njit, prange
 
 from .params import BatteryParams
+from .validation import check_int
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _TWO_M32 = 2.0**-32
@@ -220,7 +221,7 @@ def respond(x: np.ndarray, noise: np.ndarray, battery: Battery, key: int, first_
     x = np.ascontiguousarray(x, dtype=float)
     n, k_dom = x.shape
     f = battery.n_forms
-    e = f if expected_forms is None else min(max(int(expected_forms), 0), f)
+    e = f if expected_forms is None else check_int("expected_forms", expected_forms, 0, f)
     out = {"raw": np.empty((f, n, k_dom), np.int32), "true": np.empty((e, n, k_dom)),
            "composite": np.empty((f, n), np.int32), "true_total": np.empty((e, n))}
     centre, item_b, item_safe = _item_factors(battery.thresholds, battery.width)

@@ -14,6 +14,7 @@ from brainsim.tasks import (
     threshold_density,
     threshold_quantile,
 )
+from brainsim.validation import ConfigError
 
 KERNEL_RTOL = 1e-10  # kernel vs obvious reference (factorised logistic, fused multiply-adds)
 
@@ -61,6 +62,8 @@ def test_expected_scores_match_reference():
         np.testing.assert_array_equal(part["raw"], out["raw"])
         np.testing.assert_array_equal(part["true"], out["true"][:e])
         assert part["true_total"].shape == (e, 500)
+    with pytest.raises(ConfigError, match="expected_forms"):
+        respond(x, noise, bat, key=7, expected_forms=3)
 
 
 def test_extreme_losses_take_the_exact_path():
