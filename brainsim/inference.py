@@ -197,7 +197,10 @@ def _weight(m, theta, probs, prev, kernels, bounds, model_keep, n_models):
     wk = w[sel] / w[sel].sum()
     free = _free(bounds[m])
     sd = kernels[m][free]
-    dens = np.exp(-0.5 * (((theta[free] - th[:, free]) / sd) ** 2).sum(axis=1)) / np.prod(sd)
+    # The kernel density is normalised in full, (2 pi)^(d/2) included: the constant cancels
+    # within a model but not between models of different dimension d.
+    norm = (2.0 * np.pi) ** (0.5 * sd.size) * np.prod(sd)
+    dens = np.exp(-0.5 * (((theta[free] - th[:, free]) / sd) ** 2).sum(axis=1)) / norm
     prior = 1.0 / np.prod(bounds[m][free, 1] - bounds[m][free, 0])
     return prior / (model_term * (wk @ dens))
 

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from brainsim.inference import ModelSpec, abc_smc, distance
+from brainsim.inference import ABCResult, ModelSpec, abc_smc, distance, posterior_point
 from brainsim.targets import Target
 
 
@@ -36,6 +36,54 @@ def test_identical_models_share_probability_and_posterior_concentrates():
     # the posterior of mu tightens around 0 (prior SD is 0.58)
     assert abs(np.average(mu, weights=last.loc[mu.index, "weight"])) < 0.1
     assert mu.std() < 0.3
+
+
+# Cross-model weights. Per-seed model probabilities scatter with SD <= 0.045 (A against A plus
+# ignored parameters) and <= 0.025 (the Bayes-factor case) at 300 particles, measured over 20
+# seeds; the pooled tolerances below are >= 3 standard errors of the pooled mean (false alarm
+# < 0.3% for any choice of seeds), while the bugs they guard against move the answer by >= 0.09.
+POOL_SEEDS, POOL_PARTICLES = range(6), 300
+
+
+def _pooled_probability(models, seeds=POOL_SEEDS):
+    """Mean over seeds of the first model's final probability (4 generations, epsilon ~0.1)."""
+    return np.mean([abc_smc(models, _toy, n_particles=POOL_PARTICLES, generations=4, seed=s)
+                    .probabilities["probability"].iloc[0] for s in seeds])
+
+
+@pytest.mark.parametrize("extra", [1, 2])
+def test_parameters_the_simulator_ignores_do_not_change_model_probabilities(extra):
+    # B is A plus `extra` parameters that do not enter the simulation: P(A) = P(B) = 1/2. Before
+    # the kernel density was normalised by (2 pi)^(d/2), A got 0.72 (extra = 1) and 0.87 (2).
+    ignored = {f"nu{i}": (-1.0 + i, 2.0 + 3 * i) for i in range(extra)}
+    padded = ModelSpec("padded", {"mu": (-1.0, 1.0), **ignored})
+    assert _pooled_probability([NEAR, padded]) == pytest.approx(0.5, abs=0.05)
+
+
+def test_model_probabilities_give_the_exact_bayes_factor():
+    # The same likelihood under mu ~ U(-1, 1) and mu ~ U(-3, 3); at the final epsilon (~0.1,
+    # |x| <= epsilon needs |mu| < 0.6) the likelihood vanishes outside [-1, 1], so the
+    # marginal likelihoods are in ratio 6 / 2: P(narrow) = 3/4 exactly.
+    # Dropping the model-kernel term gives 0.84, importance weights of 1 give 0.53.
+    wide = ModelSpec("wide", {"mu": (-3.0, 3.0)})
+    assert _pooled_probability([NEAR, wide], seeds=range(4)) == pytest.approx(0.75, abs=0.03)
+
+
+def test_posterior_point_is_the_weighted_median_of_the_last_generation():
+    def result(rows):
+        return ABCResult(["h", "g"], pd.DataFrame(), pd.DataFrame(rows), pd.DataFrame(), 0)
+
+    last = [{"generation": 1, "hypothesis": "h", "weight": w, "distance": 0.0, "h:x": x, "h:y": -x}
+            for x, w in [(10.0, 0.3), (40.0, 0.3)]]
+    other = [{"generation": 1, "hypothesis": "h", "weight": w, "distance": 0.0, "h:x": x, "h:y": -x}
+             for x, w in [(30.0, 0.25), (20.0, 0.15)]]
+    first = [{"generation": 0, "hypothesis": "h", "weight": 1.0, "distance": 0.0, "h:x": 1e6, "h:y": 1e6}] * 5
+    rival = [{"generation": 1, "hypothesis": "g", "weight": 5.0, "distance": 0.0, "g:x": -7.0}]
+    # pooled last generation: x = 10, 20, 30, 40 with weights .3, .15, .25, .3 -> cumulative
+    # .3, .45, .7, 1: the weighted median is 30 (unweighted 25, weighted quartiles 10 and 40)
+    point = posterior_point([result(first + last + rival), result(other)], "h")
+    assert point == {"x": 30.0, "y": -30.0}  # y = -40, -30, -20, -10: cumulative .3, .55
+    assert posterior_point([result(first + last)], "g") == {}
 
 
 def test_reproducible_whatever_the_workers_and_batch():
