@@ -5,13 +5,15 @@ import subprocess
 import sys
 
 import numpy as np
+import pandas as pd
 import pytest
 from conftest import model
 from scipy import stats
 
+import brainsim
 from brainsim import engine
 from brainsim import psychometrics as psy
-from brainsim.summaries import MOMENT_COLUMNS, Moments, Summary, TopK, summarize
+from brainsim.summaries import MOMENT_COLUMNS, STATISTICS, Moments, Summary, TopK, summarize
 
 DOMAINS = ("a", "b", "c")
 
@@ -70,8 +72,9 @@ def test_summary_merge_equals_whole_population():
         merged = merged.merge(Summary.of_columns({k: v[first:first + 3000] for k, v in cols.items()}, DOMAINS, n))
     merged = merged.statistics()
     assert whole.keys() == merged.keys()
+    assert all(np.isfinite(v) for v in whole.values())  # every statistic is defined here
     for key in whole:
-        assert merged[key] == pytest.approx(whole[key], rel=1e-10, nan_ok=True), key
+        assert merged[key] == pytest.approx(whole[key], rel=1e-10), key
     # and against direct computations
     assert whole["output_top1_share"] == pytest.approx(psy.top_share(cols["output"], 0.01), rel=1e-12)
     assert whole["output_top10_share"] == pytest.approx(psy.top_share(cols["output"], 0.10), rel=1e-12)
@@ -95,13 +98,17 @@ def test_streaming_run_equals_in_memory_frame():
     again = engine.summarize(m, seed=3)
     in_memory = summarize(engine.run(m, seed=3).frame, m.battery.domains)
     np.testing.assert_equal(streamed, again)  # same bits (NaN equal to NaN)
-    for key, value in in_memory.items():
-        assert streamed[key] == pytest.approx(value, rel=1e-9, nan_ok=True), key
+    undefined = {k for k, v in in_memory.items() if not np.isfinite(v)}
+    assert undefined == {k for k, v in streamed.items() if not np.isfinite(v)}
+    assert undefined <= {"cotwin_iq_of_iq_below_50"}  # no one below IQ 50 in 9,001 people at most
+    for key in in_memory.keys() - undefined:
+        assert streamed[key] == pytest.approx(in_memory[key], rel=1e-9), key
 
 
 _SUMMARY_HASH = """
 import hashlib, numpy as np
 from omegaconf import OmegaConf
+import brainsim
 from brainsim import engine
 from brainsim.api import compose
 from brainsim.params import model_from_config
@@ -119,3 +126,117 @@ def test_streamed_summary_bits_do_not_depend_on_thread_count():
                              check=True)
         out.append(res.stdout.strip().splitlines()[-1])
     assert out[0] == out[1]
+
+
+# --- every statistic from its definition (pandas, written from the definitions, no brainsim) ---
+
+def _pairs(frame: pd.DataFrame, zygosity) -> pd.DataFrame:
+    """Complete twin pairs of one zygosity: columns first_*, second_* per family."""
+    kin = frame[frame["zygosity"] == zygosity]
+    kin = kin[kin.groupby("family")["family"].transform("size") == 2]
+    first = kin.groupby("family").nth(0).set_index("family")
+    second = kin.groupby("family").nth(1).set_index("family")
+    return first.join(second, how="inner", suffixes=("_1", "_2"))
+
+
+def _double_entry_r(pairs: pd.DataFrame, col: str = "iq") -> float:
+    a, b = pairs[f"{col}_1"], pairs[f"{col}_2"]
+    return float(np.corrcoef(np.r_[a, b], np.r_[b, a])[0, 1])
+
+
+def by_definition(frame: pd.DataFrame, domains, mz="MZ", dz="DZ") -> dict[str, float]:
+    """Every statistic of `STATISTICS` computed directly from its definition."""
+    iq, n = frame["iq"], len(frame)
+    dev = iq - iq.mean()
+    scores = frame[[f"score_{d}" for d in domains]]
+    corr = scores.corr().to_numpy()
+    z = ((scores - scores.mean()) / scores.std()).to_numpy()
+    sv = np.linalg.svd(z, compute_uv=False)
+    band = lambda centre: frame.loc[(iq - centre).abs() <= 5, "capability"].mean()
+    out = np.sort(frame["output"].to_numpy())[::-1]
+    r = lambda a, b: frame[a].corr(frame[b])
+    stats_ = {
+        "n": float(n), "iq_mean": iq.mean(), "iq_sd": iq.std(ddof=1),
+        "iq_skewness": (dev**3).mean() / (dev**2).mean() ** 1.5,
+        "share_iq_below_50": (iq < 50).mean(),
+        "brain_volume_cv": frame["brain_volume"].std(ddof=1) / frame["brain_volume"].mean(),
+        "r_brain_iq": r("brain_volume", "iq"), "r_brain_true_score": r("brain_volume", "true_score"),
+        "r_brain_capability": r("brain_volume", "capability"), "r_capability_iq": r("capability", "iq"),
+        "retest_r": r("iq", "iq_retest"),
+        "pc1_share": sv[0] ** 2 / (sv**2).sum(),  # first principal component of standardised scores
+        "mean_subtest_r": corr[~np.eye(len(domains), dtype=bool)].mean(),
+        "r_rt_iq": r("rt_mean", "iq"), "rt_mean": frame["rt_mean"].mean(),
+        "capability_mean": frame["capability"].mean(), "capability_sd": frame["capability"].std(ddof=1),
+        "objective_spread": band(130.0) / band(70.0),
+        "output_top1_share": out[: round(0.01 * n)].sum() / out.sum(),
+        "output_top10_share": out[: round(0.10 * n)].sum() / out.sum(),
+    }
+    if "zygosity" in frame:
+        pm, pd_ = _pairs(frame, mz), _pairs(frame, dz)
+        both = pd.concat([pm, pd_])
+        cotwins = np.r_[both.loc[both.iq_1 < 50, "iq_2"], both.loc[both.iq_2 < 50, "iq_1"]]
+        dz_rows = frame[frame["zygosity"] == dz]
+        stats_ |= {
+            "twin_r_mz": _double_entry_r(pm), "twin_r_dz": _double_entry_r(pd_),
+            "h2_falconer": 2 * (_double_entry_r(pm) - _double_entry_r(pd_)),
+            "cotwin_iq_of_iq_below_50": cotwins.mean() if cotwins.size else np.nan,
+            "dz_shared_variant_fraction": dz_rows["shared_variants"].sum() / dz_rows["inherited_variants"].sum(),
+        }
+    return {k: float(v) for k, v in stats_.items()}
+
+
+def _synthetic(n_pairs=6000, seed=7):
+    """Twin pairs whose every pair of columns has its own correlation, MZ pairs closer than DZ
+    pairs, severe-ID probands with co-twins far apart by zygosity, and one unpaired person."""
+    rng = np.random.default_rng(seed)
+    p = len(MOMENT_COLUMNS) + len(DOMAINS)
+    root = rng.normal(size=(p, p)) + 1.5 * np.eye(p)
+    cov = root @ root.T
+    n = 2 * n_pairs + 1
+    zyg = np.r_[np.repeat(rng.integers(1, 3, n_pairs), 2), 2]
+    shared = rng.normal(size=(n_pairs, p)) @ np.linalg.cholesky(cov).T
+    own = rng.normal(size=(n, p)) @ np.linalg.cholesky(cov).T
+    weight = np.where(zyg == 1, 0.9, 0.5)[:, None]
+    x = np.sqrt(weight) * np.r_[np.repeat(shared, 2, axis=0), shared[:1]] + np.sqrt(1 - weight) * own
+    cols = {c: x[:, i] for i, c in enumerate(list(MOMENT_COLUMNS) + [f"score_{d}" for d in DOMAINS])}
+    cols["iq"] = 100 + 30 * x[:, 0] / x[:, 0].std()
+    cols["brain_volume"] = 1200 + 100 * cols["brain_volume"]
+    cols["capability"] = 1 / (1 + np.exp(-cols["capability"] - (cols["iq"] - 100) / 30))
+    cols["output"] = np.exp(2 * cols["output"])
+    cols["family"] = np.r_[np.repeat(np.arange(n_pairs), 2), n_pairs]
+    cols["zygosity"] = zyg
+    cols["inherited_variants"] = rng.poisson(4.0, n)
+    cols["shared_variants"] = rng.binomial(cols["inherited_variants"], np.where(zyg == 1, 1.0, 0.5))
+    return cols
+
+
+def test_every_statistic_equals_its_definition():
+    cols = _synthetic()
+    frame = pd.DataFrame(cols)
+    want = by_definition(frame, DOMAINS, mz=1, dz=2)
+    assert set(want) == set(STATISTICS) and all(np.isfinite(v) for v in want.values())
+    # the twin statistics differ by zygosity, so swapping or mixing the pairs would show
+    assert want["twin_r_mz"] - want["twin_r_dz"] > 0.2
+    got = Summary.of_columns(cols, DOMAINS, len(frame)).statistics()
+    merged = Summary.empty(DOMAINS, len(frame))
+    for first in range(0, len(frame), 2500):  # chunks of whole pairs
+        merged = merged.merge(Summary.of_columns({k: v[first:first + 2500] for k, v in cols.items()}, DOMAINS,
+                                                 len(frame)))
+    for key in STATISTICS:
+        assert got[key] == pytest.approx(want[key], rel=1e-9, abs=1e-12), key
+    merged = merged.statistics()
+    for key in STATISTICS:
+        assert merged[key] == pytest.approx(want[key], rel=1e-9, abs=1e-12), key
+
+
+def test_a_simulated_population_frame_gives_the_statistics_of_its_definitions():
+    # the engine's columns reach the summary as they should (forms, zygosity codes, variants)
+    pop = brainsim.simulate(["population.n=6001", "population.design=twins", "battery.norm_n=2000",
+                             "hypothesis=h3_mutation_load", "population.mutation.de_novo_rate=0.02",
+                             "population.mutation.de_novo_mean=3.0"], seed=2)  # rare large hits: IQ < 50
+    frame = pop.frame
+    want = by_definition(frame, pop.model.battery.domains)
+    got = pop.summary()
+    assert np.isfinite(want["cotwin_iq_of_iq_below_50"]) and np.isfinite(want["objective_spread"])
+    for key in STATISTICS:
+        assert got[key] == pytest.approx(want[key], rel=1e-9, abs=1e-12), key

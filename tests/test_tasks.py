@@ -203,3 +203,42 @@ def test_item_variances_with_a_wide_universe():
     x, noise = rng.uniform(0.02, 0.5, (500, 2)), rng.uniform(0, 0.1, 500)
     p = solve_probability(x[None, :, :, None], noise[None, :, None, None], thresholds[:, None], depth[:, None], 0.01)
     np.testing.assert_allclose(item_variances(x, noise, thresholds, depth, 0.01), p.var(axis=1), rtol=1e-10, atol=1e-300)
+
+
+def _norm_people(n, *overrides, seed=3):
+    """Reducible losses (n, K) and noise (n,) of people drawn as the engine draws them, and the
+    battery of the same model (its norm sample, anchoring and items)."""
+    from brainsim import engine
+    from brainsim.population import draw_traits, phenotypes
+
+    m = model("population.design=unrelated", "battery.norm_n=3000", *overrides)
+    setup = engine.prepare(m, seed)
+    phen = phenotypes(draw_traits(np.random.default_rng(seed), m.population, m.battery.n_domains, n), m.population)
+    x, _ = engine.losses(m, phen)
+    return x, phen["noise"], setup.battery
+
+
+def _fisher_bound(n):
+    """|r| a true correlation of 0 exceeds with probability ALPHA (Fisher z, n pairs)."""
+    return np.tanh(stats.norm.isf(ALPHA / 2) / np.sqrt(n - 3))
+
+
+@pytest.mark.parametrize("overrides", [(), ("hypothesis=h3_mutation_load",)])
+def test_parallel_forms_have_independent_item_errors_and_the_expected_retest(overrides):
+    n = 20_000
+    x, noise, bat = _norm_people(n, *overrides)
+    out = respond(x, noise, bat, key=21, expected_forms=2)
+    p = solve_probability(x[None, :, :, None], noise[None, :, None, None], bat.thresholds[:, None],
+                          bat.depth[:, None], bat.width)  # (F, n, K, J)
+    true = p.sum(axis=(2, 3))  # (F, n) expected composites, from the definition
+    np.testing.assert_allclose(out["true_total"], true, rtol=KERNEL_RTOL)
+    error = out["composite"] - true  # item-sampling error of each form
+    # 1) the two forms' errors are independent (the forms draw their own random numbers)
+    assert abs(np.corrcoef(error[0], error[1])[0, 1]) < _fisher_bound(n)
+    # 2) retest r = Cov(T_A, T_B) / sqrt(Var X_A Var X_B), Var X = Var T + E[sum p (1 - p)]
+    var_obs = true.var(axis=1) + (p * (1 - p)).sum(axis=(2, 3)).mean(axis=1)
+    expected = np.cov(true)[0, 1] * (n - 1) / n / np.sqrt(var_obs[0] * var_obs[1])
+    assert 0.3 < expected < 0.99  # a reliability with room to move either way
+    se = (1 - expected**2) / np.sqrt(n - 1)
+    observed = np.corrcoef(out["composite"])[0, 1]
+    assert observed == pytest.approx(expected, abs=stats.norm.isf(ALPHA / 2) * se)
