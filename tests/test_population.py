@@ -178,3 +178,72 @@ def test_bit_identical_whatever_the_thread_count():
         res = subprocess.run([sys.executable, "-c", _HASH], env=env, capture_output=True, text=True, check=True)
         out.append(res.stdout.strip().splitlines()[-1])
     assert out[0] == out[1]
+
+
+# --- twins at ordinary values -------------------------------------------------------------
+# Every check is a test at level ALPHA on independent units: pairs (one number per pair) or one
+# twin per pair, never both co-twins in one sample.
+
+TWIN_VARIANT_PROBS = (0.2, 0.1)  # two discrete architecture variants; wild type 0.7
+
+
+def _fisher_z(r, rho, n_pairs):
+    """Two-sided p-value of a sample correlation r over n_pairs pairs against rho."""
+    return 2 * stats.norm.sf(abs(np.arctanh(r) - np.arctanh(rho)) * np.sqrt(n_pairs - 3))
+
+
+@pytest.fixture(scope="module")
+def ordinary_twins():
+    return _draw("population.design=twins", "population.mz_fraction=0.3",
+                 "population.heritability.brain={h2: 0.5, c2: 0.2}",
+                 "population.heritability.noise={h2: 0.3, c2: 0.0}",
+                 "population.mutation.inherited_rate=8", "population.architecture.mode=discrete",
+                 "population.architecture.variants=[{prob: 0.2, shift: 0.1}, {prob: 0.1, shift: -0.2}]",
+                 n=60_000, seed=4)
+
+
+def test_twin_pairs_are_mz_with_the_configured_probability(ordinary_twins):
+    _, d, _ = ordinary_twins
+    zyg = d.zygosity.reshape(-1, 2)
+    assert (zyg[:, 0] == zyg[:, 1]).all()
+    n_pairs = zyg.shape[0]
+    assert stats.binomtest(int((zyg[:, 0] == 1).sum()), n_pairs, 0.3).pvalue > ALPHA
+
+
+@pytest.mark.parametrize("column, h2, c2", [(0, 0.5, 0.2), (4, 0.3, 0.0), (3, 0.3, 0.3)])  # brain, noise, data
+def test_twin_latent_correlations_are_h2_plus_c2_and_half_h2_plus_c2(ordinary_twins, column, h2, c2):
+    _, d, _ = ordinary_twins
+    z = d.latent[:, column].reshape(-1, 2)
+    kind = d.zygosity[0::2]
+    for zyg, rho in ((1, h2 + c2), (2, 0.5 * h2 + c2)):
+        a, b = z[kind == zyg, 0], z[kind == zyg, 1]
+        assert _fisher_z(np.corrcoef(a, b)[0, 1], rho, a.size) > ALPHA, (zyg, rho)
+        for twin in (a, b):  # each twin's trait is standard normal (one twin per pair per sample)
+            assert stats.kstest(twin, "norm").pvalue > ALPHA
+
+
+def test_discrete_variants_are_shared_by_mz_and_half_inherited_by_dz(ordinary_twins):
+    _, d, _ = ordinary_twins
+    v = d.variant.reshape(-1, 2)
+    kind = d.zygosity[0::2]
+    probs = np.array([1 - sum(TWIN_VARIANT_PROBS), *TWIN_VARIANT_PROBS])
+    for twin in (0, 1):  # sharing leaves each twin's variant distribution as configured
+        assert stats.chisquare(np.bincount(v[:, twin] + 1, minlength=3), probs * len(v)).pvalue > ALPHA
+    assert (v[kind == 1, 0] == v[kind == 1, 1]).all()
+    # a DZ co-twin inherits the variant with probability 1/2, else draws its own:
+    # P(same) = 1/2 + 1/2 * sum p^2 = 0.77
+    dz = v[kind == 2]
+    same = int((dz[:, 0] == dz[:, 1]).sum())
+    assert stats.binomtest(same, len(dz), 0.5 + 0.5 * (probs**2).sum()).pvalue > ALPHA
+
+
+def test_dz_inherited_counts_correlate_one_half(ordinary_twins):
+    # both = Poisson(lam/2) shared, each only_x = Poisson(lam/2): Cov = lam/2, Var = lam, r = 1/2
+    _, d, _ = ordinary_twins
+    k = d.inherited.reshape(-1, 2)
+    kind = d.zygosity[0::2]
+    dz = k[kind == 2]
+    assert _fisher_z(np.corrcoef(dz[:, 0], dz[:, 1])[0, 1], 0.5, len(dz)) > ALPHA
+    assert (k[kind == 1, 0] == k[kind == 1, 1]).all()
+    for twin in (0, 1):
+        assert stats.chisquare(*_counts_vs_poisson(dz[:, twin], 8.0)).pvalue > ALPHA

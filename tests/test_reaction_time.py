@@ -54,3 +54,31 @@ def test_fused_sampler_matches_the_exact_moments_formula():
     _, mdt, vrt = ez_moments(v, 0.12)
     np.testing.assert_allclose(mean, 0.3 + mdt + np.sqrt(vrt / 40) * z, rtol=1e-12)
     np.testing.assert_allclose(sd, np.sqrt(vrt * chi / 39), rtol=1e-12)
+
+
+def test_ez_moments_reproduce_the_published_worked_example():
+    # Wagenmakers, van der Maas & Grasman 2007 (Psychon Bull Rev 14:3), worked example: Pc = .802,
+    # VRT = .112 s^2, MRT = .723 s give v = 0.0999, a = 0.1400, Ter = 0.3000 (s = 0.1). Full-precision
+    # inverse as printed by HDDM's EZ docstring (hddm/utils.py), the paper's example.
+    v, a, ter = 0.099938526231301769, 0.13997020267583737, 0.30002997230248141
+    pc, mdt, vrt = ez_moments(v, a)
+    assert pc == pytest.approx(0.802, rel=1e-12)
+    assert vrt == pytest.approx(0.112, rel=1e-12)
+    assert ter + mdt == pytest.approx(0.723, rel=1e-12)
+    # and the kernel's fused formulas: z = 0 and chi = trials - 1 give the moments themselves
+    mean, sd = sample_rt(np.array([v]), a, ter, 40, np.zeros(1), np.full(1, 39.0))
+    assert mean[0] == pytest.approx(0.723, rel=1e-12) and sd[0] ** 2 == pytest.approx(0.112, rel=1e-12)
+
+
+@pytest.mark.parametrize("sign", [1.0, -1.0])
+def test_series_and_closed_form_meet_at_the_branch_point(sign):
+    # |y| = v a / s^2 = 1e-3 switches from the closed form to its Taylor series. The closed form
+    # keeps ~1e-9 of relative precision there (its numerator ~ -y^3/3 cancels), so the branches
+    # must agree to 1e-8: a missing y^2 term (5.5e-7) shows; the y^3 term (2e-10) cannot.
+    a = 0.12
+    v = sign * 1e-3 * 0.01 / a * np.array([1 - 1e-9, 1 + 1e-9])  # just inside and just outside
+    pc, mdt, vrt = ez_moments(v, a)
+    assert vrt[0] == pytest.approx(vrt[1], rel=1e-8) and mdt[0] == pytest.approx(mdt[1], rel=1e-12)
+    mean, sd = sample_rt(v, a, 0.3, 40, np.zeros(2), np.full(2, 39.0))
+    np.testing.assert_allclose(sd**2, vrt, rtol=1e-12)
+    assert sd[0] ** 2 == pytest.approx(sd[1] ** 2, rel=1e-8)
