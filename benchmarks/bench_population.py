@@ -2,7 +2,8 @@
 
 Runs every trait, the 6 x 30-item battery on two parallel forms, capability, output and RT
 for N unrelated people (default 1e6; the reference covers that design) after a JIT warm-up (best of --repeat runs), then the NumPy reference
-(`brainsim.reference`, vectorised over people, chunked) on the same model and seed.
+(`tests/naive.py`, vectorised over people, chunked; norm sample included in both) on the same
+model and seed.
 It also times the RNG floor: drawing just the random numbers the pipeline uses (every
 chunk's and the norm sample's trait draws from their numpy Generators, and the counter-based
 SplitMix64 uniforms of every item response, in parallel, block by block as `respond`
@@ -21,18 +22,22 @@ import contextlib
 import resource
 import sys
 import time
+from pathlib import Path
 
 import numba
 import numpy as np
 from numba import njit, prange
 from omegaconf import OmegaConf
 
-from brainsim import engine, reference
+from brainsim import engine
 from brainsim.api import compose
-from brainsim.engine import STREAM_CHUNKS, STREAM_NORM, _rng, chunk_layout, prepare, run
+from brainsim.engine import STREAM_CHUNKS, STREAM_NORM, _rng, chunk_layout, run
 from brainsim.params import model_from_config
 from brainsim.population import draw_traits
 from brainsim.tasks import _BLOCK, _item_uniforms
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+import naive  # noqa: E402  (the NumPy oracle lives with the tests)
 
 
 def _model(n: int):
@@ -166,11 +171,11 @@ def main(argv=None) -> None:
     print(f"the model's {sum(LIBM_CALLS.values())} scalar libm calls per person alone: {libm_s:.3f} s "
           f"= {libm_s / floor_s:.2f} x the RNG floor (so pipeline / floor >= {1 + libm_s / floor_s:.2f})")
 
-    setup = prepare(_model(ref_n), args.seed)
+    ref_model = _model(ref_n)
     times = []
     for _ in range(args.repeat):
         t = time.perf_counter()
-        reference.run_chunks(setup)
+        naive.run_chunks(naive.prepare(ref_model, args.seed))
         times.append(time.perf_counter() - t)
     numpy_s = min(times)
     print("numpy repeats (s): " + " ".join(f"{x:.3f}" for x in times))

@@ -5,7 +5,7 @@ parameters N, lifetime data D per domain, neural noise and architecture determin
 
 Each chunk gets its own `numpy.random.Generator` (seeded from a SeedSequence by the engine),
 and the kernels draw in a fixed order, trait block by trait block, so a chunk's draws are
-the same bits as the vectorised NumPy calls in `brainsim.reference`. Optional mechanisms
+the same bits as the vectorised NumPy calls in the oracle `tests/naive.py`. Optional mechanisms
 (diet, discrete architecture) draw last, so switching them off leaves every other draw
 unchanged.
 
