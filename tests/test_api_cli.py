@@ -5,9 +5,11 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import model
+from conftest import ALPHA, model
+from scipy import stats
 
 import brainsim
+import brainsim.summaries
 from brainsim import ConfigError
 
 SMALL = ["population.n=3000", "battery.norm_n=2000"]
@@ -32,9 +34,26 @@ def test_same_seed_same_bits_other_seed_other_bits():
 
 
 def test_chunk_size_changes_traits_not_validity():
-    a = brainsim.simulate(SMALL + ["population.chunk_size=1000"], seed=1).summary()
+    # Each chunk draws from its own stream, so another chunk size gives other people from the
+    # same population: whole twin pairs, the same distributions, every statistic defined.
+    frames = {size: brainsim.simulate(SMALL + [f"population.chunk_size={size}"], seed=1).frame
+              for size in (1000, 1501, 65536)}  # 1501: rounded up to whole pairs
     undefined = {"cotwin_iq_of_iq_below_50", "dz_shared_variant_fraction"}  # no probands / no variants here
-    assert all(np.isfinite(v) for k, v in a.items() if k not in undefined)
+    n = len(frames[65536])
+    for size, frame in frames.items():
+        assert len(frame) == n
+        fam = frame["family"].to_numpy()
+        assert (fam[0::2] == fam[1::2]).all() and np.unique(fam).size == n // 2, size
+        s = brainsim.summaries.summarize(frame, [c[len("score_"):] for c in frame if c.startswith("score_")])
+        assert all(np.isfinite(v) for k, v in s.items() if k not in undefined), size
+    first = frames[65536]
+    for size in (1000, 1501):
+        assert not np.array_equal(frames[size]["brain_volume"], first["brain_volume"])  # other draws...
+        # ...from the same distribution. People past the first chunk come from other streams
+        # (chunk 0 shares its stream), so the samples are independent: one twin per pair.
+        for col in ("brain_volume", "iq"):
+            a, b = frames[size][col].to_numpy()[1502::2], first[col].to_numpy()[1502::2]
+            assert stats.ks_2samp(a, b).pvalue > ALPHA, (size, col)
 
 
 def test_twins_odd_n():

@@ -48,12 +48,21 @@ def test_essay_gamma_is_one_over_the_local_chinchilla_exponent():
     assert implied_exponents(m)["essay_gamma"] == pytest.approx(1 + 1 / alpha_eff, rel=1e-5)
 
 
-def test_h1_gamma_reaches_the_target_when_reachable():
+def test_roots_reach_fifteen_root_reliability_points_and_are_the_smallest():
     m = model(*BRAIN_ONLY, "battery.universe.lower=0.9", "battery.universe.upper=1.5")
     out = implied_exponents(m, reliability=0.8)
-    assert out["h1_gamma"] > 1.5  # an interior root, found by Brent
-    at_root = dataclasses.replace(m, battery=dataclasses.replace(m.battery, density="power", gamma=out["h1_gamma"]))
-    assert iq_per_brain_sd(at_root) == pytest.approx(out["target_iq_per_brain_sd"], rel=1e-6)
+    target = 13.416407864998739  # 15 * sqrt(0.8): all true-score variance from brain volume
+    assert out["target_iq_per_brain_sd"] == pytest.approx(target, rel=1e-12)
+    with_gamma = lambda g: dataclasses.replace(m, battery=dataclasses.replace(m.battery, density="power", gamma=g))
+    with_cv = lambda c: dataclasses.replace(m, population=dataclasses.replace(m.population, volume_cv=c))
+    assert 1.5 < out["h1_gamma"] < out["h1_best_gamma"]  # interior roots, found by Brent
+    assert iq_per_brain_sd(with_gamma(out["h1_gamma"])) == pytest.approx(target, rel=1e-6)
+    assert iq_per_brain_sd(with_gamma(0.98 * out["h1_gamma"])) < target  # the smallest root
+    assert out["h1_max_iq_per_brain_sd"] == pytest.approx(iq_per_brain_sd(with_gamma(out["h1_best_gamma"])))
+    assert out["h1_max_iq_per_brain_sd"] > target
+    assert 0.6 < out["volume_cv_needed"] < 3.0
+    assert iq_per_brain_sd(with_cv(out["volume_cv_needed"])) == pytest.approx(target, rel=1e-6)
+    assert iq_per_brain_sd(with_cv(0.98 * out["volume_cv_needed"])) < target
 
 
 def test_default_baseline_cannot_reach_fifteen_points():

@@ -89,6 +89,15 @@ def test_noise_and_step_error():
     m, d, ph = _draw("population.noise.sd=0.3", "population.mutation.de_novo_rate=1")
     base = ph["noise"] / np.exp(d.burden)
     assert stats.kstest(np.log(base / 0.01), stats.norm(-0.045, 0.3).cdf).pvalue > ALPHA
+    # nu = nu_ref * exp(sd z - sd^2 / 2 + burden), z the noise trait's latent column
+    np.testing.assert_allclose(ph["noise"], 0.01 * np.exp(0.3 * d.latent[:, 4] - 0.045 + d.burden), rtol=1e-13)
+    # the engine's step error is the chance one serial step fails: 1 - exp(-nu)
+    import brainsim
+
+    frame = brainsim.simulate(["population.n=3000", "battery.norm_n=1000", "population.noise.sd=0.3",
+                               "population.mutation.de_novo_rate=1", "population.mutation.de_novo_mean=3"], seed=1).frame
+    np.testing.assert_allclose(frame["step_error"], 1.0 - np.exp(-frame["noise"]), rtol=1e-12, atol=1e-300)
+    assert frame["step_error"].min() > 0 and frame["step_error"].max() > 0.5  # small and large noise both seen
 
 
 def test_hyperparameter_penalty_is_scaled_chi_square():
@@ -133,7 +142,8 @@ def test_twins_share_genetic_parts():
 
 def test_twin_latents_are_standard_normal():
     _, d, _ = _draw("population.design=twins")
-    assert stats.kstest(d.latent[:, 0], "norm").pvalue > ALPHA
+    for twin in (0, 1):  # one twin per pair: co-twins are correlated
+        assert stats.kstest(d.latent[twin::2, 0], "norm").pvalue > ALPHA
 
 
 KERNEL_OVERRIDES = ("population.mutation.inherited_rate=20", "population.mutation.de_novo_rate=1",
@@ -178,7 +188,7 @@ _HASH = (
 
 def test_bit_identical_whatever_the_thread_count():
     out = []
-    for threads in ("1", "2"):
+    for threads in ("1", "2", "3"):
         env = dict(os.environ, NUMBA_NUM_THREADS=threads)
         res = subprocess.run([sys.executable, "-c", _HASH], env=env, capture_output=True, text=True, check=True)
         out.append(res.stdout.strip().splitlines()[-1])

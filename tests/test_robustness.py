@@ -32,10 +32,36 @@ def _settings(*overrides):
 
 # --- the schema ---------------------------------------------------------------------------
 
+def _leaves(node, prefix=""):
+    """{dotted key: value} of a nested mapping's leaves (lists kept whole)."""
+    out = {}
+    for k, v in node.items():
+        out |= _leaves(v, f"{prefix}{k}.") if isinstance(v, dict) else {f"{prefix}{k}": v}
+    return out
+
+
 @pytest.mark.parametrize("group", ["hypothesis", "scaling", "backend", "experiment"])
-def test_every_shipped_config_passes_the_schema(group):
+def test_every_shipped_config_passes_the_schema_and_lands_in_the_settings(group):
+    from brainsim.scaling import CONF_DIR
+
     for name in config_names(group):
-        _settings(f"{'+' if group == 'experiment' else ''}{group}={name}")
+        override = f"{'+' if group == 'experiment' else ''}{group}={name}"
+        settings = _settings(override)
+        raw = OmegaConf.to_container(OmegaConf.load(CONF_DIR / group / f"{name}.yaml"), resolve=True)
+        if group == "hypothesis":
+            assert settings.hypothesis.name == name == raw["hypothesis"]["name"]
+            assert settings.hypothesis.free == {k: tuple(v) for k, v in raw["hypothesis"]["free"].items()}
+        elif group == "scaling":
+            law = settings.model.law
+            assert law.name == name and law.form == raw["form"]
+            assert law.params == {k: raw[k] for k in law.params}
+        elif group == "backend":
+            assert settings.backend.name == raw["name"]
+        # every value the file sets is the composed config's value (the file is not shadowed)
+        composed = _leaves(OmegaConf.to_container(compose([override]), resolve=True))
+        for key, value in _leaves({k: v for k, v in raw.items() if k != "hydra"}).items():
+            full = key if group in ("hypothesis", "experiment") else f"{group}.{key}"  # @package _global_
+            assert composed[full] == value, (name, full)
 
 
 @pytest.mark.parametrize("override, message", [

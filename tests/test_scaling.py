@@ -20,9 +20,22 @@ def test_besiroglu_refit_implies_twenty_tokens_per_parameter():
     assert d / n > 50
 
 
+# Published constants, typed from the papers (not read from the configs under test).
+PUBLISHED = {
+    "kaplan2020": {"Nc": 6.4e13, "Dc": 1.8e13, "alpha_n": 0.076, "alpha_d": 0.103},  # Kaplan et al. 2020, Table 2
+    "chinchilla2022": {"E": 1.69, "A": 406.4, "B": 410.7, "alpha": 0.34, "beta": 0.28},  # Hoffmann et al. 2022, eq. 10
+    "besiroglu2024": {"E": 1.8172, "A": 482.01, "B": 2085.43, "alpha": 0.3478, "beta": 0.3658},  # Besiroglu et al. 2024
+}
+
+
+@pytest.mark.parametrize("name", sorted(PUBLISHED))
+def test_shipped_laws_carry_the_published_constants(name):
+    assert law(name).params == PUBLISHED[name]
+
+
 def test_kaplan_limits_and_extrapolation():
     k = law("kaplan2020")
-    p = k.params
+    p = PUBLISHED["kaplan2020"]
     # D -> infinity leaves Kaplan's L(N) = (Nc/N)^alpha_n of the same joint fit
     assert k.loss(1e9, 1e200) == pytest.approx((p["Nc"] / 1e9) ** p["alpha_n"], rel=1e-12)
     assert k.loss(1e200, 1e9) == pytest.approx((p["Dc"] / 1e9) ** p["alpha_d"], rel=1e-12)

@@ -112,15 +112,18 @@ import brainsim
 from brainsim import engine
 from brainsim.api import compose
 from brainsim.params import model_from_config
-cfg = compose(["population.n=30001", "population.chunk_size=4096", "battery.norm_n=2000", "hypothesis=h3_mutation_load"])
-s = engine.summarize(model_from_config(OmegaConf.to_container(cfg, resolve=True)), seed=11)
-print(hashlib.sha256(np.array(list(s.values())).tobytes()).hexdigest())
+h = hashlib.sha256()
+for hyp in ("h3_mutation_load", "h2_selection"):  # selected items take another kernel
+    cfg = compose(["population.n=30001", "population.chunk_size=4096", "battery.norm_n=2000", f"hypothesis={hyp}"])
+    s = engine.summarize(model_from_config(OmegaConf.to_container(cfg, resolve=True)), seed=11)
+    h.update(np.array(list(s.values())).tobytes())
+print(h.hexdigest())
 """
 
 
 def test_streamed_summary_bits_do_not_depend_on_thread_count():
     out = []
-    for threads in ("1", "2"):
+    for threads in ("1", "2", "3"):
         env = dict(os.environ, NUMBA_NUM_THREADS=threads)
         res = subprocess.run([sys.executable, "-c", _SUMMARY_HASH], env=env, capture_output=True, text=True,
                              check=True)

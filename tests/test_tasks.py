@@ -1,3 +1,8 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 from conftest import ALPHA, model
@@ -113,24 +118,34 @@ def test_responses_do_not_depend_on_chunking():
             np.testing.assert_array_equal(whole[key], np.concatenate([p[key] for p in parts], axis=1))
 
 
-def test_responses_do_not_depend_on_thread_count():
-    import numba
+_KERNELS_HASH = """
+import hashlib, numpy as np
+from brainsim.tasks import Battery, respond, item_variances, build_battery
+from brainsim.engine import prepare
+import sys; sys.path.insert(0, "tests")
+from conftest import model
+rng = np.random.default_rng(5)
+bat = Battery(rng.uniform(0.05, 0.2, (2, 3, 25)), rng.integers(1, 9, (2, 3, 25)), 0.01, 0.1)
+x, noise = rng.uniform(0.02, 0.3, (2000, 3)), rng.uniform(0, 0.1, 2000)
+h = hashlib.sha256()
+for v in respond(x, noise, bat, key=8).values():
+    h.update(v.tobytes())
+h.update(item_variances(x, noise, bat.thresholds, bat.depth, bat.width).tobytes())
+setup = prepare(model("hypothesis=h2_selection", "battery.norm_n=3000"), 4)  # selected items
+h.update(setup.battery.thresholds.tobytes() + np.array(setup.norms).tobytes())
+print(h.hexdigest())
+"""
 
-    if numba.config.NUMBA_NUM_THREADS < 2:
-        pytest.skip("needs 2 Numba threads")
-    bat = _battery()
-    rng = np.random.default_rng(5)
-    x, noise = rng.uniform(0.02, 0.3, (2000, 3)), rng.uniform(0, 0.1, 2000)
-    before = numba.get_num_threads()
-    try:
-        outs = []
-        for threads in (1, 2):
-            numba.set_num_threads(threads)
-            outs.append(respond(x, noise, bat, key=8))
-    finally:
-        numba.set_num_threads(before)
-    for key in outs[0]:
-        np.testing.assert_array_equal(outs[0][key], outs[1][key])
+
+def test_item_kernels_and_selected_items_do_not_depend_on_thread_count():
+    # a subprocess per thread count: NUMBA_NUM_THREADS works whatever the machine's core count
+    out = set()
+    for threads in ("1", "2", "3"):
+        env = dict(os.environ, NUMBA_NUM_THREADS=threads)
+        res = subprocess.run([sys.executable, "-c", _KERNELS_HASH], env=env, capture_output=True, text=True,
+                             check=True, cwd=Path(__file__).parents[1])
+        out.add(res.stdout.strip().splitlines()[-1])
+    assert len(out) == 1
 
 
 @pytest.mark.parametrize("density,gamma,frontier", [("loglinear", 0, False), ("power", 3.0, False),
