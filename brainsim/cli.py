@@ -274,14 +274,16 @@ def _run_abc(settings: ABCSettings, configs: dict, jobs: dict, seed: int, out: P
             def saved(state, r=r):
                 checkpoints.save(f"abc_{r}", state)
                 stage[0] = f"running ABC seed {seed + r} (repeat {r + 1} of {settings.repeats}), generation " \
-                           f"{state['generation'] + 1} of {settings.generations}"
+                           f"{state['generation'] + 1} (at most {settings.generations})"
 
             state = checkpoints.load(f"abc_{r}")
             gen = state["generation"] if state else 0
             stage[0] = (f"running ABC seed {seed + r} (repeat {r + 1} of {settings.repeats}), "
-                        f"generation {gen + 1} of {settings.generations}")
+                        f"generation {gen + 1} (at most {settings.generations})")
             res = abc_smc(specs, simulate, settings.particles, settings.generations, seed=seed + r,
                           quantile=settings.quantile, model_keep=settings.model_keep,
+                          min_epsilon=settings.min_epsilon, min_acceptance=settings.min_acceptance,
+                          max_simulations=settings.max_simulations,
                           progress=bar.update, map_fn=backend.map, state=state, on_generation=saved)
             results.append(res)
             probs.append(res.probabilities.set_index("hypothesis")["probability"].rename(f"seed_{seed + r}"))
@@ -311,12 +313,27 @@ def _run_abc(settings: ABCSettings, configs: dict, jobs: dict, seed: int, out: P
                      .assign(**{f"param:{k}": v for k, v in point.items()}))
     if cards:
         write_csv(out / "scorecard_posterior.csv", pd.concat(cards, ignore_index=True))
+    runs = _convergence(results, seed)
     print("\nABC posterior model probabilities (mean and SD over "
           f"{len(probs)} seeds, {sum(r.simulations for r in results)} simulations):")
     for r in models.sort_values("probability", ascending=False).itertuples():
         print(f"  {r.hypothesis:<22} {r.probability:6.3f} ± {r.sd:.3f}")
-    return ({"probabilities": models.to_dict(orient="records"),
+    for run in runs:
+        flag = "converged" if run["converged"] else "DID NOT CONVERGE"
+        print(f"  seed {run['seed']}: {flag} ({run['reason']}) after {run['generations']} generations: "
+              f"epsilon {run['epsilon']:.3g}, acceptance {run['acceptance']:.3g}, {run['simulations']} simulations")
+    return ({"probabilities": models.to_dict(orient="records"), "runs": runs,
+             "converged": all(run["converged"] for run in runs),
              "simulations": int(sum(r.simulations for r in results))}, models, particles)
+
+
+def _convergence(results, seed: int) -> list[dict]:
+    """Per seed: whether ABC converged, why it stopped, final epsilon and acceptance rate."""
+    from .inference import STOP_REASONS
+
+    return [{"seed": seed + i, "converged": r.converged, "stop": r.stop, "reason": STOP_REASONS[r.stop],
+             "generations": int(r.history["generation"].max()) + 1, "epsilon": r.epsilon,
+             "acceptance": r.acceptance, "simulations": int(r.simulations)} for i, r in enumerate(results)]
 
 
 PARADOX = {

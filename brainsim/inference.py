@@ -6,6 +6,15 @@ probability `model_keep`, perturbs parameters with a Gaussian kernel (twice the 
 variance of the previous generation's particles of that model), and accepts a particle when
 its distance is at most epsilon_t, the `quantile` of the previous generation's distances.
 
+Stopping: epsilon_t never goes below `min_epsilon` (the scale of the statistics' own noise:
+RMS z near 1 means every target within its tolerance). The run has converged after the
+generation that ran at `min_epsilon`, or after a generation whose acceptance rate (accepted
+particles per simulation) fell below `min_acceptance`. `generations` and `max_simulations`
+are ceilings: a run they stop first has not converged, and says so (`ABCResult.converged`,
+`stop`). A generation that the budget cuts short, or whose acceptance has already fallen
+below the floor (n_particles / min_acceptance simulations without filling it), is dropped
+whole: the last complete generation is the answer.
+
 Reproducibility: attempt i of generation t draws from SeedSequence(seed, spawn_key=(t, i)),
 and particles are accepted in attempt order; a generation's attempts are evaluated in
 batches (sequentially or by any `map`), so the result is the same for any number of workers.
@@ -34,15 +43,34 @@ class ModelSpec:
     priors: dict[str, tuple[float, float]]
 
 
+STOP_REASONS = {
+    "epsilon": "epsilon reached abc.min_epsilon",
+    "acceptance": "acceptance rate fell below abc.min_acceptance",
+    "generations": "stopped by the abc.generations ceiling before converging",
+    "simulations": "stopped by the abc.max_simulations budget before converging",
+}
+
+
 @dataclass
 class ABCResult:
-    """Posterior model probabilities (final generation) and particles of every generation."""
+    """Posterior model probabilities (final generation) and particles of every generation.
+
+    `stop` is a key of `STOP_REASONS`; `converged` is True for "epsilon" and "acceptance".
+    `epsilon` and `acceptance` are the final generation's (acceptance = accepted / simulated).
+    """
 
     models: list[str]
     probabilities: pd.DataFrame  # hypothesis, probability (final generation; sums to 1)
     particles: pd.DataFrame  # generation, hypothesis, weight, distance, parameter columns
-    history: pd.DataFrame  # generation, epsilon, hypothesis, probability, attempts
+    history: pd.DataFrame  # generation, epsilon, hypothesis, probability, attempts, simulations, acceptance
     simulations: int
+    stop: str = "generations"
+    epsilon: float = float("nan")
+    acceptance: float = float("nan")
+
+    @property
+    def converged(self) -> bool:
+        return self.stop in ("epsilon", "acceptance")
 
 
 def distance(summary: dict, targets, missing_z: float = 5.0) -> float:
@@ -72,13 +100,16 @@ def abc_smc(
     quantile: float = 0.5,
     model_keep: float = 0.7,
     batch: int = 64,
-    max_attempts: int = 100_000,
+    min_epsilon: float = 0.0,
+    min_acceptance: float = 0.0,
+    max_simulations: int | None = None,
     map_fn: Callable = map,
     progress: Callable[[int], None] | None = None,
     state: dict | None = None,
     on_generation: Callable[[dict], None] | None = None,
 ) -> ABCResult:
-    """Run ABC-SMC model selection; see the module docstring for the algorithm.
+    """Run ABC-SMC model selection for at most `generations` generations; see the module
+    docstring for the algorithm and when it stops.
 
     After each generation `on_generation(state)` receives the sampler's whole state; passing
     such a state back as `state` continues from the generation after it and gives the same
@@ -94,29 +125,40 @@ def abc_smc(
         start, prev, probs, sims = state["generation"], state["prev"], state["probs"], state["sims"]
         rows, hist = list(state["rows"]), list(state["hist"])
 
+    stop = _stopped(hist, min_epsilon, min_acceptance)
     for gen in range(start, generations):
+        if stop is not None:
+            break
         if prev is not None:
-            eps = float(np.quantile(prev[3], quantile))
+            eps = max(float(np.quantile(prev[3], quantile)), min_epsilon)
             kernels = _kernels(prev, n_models, bounds)
         accepted: list[tuple] = []
-        attempt = 0
+        attempt, gen_sims = 0, 0
         while len(accepted) < n_particles:
-            if attempt >= max_attempts:
-                raise RuntimeError(f"ABC generation {gen} accepted {len(accepted)} of {n_particles} particles "
-                                   f"in {max_attempts} attempts (epsilon {eps:.3g}); lower 'abc.quantile' pressure "
-                                   "or raise 'abc.max_attempts'.")
+            if max_simulations is not None and sims + gen_sims >= max_simulations:
+                stop = "simulations"
+                break
+            if min_acceptance > 0 and gen_sims >= n_particles / min_acceptance:
+                stop = "acceptance"  # this generation's acceptance is already below the floor
+                break
             proposals = [_propose(gen, i, seed, n_models, bounds, probs, prev, kernels if prev else None, model_keep)
                          for i in range(attempt, attempt + batch)]
             runnable = [(i, p) for i, p in zip(range(attempt, attempt + batch), proposals) if p is not None]
             dists = list(map_fn(lambda ip, g=gen: simulate(ip[1][0], dict(zip(keys[ip[1][0]], ip[1][1])),
                                                            _sim_seed(seed, g, ip[0])), runnable))
-            sims += len(runnable)
+            gen_sims += len(runnable)
             if progress is not None:
                 progress(len(runnable))
             for (_, (m, theta)), d in zip(runnable, dists, strict=True):
                 if d <= eps and len(accepted) < n_particles:
                     accepted.append((m, theta, d))
             attempt += batch
+        sims += gen_sims
+        if stop is not None:  # cut short (budget or acceptance): the last whole generation stands
+            if not hist:
+                raise RuntimeError(f"ABC generation 0 accepted {len(accepted)} of {n_particles} particles in "
+                                   f"{gen_sims} simulations; raise 'abc.max_simulations'.")
+            break
         m_arr = np.array([a[0] for a in accepted])
         thetas = [a[1] for a in accepted]
         d_arr = np.array([a[2] for a in accepted])
@@ -130,16 +172,31 @@ def abc_smc(
         prev = (m_arr, thetas, w, d_arr)
         for k in range(n_models):
             hist.append({"generation": gen, "epsilon": eps, "hypothesis": names[k], "probability": probs[k],
-                         "attempts": attempt})
+                         "attempts": attempt, "simulations": gen_sims, "acceptance": n_particles / gen_sims})
         for m, th, wi, d in zip(m_arr, thetas, w, d_arr):
             rows.append({"generation": gen, "hypothesis": names[m], "weight": wi, "distance": d,
                          **{f"{names[m]}:{k}": v for k, v in zip(keys[m], th)}})
+        stop = _stopped(hist, min_epsilon, min_acceptance)
         if on_generation is not None:
-            on_generation({"generation": gen + 1, "prev": prev, "probs": probs, "sims": sims, "rows": rows,
-                           "hist": hist})
+            on_generation({"generation": gen + 1, "prev": prev, "probs": probs, "sims": sims, "rows": list(rows),
+                           "hist": list(hist)})
 
     final = pd.DataFrame({"hypothesis": names, "probability": probs})
-    return ABCResult(names, final, pd.DataFrame(rows), pd.DataFrame(hist), sims)
+    last = hist[-1] if hist else {"epsilon": float("nan"), "acceptance": float("nan")}
+    return ABCResult(names, final, pd.DataFrame(rows), pd.DataFrame(hist), sims, stop or "generations",
+                     float(last["epsilon"]), float(last["acceptance"]))
+
+
+def _stopped(hist: list[dict], min_epsilon: float, min_acceptance: float) -> str | None:
+    """Why the run has converged after its last generation in `hist` (None: not yet)."""
+    if not hist:
+        return None
+    last = hist[-1]
+    if last["epsilon"] <= min_epsilon:
+        return "epsilon"
+    if last["acceptance"] < min_acceptance:
+        return "acceptance"
+    return None
 
 
 def _sim_seed(seed: int, gen: int, attempt: int) -> int:

@@ -30,8 +30,11 @@ class ABCSettings:
     """ABC-SMC model selection (see `brainsim.inference`); particles == 0 switches it off."""
 
     particles: int
-    generations: int
+    generations: int  # ceiling
     quantile: float
+    min_epsilon: float
+    min_acceptance: float
+    max_simulations: int  # ceiling, per seed
     model_keep: float
     repeats: int
     n: int
@@ -69,6 +72,9 @@ def abc_from_config(node: Mapping) -> ABCSettings:
         particles=check_int("abc.particles", node.get("particles"), 0, 100_000),
         generations=check_int("abc.generations", node.get("generations"), 1, 100),
         quantile=check_float("abc.quantile", node.get("quantile"), 0.0, 1.0, low_open=True),
+        min_epsilon=check_float("abc.min_epsilon", node.get("min_epsilon"), 0.0),
+        min_acceptance=check_float("abc.min_acceptance", node.get("min_acceptance"), 0.0, 1.0, low_open=True),
+        max_simulations=check_int("abc.max_simulations", node.get("max_simulations"), 1),
         model_keep=check_probability("abc.model_keep", node.get("model_keep")),
         repeats=check_int("abc.repeats", node.get("repeats"), 1, 1000),
         n=check_int("abc.n", node.get("n"), 2),

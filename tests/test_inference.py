@@ -121,3 +121,45 @@ def test_point_prior_through_the_model_reproduces_a_direct_run():
     direct = brainsim.simulate(["hypothesis=h4_architecture", "population.architecture.sd=0.05",
                                 "population.n=2000", "battery.norm_n=1000"], seed=9).summary()
     assert d == distance(direct, targets)
+
+
+# --- when the sampler stops -----------------------------------------------------------------
+
+def test_stops_when_epsilon_reaches_its_floor():
+    res = abc_smc([NEAR, FAR], _toy, n_particles=50, generations=30, seed=3, min_epsilon=0.2)
+    assert res.stop == "epsilon" and res.converged
+    assert res.epsilon == 0.2 and res.history["epsilon"].min() == 0.2
+    assert res.history["generation"].max() < 29  # well before the ceiling
+    assert (res.particles.loc[res.particles.generation == res.particles.generation.max(), "distance"] <= 0.2).all()
+
+
+def test_stops_when_acceptance_falls_below_its_floor():
+    res = abc_smc([NEAR, FAR], _toy, n_particles=50, generations=30, seed=3, min_acceptance=0.3)
+    assert res.stop == "acceptance" and res.converged
+    hist = res.history.drop_duplicates("generation")
+    # every generation kept ran at or above the floor but the last, or the next one was cut short
+    assert (hist["acceptance"].iloc[:-1] >= 0.3).all()
+    assert res.simulations < 50 / 0.3 * len(hist) + 50 / 0.3  # no generation ran past particles / floor
+
+
+def test_ceilings_stop_an_unconverged_run_and_say_so():
+    res = abc_smc([NEAR, FAR], _toy, n_particles=30, generations=2, seed=3, min_epsilon=1e-6)
+    assert res.stop == "generations" and not res.converged and res.history["generation"].max() == 1
+    budget = abc_smc([NEAR, FAR], _toy, n_particles=30, generations=30, seed=3, min_epsilon=1e-6,
+                     max_simulations=200)
+    assert budget.stop == "simulations" and not budget.converged
+    assert budget.simulations <= 200 + 64  # at most one batch past the budget, and that generation is dropped
+    done = budget.history["generation"].max()
+    assert (budget.particles["generation"] <= done).all()
+    assert budget.probabilities["probability"].sum() == pytest.approx(1.0)
+
+
+def test_resumed_run_stops_where_an_uninterrupted_one_does():
+    states = []
+    whole = abc_smc([NEAR, FAR], _toy, n_particles=40, generations=20, seed=4, min_epsilon=0.15,
+                    on_generation=states.append)
+    again = abc_smc([NEAR, FAR], _toy, n_particles=40, generations=20, seed=4, min_epsilon=0.15, state=states[1])
+    pd.testing.assert_frame_equal(whole.particles, again.particles)
+    assert (again.stop, again.epsilon, again.simulations) == (whole.stop, whole.epsilon, whole.simulations)
+    done = abc_smc([NEAR, FAR], _toy, n_particles=40, generations=20, seed=4, min_epsilon=0.15, state=states[-1])
+    assert done.simulations == whole.simulations and done.stop == "epsilon"  # nothing left to run
