@@ -64,7 +64,6 @@ class Setup:
     battery: Battery
     norms: tuple[tuple[float, float], ...]  # (mean, sd) of the composite per form
     universe: CapabilityTable
-    frontier: CapabilityTable
 
 
 def losses(model: ModelParams, phen: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -82,8 +81,7 @@ def prepare(model: ModelParams, seed: int) -> Setup:
     battery = build_battery(_rng(seed, STREAM_BATTERY), model.battery, r_med, x, phen["noise"])
     scores = respond(x, phen["noise"], battery, _stream_key(seed, STREAM_NORM_RESPONSES), expected_forms=0)
     norms = tuple(psy.norm_constants(c) for c in scores["composite"])
-    return Setup(model, seed, battery, norms, capability_table(model.battery),
-                 capability_table(model.battery, frontier_only=True))
+    return Setup(model, seed, battery, norms, capability_table(model.battery))
 
 
 def simulate_chunk(setup: Setup, index: int, first_id: int, n: int) -> dict[str, np.ndarray]:
@@ -94,7 +92,7 @@ def simulate_chunk(setup: Setup, index: int, first_id: int, n: int) -> dict[str,
     x, x_mean = losses(model, phen)
     scores = respond(x, phen["noise"], bat, _stream_key(setup.seed, STREAM_RESPONSES), first_id, expected_forms=1)
     raw, composite = scores["raw"], scores["composite"]
-    mean, product = capabilities(x, phen["noise"], (setup.universe, setup.frontier), bat.r_med, model.battery.depth)
+    mean, product = capabilities(x, phen["noise"], (setup.universe,), bat.r_med, model.battery.depth)
     snr = pop.noise_ref / phen["noise"] if pop.noise_ref > 0 else np.ones(len(draws))
     rt_mean, rt_sd = sample_rt(pop.drift_ref * snr, pop.boundary, pop.non_decision, pop.trials,
                                draws.rt_z, draws.rt_chi)
@@ -120,13 +118,18 @@ def simulate_chunk(setup: Setup, index: int, first_id: int, n: int) -> dict[str,
         "iq_retest": psy.to_iq(composite[1], *setup.norms[1]) if bat.n_forms > 1 else np.full(n, np.nan),
         "rt_mean": rt_mean,
         "rt_sd": rt_sd,
-        "output": product[1],
+        "output": product[0],
     }
     for d, name in enumerate(model.battery.domains):
         cols[f"score_{name}"] = raw[0, :, d]
     if pop.design == "twins" and len(draws) > n:  # odd n: drop the last co-twin
         cols = {k: v[:n] for k, v in cols.items()}
     return cols
+
+
+def items_per_form(model: ModelParams) -> int:
+    """Items on one form of the battery: the composite score's ceiling."""
+    return model.battery.n_domains * model.battery.items_per_domain
 
 
 def chunk_layout(pop: PopulationParams) -> Iterator[tuple[int, int, int]]:
@@ -139,7 +142,8 @@ def chunk_layout(pop: PopulationParams) -> Iterator[tuple[int, int, int]]:
 def chunk_summary(setup: Setup, index: int, first: int, size: int) -> Summary:
     """Sufficient statistics of one chunk."""
     model = setup.model
-    return Summary.of_columns(simulate_chunk(setup, index, first, size), model.battery.domains, model.population.n)
+    return Summary.of_columns(simulate_chunk(setup, index, first, size), model.battery.domains, model.population.n,
+                              items=items_per_form(model))
 
 
 def group_summary(setup: Setup, chunks: Sequence[tuple[int, int, int]]) -> Summary:
@@ -217,7 +221,8 @@ class Population:
     (1 - exp(-nu)); loss, reducible_loss (nats/token, mean over domains, penalty included);
     capability (share of the task universe solved, exact); true_score (expected share of the
     battery solved); iq, iq_retest (normed forms A and B); rt_mean, rt_sd (s); output
-    (chance a frontier work clears every domain, Shockley 1957); score_<domain> (items
+    (product over domains of the share of tasks solved: Shockley 1957's multiplicative
+    model, one factor per domain); score_<domain> (items
     solved); for twins family and zygosity ("MZ"/"DZ").
     """
 
@@ -228,4 +233,4 @@ class Population:
 
     def summary(self) -> dict[str, float]:
         """Named statistics of the population (see `brainsim.summaries`)."""
-        return summarize_frame(self.frame, self.model.battery.domains)
+        return summarize_frame(self.frame, self.model.battery.domains, items=items_per_form(self.model))

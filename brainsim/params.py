@@ -112,7 +112,6 @@ class BatteryParams:
     lower: float
     upper: float
     width: float
-    frontier: float
 
     @property
     def n_domains(self) -> int:
@@ -236,7 +235,6 @@ def battery_from_config(cfg: Mapping, key: str = "battery") -> BatteryParams:
         lower=lower,
         upper=upper,
         width=check_positive(p + "universe.width", uni.get("width")),
-        frontier=check_float(p + "universe.frontier", uni.get("frontier"), 0.0, 1.0, low_open=True),
     )
 
 

@@ -155,7 +155,7 @@ def twin_scatter(samples: Mapping[str, pd.DataFrame], max_pairs: int = 1500) -> 
 
 
 def output_tail(samples: Mapping[str, pd.DataFrame]) -> Figure:
-    """Log-log rank plot of output (Shockley-style chance of a frontier work), all hypotheses."""
+    """Log-log rank plot of output (Shockley 1957: product over domains of the share of tasks solved)."""
     fig = Figure(figsize=(6.5, 4.5), layout="constrained")
     ax = fig.subplots()
     for colour, (name, frame) in zip(_colours(len(samples)), samples.items()):

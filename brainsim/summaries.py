@@ -23,12 +23,17 @@ STATISTICS = (
     "n", "iq_mean", "iq_sd", "iq_skewness", "share_iq_below_50", "brain_volume_cv", "r_brain_iq",
     "r_brain_true_score", "r_brain_capability", "r_capability_iq", "retest_r", "pc1_share", "mean_subtest_r",
     "r_rt_iq", "rt_mean", "capability_mean", "capability_sd", "objective_spread", "output_top1_share",
-    "output_top10_share", "twin_r_mz", "twin_r_dz", "h2_falconer", "cotwin_iq_of_iq_below_50",
-    "dz_shared_variant_fraction",
+    "output_top10_share", "output_top1_share_producers", "share_at_floor", "share_at_ceiling",
+    "distinct_iq_values", "twin_r_mz", "twin_r_dz", "h2_falconer", "cotwin_iq_of_iq_below_50",
+    "cotwin_iq_of_iq_below_50_mz", "dz_shared_variant_fraction",
 )
 MOMENT_COLUMNS = ("iq", "iq_retest", "brain_volume", "true_score", "capability", "rt_mean", "output")
 _IQ, _RETEST, _VOL, _TRUE, _CAP, _RT, _OUT = range(len(MOMENT_COLUMNS))
 TOP_FRACTIONS = (0.01, 0.10)  # output shares of the top 1% and 10%
+# Producers: the top 10% by output, the people whose work a field counts at all (O'Boyle &
+# Aguinis 2012 count output only among people with a record: publications, awards, ...).
+# output_top1_share_producers is the share of their output held by the top 1% of them.
+PRODUCERS = 0.10
 IQ_BANDS = {"high": 130.0, "low": 70.0}  # objective spread: capability at IQ 130 / IQ 70
 BAND_HALF_WIDTH = 5.0  # IQ points either side of a band's centre
 SEVERE_ID_IQ = 50.0  # severe intellectual disability (Reichenberg et al. 2016)
@@ -167,8 +172,10 @@ class Summary:
     bands: np.ndarray = field(default_factory=lambda: np.zeros((2, 2)))  # (high, low) x (count, capability sum)
     top_output: TopK | None = None
     twins: dict[int, Moments] = field(default_factory=dict)  # zygosity (1 MZ, 2 DZ) -> pair moments
-    cotwin: np.ndarray = field(default_factory=lambda: np.zeros(2))  # (count, IQ sum) of co-twins of IQ < 50
+    cotwin: np.ndarray = field(default_factory=lambda: np.zeros((2, 2)))  # (MZ, DZ) x (count, IQ sum) of co-twins of IQ < 50
     dz_variants: np.ndarray = field(default_factory=lambda: np.zeros(2))  # (shared, inherited) sums in DZ twins
+    composites: np.ndarray = field(default_factory=lambda: np.zeros(0))  # people per composite score (form A)
+    items: int = 0  # items on form A: the composite's ceiling (0: no composite seen)
 
     @property
     def top_capacity(self) -> int:
@@ -181,9 +188,12 @@ class Summary:
         return out
 
     @classmethod
-    def of_columns(cls, cols: Mapping[str, np.ndarray], domains: Sequence[str], n_total: int) -> Summary:
+    def of_columns(cls, cols: Mapping[str, np.ndarray], domains: Sequence[str], n_total: int, *,
+                   items: int = 0) -> Summary:
         """Sufficient statistics of one chunk; `cols` as from `engine.simulate_chunk`
-        (zygosity coded 1 = MZ, 2 = DZ, twins of a family in adjacent rows)."""
+        (zygosity coded 1 = MZ, 2 = DZ, twins of a family in adjacent rows). `items`: the
+        battery's items per form (the composite's ceiling); 0 leaves the floor and ceiling
+        statistics undefined."""
         names = list(MOMENT_COLUMNS) + [f"score_{d}" for d in domains]
         x = np.column_stack([np.asarray(cols[c], float) for c in names])
         out = cls(tuple(domains), int(n_total), Moments.of(x))
@@ -193,6 +203,10 @@ class Summary:
             inside = np.abs(iq - centre) <= BAND_HALF_WIDTH
             out.bands[b] = np.count_nonzero(inside), cap[inside].sum()
         out.top_output = TopK(out.top_capacity, (_top(x[:, _OUT].copy(), out.top_capacity),))
+        if items:  # form A's composite: floor, ceiling and how many distinct scores (IQs) occur
+            composite = sum(np.asarray(cols[f"score_{d}"], np.int64) for d in domains)
+            out.composites = np.bincount(composite, minlength=items + 1).astype(float)
+            out.items = int(items)
         if "zygosity" in cols:
             out._add_twins(iq, np.asarray(cols["family"]), np.asarray(cols["zygosity"]),
                            np.asarray(cols["shared_variants"]), np.asarray(cols["inherited_variants"]))
@@ -205,8 +219,10 @@ class Summary:
             pick = zygosity[first] == z
             pairs = np.column_stack([np.concatenate([a[pick], b[pick]]), np.concatenate([b[pick], a[pick]])])
             self.twins[z] = Moments.of(pairs)  # double entry: r of the columns is the twin r
-        co = np.concatenate([b[a < SEVERE_ID_IQ], a[b < SEVERE_ID_IQ]])
-        self.cotwin = np.array([co.size, co.sum()], float)
+        for row, z in enumerate((1, 2)):  # MZ twins share de novo mutations: severe ID is scored on DZ pairs
+            pick = zygosity[first] == z
+            co = np.concatenate([b[pick & (a < SEVERE_ID_IQ)], a[pick & (b < SEVERE_ID_IQ)]])
+            self.cotwin[row] = co.size, co.sum()
         dz = zygosity == 2
         self.dz_variants = np.array([shared[dz].sum(), inherited[dz].sum()], float)
 
@@ -220,6 +236,7 @@ class Summary:
             self.domains, self.n_total, self.moments.merge(other.moments), self.below_50 + other.below_50,
             self.bands + other.bands, self.top_output.merge(other.top_output),
             twins, self.cotwin + other.cotwin, self.dz_variants + other.dz_variants,
+            _add_padded(self.composites, other.composites), max(self.items, other.items),
         )
 
     def statistics(self) -> dict[str, float]:
@@ -253,11 +270,22 @@ class Summary:
         for frac in TOP_FRACTIONS:
             k = max(1, int(round(frac * n)))
             out[f"output_top{round(frac * 100)}_share"] = float(top[:k].sum() / total) if total > 0 else nan
+        producers = top[: max(1, int(round(PRODUCERS * n)))]
+        best = producers[: max(1, int(round(0.01 * producers.size)))]
+        out["output_top1_share_producers"] = float(best.sum() / producers.sum()) if producers.sum() > 0 else nan
+        counts = self.composites
+        seen = counts.sum()
+        out["share_at_floor"] = float(counts[0] / seen) if seen else nan
+        out["share_at_ceiling"] = float(counts[self.items] / seen) if seen and counts.size > self.items else (
+            0.0 if seen else nan)
+        out["distinct_iq_values"] = float(np.count_nonzero(counts)) if seen else nan
         if self.twins:
             out["twin_r_mz"] = self._twin_r(1)
             out["twin_r_dz"] = self._twin_r(2)
             out["h2_falconer"] = psy.falconer_h2(out["twin_r_mz"], out["twin_r_dz"])
-            out["cotwin_iq_of_iq_below_50"] = float(self.cotwin[1] / self.cotwin[0]) if self.cotwin[0] else nan
+            (n_mz, sum_mz), (n_dz, sum_dz) = self.cotwin
+            out["cotwin_iq_of_iq_below_50"] = float(sum_dz / n_dz) if n_dz else nan
+            out["cotwin_iq_of_iq_below_50_mz"] = float(sum_mz / n_mz) if n_mz else nan
             shared, inherited = self.dz_variants
             out["dz_shared_variant_fraction"] = float(shared / inherited) if inherited > 0 else nan
         return out
@@ -268,9 +296,16 @@ class Summary:
         return pairs.corr(0, 1) if pairs is not None and pairs.n >= 4 else float("nan")
 
 
-def summarize(frame, domains: Sequence[str]) -> dict[str, float]:
+def _add_padded(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    out = np.zeros(max(a.size, b.size))
+    out[: a.size] += a
+    out[: b.size] += b
+    return out
+
+
+def summarize(frame, domains: Sequence[str], *, items: int = 0) -> dict[str, float]:
     """Statistics of a whole population frame (one chunk); see `Summary.statistics`."""
     cols = {c: frame[c].to_numpy() for c in frame.columns}
     if "zygosity" in cols and hasattr(frame["zygosity"], "cat"):
         cols["zygosity"] = frame["zygosity"].cat.codes.to_numpy() + 1
-    return Summary.of_columns(cols, domains, len(frame)).statistics()
+    return Summary.of_columns(cols, domains, len(frame), items=items).statistics()

@@ -1,7 +1,8 @@
 """Observed targets and the scorecard: each hypothesis's statistics against real people.
 
 A target file maps a target name to `statistic` (a key of `Population.summary()`),
-`value`, `tolerance` (> 0, its uncertainty) and `source`. A scorecard row has
+`value`, `tolerance` (> 0, its uncertainty), `source` and `confidence` (text: checked in the
+paper's own text; secondary: quoted elsewhere; unconfirmed). A scorecard row has
 z = (simulated - observed) / tolerance and passes when |z| <= 2; the total distance is
 the root mean square of z over the targets that could be computed.
 """
@@ -21,6 +22,8 @@ from .summaries import STATISTICS
 from .validation import ConfigError, Strict
 
 PASS_Z = 2.0
+CONFIDENCE = ("text", "secondary", "unconfirmed")
+FIELDS = ("statistic", "value", "tolerance", "source", "confidence")
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,7 @@ class Target:
     value: float
     tolerance: float
     source: str
+    confidence: str = "unconfirmed"
 
 
 @dataclass(frozen=True)
@@ -42,13 +46,13 @@ class Hypothesis:
 
 
 def targets_path(name_or_path: str) -> Path:
-    """A shipped target set by name (conf/targets/<name>.yaml) or a path to a YAML file."""
+    """A shipped target set by name (conf/observed/<name>.yaml) or a path to a YAML file."""
     path = Path(name_or_path)
     if path.suffix in (".yaml", ".yml"):
         return path
-    shipped = CONF_DIR / "targets" / f"{name_or_path}.yaml"
+    shipped = CONF_DIR / "observed" / f"{name_or_path}.yaml"
     if not shipped.exists():
-        names = ", ".join(config_names("targets"))
+        names = ", ".join(config_names("observed"))
         raise ConfigError(f"The 'targets' parameter must be one of {names} or a .yaml path. Got {name_or_path!r} instead.")
     return shipped
 
@@ -65,11 +69,13 @@ def load_targets(name_or_path: str = "human") -> list[Target]:
     for name, entry in raw.items():
         where = f"{path.name}: '{name}"
         if not isinstance(entry, Mapping):
-            raise ConfigError(f"{where}' must be a mapping with statistic, value, tolerance, source. Got {entry!r} instead.")
-        unknown = set(entry) - {"statistic", "value", "tolerance", "source"}
+            raise ConfigError(f"{where}' must be a mapping with {', '.join(FIELDS)}. Got {entry!r} instead.")
+        unknown = set(entry) - set(FIELDS)
         if unknown:
-            raise ConfigError(f"{where}.{min(unknown)}' is not a target field; allowed: statistic, value, "
-                              "tolerance, source.")
+            raise ConfigError(f"{where}.{min(unknown)}' is not a target field; allowed: {', '.join(FIELDS)}.")
+        confidence = entry.get("confidence")
+        if confidence not in CONFIDENCE:
+            raise ConfigError(f"{where}.confidence' must be one of {', '.join(CONFIDENCE)}. Got {confidence!r} instead.")
         statistic = str(entry.get("statistic", name))
         if statistic not in STATISTICS:
             raise ConfigError(f"{where}.statistic' must be one of {', '.join(STATISTICS)}. Got {statistic!r} instead.")
@@ -81,7 +87,7 @@ def load_targets(name_or_path: str = "human") -> list[Target]:
             raise ConfigError(f"{where}.tolerance' must be a finite number > 0. Got {tol!r} instead.")
         if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
             raise ConfigError(f"{where}.value' must be a finite number. Got {value!r} instead.")
-        out.append(Target(str(name), statistic, float(value), float(tol), source))
+        out.append(Target(str(name), statistic, float(value), float(tol), source, str(confidence)))
     return out
 
 
@@ -117,7 +123,8 @@ def scorecard(hypothesis: str, summary: Mapping[str, float], targets: list[Targe
         sim = float(summary.get(t.statistic, float("nan")))
         z = (sim - t.value) / t.tolerance
         rows.append({"hypothesis": hypothesis, "target": t.name, "simulated": sim, "observed": t.value,
-                     "tolerance": t.tolerance, "z": z, "passed": bool(abs(z) <= PASS_Z), "source": t.source})
+                     "tolerance": t.tolerance, "z": z, "passed": bool(abs(z) <= PASS_Z), "source": t.source,
+                     "confidence": t.confidence})
     return pd.DataFrame(rows)
 
 

@@ -376,25 +376,17 @@ def _tabulate(grid, r, wq, width, cut, values, slopes):
         slopes[i] = slope / width
 
 
-def capability_table(bat: BatteryParams, frontier_only: bool = False) -> CapabilityTable:
-    """Tabulate G over x / r_med in [0, upper + 40 width] for the whole universe, or only its
-    hardest `bat.frontier` share (renormalised) when `frontier_only`. Tables are cached by
-    the universe's parameters (ABC re-simulates the same universe hundreds of times)."""
-    return _capability_table(bat.density, bat.gamma, bat.lower, bat.upper, bat.width,
-                             bat.frontier if frontier_only else None)
+def capability_table(bat: BatteryParams) -> CapabilityTable:
+    """Tabulate G over x / r_med in [0, upper + 40 width] for the task universe. Tables are
+    cached by the universe's parameters (ABC re-simulates the same universe hundreds of times)."""
+    return _capability_table(bat.density, bat.gamma, bat.lower, bat.upper, bat.width)
 
 
 @lru_cache(maxsize=64)
-def _capability_table(density: str, gamma: float, lower: float, upper: float, width: float,
-                      frontier: float | None) -> CapabilityTable:
-    mass = 1.0
-    top = upper
-    if frontier is not None:
-        top = float(threshold_quantile(frontier, density, gamma, lower, upper))
-        mass = frontier
-    r, wq = _quadrature_nodes(lower, top, width)
-    wq = wq * threshold_density(r, density, gamma, lower, upper) / mass
-    x_max = top + _TAIL_WIDTHS * width
+def _capability_table(density: str, gamma: float, lower: float, upper: float, width: float) -> CapabilityTable:
+    r, wq = _quadrature_nodes(lower, upper, width)
+    wq = wq * threshold_density(r, density, gamma, lower, upper)
+    x_max = upper + _TAIL_WIDTHS * width
     step = width / 16.0
     grid = np.arange(0.0, x_max + step, step)
     values = np.empty(grid.size)

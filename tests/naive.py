@@ -11,7 +11,8 @@ values. What it repeats on purpose:
 - the battery: the norm sample, anchoring, item draws and, for ``selected`` items, the
   criterion (variance of each candidate's P(solve) across the norm sample);
 - capability: the expected share of the universe solved, tabulated by its own Gauss-Legendre
-  quadrature on a grid and interpolated by cubic Hermite polynomials.
+  quadrature on a grid and interpolated by cubic Hermite polynomials; output is its product
+  over domains (Shockley 1957).
 
 Item responses use `Generator.random` instead of the kernels' counter-based stream, so the
 norms and observed scores agree in distribution and the expected scores exactly.
@@ -240,16 +241,15 @@ def prepare(model, seed: int) -> Setup:
     return Setup(model, seed, thresholds, depth.astype(np.int64), width, r_med, norms)
 
 
-def capability_table(bat, frontier_only: bool, step: float):
+def capability_table(bat, step: float):
     """G(u) = E over the universe's relative thresholds r of logistic((r - u) / width), and its
-    derivative, on the grid u = 0, step, ... past the hardest task (frontier: only the hardest
-    `bat.frontier` share, renormalised). Gauss-Legendre, 16 nodes on panels of width / 8."""
-    top = float(quantile(bat.frontier, bat)) if frontier_only else bat.upper
-    mass = bat.frontier if frontier_only else 1.0
+    derivative, on the grid u = 0, step, ... past the hardest task. Gauss-Legendre, 16 nodes on
+    panels of width / 8."""
+    top = bat.upper
     edges = np.linspace(bat.lower, top, int(np.ceil((top - bat.lower) / (bat.width / 8))) + 1)
     t, w = np.polynomial.legendre.leggauss(16)
     half, mid = np.diff(edges)[:, None] / 2, (edges[1:] + edges[:-1])[:, None] / 2
-    r, wr = (mid + half * t).ravel(), (half * w).ravel() * density((mid + half * t).ravel(), bat) / mass
+    r, wr = (mid + half * t).ravel(), (half * w).ravel() * density((mid + half * t).ravel(), bat)
     grid = np.arange(0.0, top + 40 * bat.width + step, step)
     values, slopes = np.empty(grid.size), np.empty(grid.size)
     for s in range(0, grid.size, 256):
@@ -301,9 +301,7 @@ def simulate_chunk(setup: Setup, index: int, first_id: int, n: int, block: int =
         true[:, s:s + block] = p.sum(axis=3).transpose(1, 0, 2)
         raw[:, s:s + block] = (g.random(p.shape) < p).sum(axis=3).transpose(1, 0, 2)
     composite = raw.sum(axis=2)
-    step = bat.width / 16
-    cap, _ = capability(x, phen["noise"], setup.r_med, bat, capability_table(bat, False, step))
-    _, frontier = capability(x, phen["noise"], setup.r_med, bat, capability_table(bat, True, step))
+    cap, output = capability(x, phen["noise"], setup.r_med, bat, capability_table(bat, bat.width / 16))
     snr = pop.noise_ref / phen["noise"] if pop.noise_ref > 0 else np.ones(size)
     mdt, vrt = ez(pop.drift_ref * snr, pop.boundary)
     iq = lambda f: IQ_MEAN + IQ_SD * (composite[f] - setup.norms[f][0]) / setup.norms[f][1]
@@ -315,7 +313,7 @@ def simulate_chunk(setup: Setup, index: int, first_id: int, n: int, block: int =
         "capability": cap, "true_score": true[0].sum(axis=1) / setup.thresholds[0].size,
         "iq": iq(0), "iq_retest": iq(1) if forms > 1 else np.full(size, np.nan),
         "rt_mean": pop.non_decision + mdt + np.sqrt(vrt / pop.trials) * draws.rt_z,
-        "rt_sd": np.sqrt(vrt * draws.rt_chi / (pop.trials - 1.0)), "output": frontier,
+        "rt_sd": np.sqrt(vrt * draws.rt_chi / (pop.trials - 1.0)), "output": output,
     }
     for d, name in enumerate(bat.domains):
         cols[f"score_{name}"] = raw[0, :, d]

@@ -72,8 +72,9 @@ def test_summary_merge_equals_whole_population():
         merged = merged.merge(Summary.of_columns({k: v[first:first + 3000] for k, v in cols.items()}, DOMAINS, n))
     merged = merged.statistics()
     assert whole.keys() == merged.keys()
-    assert all(np.isfinite(v) for v in whole.values())  # every statistic is defined here
-    for key in whole:
+    composite = {"share_at_floor", "share_at_ceiling", "distinct_iq_values"}  # items unknown here
+    assert {k for k, v in whole.items() if not np.isfinite(v)} == composite
+    for key in whole.keys() - composite:
         assert merged[key] == pytest.approx(whole[key], rel=1e-10), key
     # and against direct computations
     assert whole["output_top1_share"] == pytest.approx(psy.top_share(cols["output"], 0.01), rel=1e-12)
@@ -96,11 +97,11 @@ def test_streaming_run_equals_in_memory_frame():
               "hypothesis=h3_mutation_load")
     streamed = engine.summarize(m, seed=3)
     again = engine.summarize(m, seed=3)
-    in_memory = summarize(engine.run(m, seed=3).frame, m.battery.domains)
+    in_memory = engine.run(m, seed=3).summary()
     np.testing.assert_equal(streamed, again)  # same bits (NaN equal to NaN)
     undefined = {k for k, v in in_memory.items() if not np.isfinite(v)}
     assert undefined == {k for k, v in streamed.items() if not np.isfinite(v)}
-    assert undefined <= {"cotwin_iq_of_iq_below_50"}  # no one below IQ 50 in 9,001 people at most
+    assert undefined <= {"cotwin_iq_of_iq_below_50", "cotwin_iq_of_iq_below_50_mz"}  # no one below IQ 50, maybe
     for key in in_memory.keys() - undefined:
         assert streamed[key] == pytest.approx(in_memory[key], rel=1e-9), key
 
@@ -147,8 +148,9 @@ def _double_entry_r(pairs: pd.DataFrame, col: str = "iq") -> float:
     return float(np.corrcoef(np.r_[a, b], np.r_[b, a])[0, 1])
 
 
-def by_definition(frame: pd.DataFrame, domains, mz="MZ", dz="DZ") -> dict[str, float]:
-    """Every statistic of `STATISTICS` computed directly from its definition."""
+def by_definition(frame: pd.DataFrame, domains, items: int, mz="MZ", dz="DZ") -> dict[str, float]:
+    """Every statistic of `STATISTICS` computed directly from its definition (`items`: items
+    on one form, the composite's ceiling)."""
     iq, n = frame["iq"], len(frame)
     dev = iq - iq.mean()
     scores = frame[[f"score_{d}" for d in domains]]
@@ -173,16 +175,21 @@ def by_definition(frame: pd.DataFrame, domains, mz="MZ", dz="DZ") -> dict[str, f
         "objective_spread": band(130.0) / band(70.0),
         "output_top1_share": out[: round(0.01 * n)].sum() / out.sum(),
         "output_top10_share": out[: round(0.10 * n)].sum() / out.sum(),
+        # producers: the top 10% by output; the share of their output held by their own top 1%
+        "output_top1_share_producers": out[: round(0.01 * round(0.1 * n))].sum() / out[: round(0.1 * n)].sum(),
+        "share_at_floor": (scores.sum(axis=1) == 0).mean(),
+        "share_at_ceiling": (scores.sum(axis=1) == items).mean(),
+        "distinct_iq_values": scores.sum(axis=1).nunique(),  # IQ is linear in the composite
     }
     if "zygosity" in frame:
         pm, pd_ = _pairs(frame, mz), _pairs(frame, dz)
-        both = pd.concat([pm, pd_])
-        cotwins = np.r_[both.loc[both.iq_1 < 50, "iq_2"], both.loc[both.iq_2 < 50, "iq_1"]]
+        cotwins = lambda p: np.r_[p.loc[p.iq_1 < 50, "iq_2"], p.loc[p.iq_2 < 50, "iq_1"]]
         dz_rows = frame[frame["zygosity"] == dz]
         stats_ |= {
             "twin_r_mz": _double_entry_r(pm), "twin_r_dz": _double_entry_r(pd_),
             "h2_falconer": 2 * (_double_entry_r(pm) - _double_entry_r(pd_)),
-            "cotwin_iq_of_iq_below_50": cotwins.mean() if cotwins.size else np.nan,
+            "cotwin_iq_of_iq_below_50": cotwins(pd_).mean(),  # DZ pairs only
+            "cotwin_iq_of_iq_below_50_mz": cotwins(pm).mean(),
             "dz_shared_variant_fraction": dz_rows["shared_variants"].sum() / dz_rows["inherited_variants"].sum(),
         }
     return {k: float(v) for k, v in stats_.items()}
@@ -202,6 +209,9 @@ def _synthetic(n_pairs=6000, seed=7):
     weight = np.where(zyg == 1, 0.9, 0.5)[:, None]
     x = np.sqrt(weight) * np.r_[np.repeat(shared, 2, axis=0), shared[:1]] + np.sqrt(1 - weight) * own
     cols = {c: x[:, i] for i, c in enumerate(list(MOMENT_COLUMNS) + [f"score_{d}" for d in DOMAINS])}
+    for d in DOMAINS:  # integer subtest scores of 10 items each, floors and ceilings included
+        cols[f"score_{d}"] = np.clip(np.round(5 + 3 * cols[f"score_{d}"] / cols[f"score_{d}"].std()), 0, 10)
+        cols[f"score_{d}"][:40], cols[f"score_{d}"][40:70] = 0, 10
     cols["iq"] = 100 + 30 * x[:, 0] / x[:, 0].std()
     cols["brain_volume"] = 1200 + 100 * cols["brain_volume"]
     cols["capability"] = 1 / (1 + np.exp(-cols["capability"] - (cols["iq"] - 100) / 30))
@@ -216,15 +226,17 @@ def _synthetic(n_pairs=6000, seed=7):
 def test_every_statistic_equals_its_definition():
     cols = _synthetic()
     frame = pd.DataFrame(cols)
-    want = by_definition(frame, DOMAINS, mz=1, dz=2)
+    want = by_definition(frame, DOMAINS, items=30, mz=1, dz=2)
     assert set(want) == set(STATISTICS) and all(np.isfinite(v) for v in want.values())
     # the twin statistics differ by zygosity, so swapping or mixing the pairs would show
     assert want["twin_r_mz"] - want["twin_r_dz"] > 0.2
-    got = Summary.of_columns(cols, DOMAINS, len(frame)).statistics()
+    assert abs(want["cotwin_iq_of_iq_below_50"] - want["cotwin_iq_of_iq_below_50_mz"]) > 5
+    assert 0 < want["share_at_floor"] < 0.1 and 0 < want["share_at_ceiling"] < 0.1
+    got = Summary.of_columns(cols, DOMAINS, len(frame), items=30).statistics()
     merged = Summary.empty(DOMAINS, len(frame))
     for first in range(0, len(frame), 2500):  # chunks of whole pairs
         merged = merged.merge(Summary.of_columns({k: v[first:first + 2500] for k, v in cols.items()}, DOMAINS,
-                                                 len(frame)))
+                                                 len(frame), items=30))
     for key in STATISTICS:
         assert got[key] == pytest.approx(want[key], rel=1e-9, abs=1e-12), key
     merged = merged.statistics()
@@ -238,8 +250,23 @@ def test_a_simulated_population_frame_gives_the_statistics_of_its_definitions():
                              "hypothesis=h3_mutation_load", "population.mutation.de_novo_rate=0.02",
                              "population.mutation.de_novo_mean=3.0"], seed=2)  # rare large hits: IQ < 50
     frame = pop.frame
-    want = by_definition(frame, pop.model.battery.domains)
+    want = by_definition(frame, pop.model.battery.domains, items=6 * 30)
     got = pop.summary()
     assert np.isfinite(want["cotwin_iq_of_iq_below_50"]) and np.isfinite(want["objective_spread"])
     for key in STATISTICS:
         assert got[key] == pytest.approx(want[key], rel=1e-9, abs=1e-12), key
+
+
+def test_producers_top_share_of_lognormal_output_has_its_closed_form():
+    # Shockley's product of K lognormal factors is lognormal with sigma^2 = sum sigma_k^2. Above
+    # its (1 - p) quantile a lognormal holds 1 - Phi(z_(1-p) - sigma) of the total, so the top 1%
+    # of the top 10% (the top 0.1%) hold S(0.001) / S(0.1) of the producers' output.
+    rng = np.random.default_rng(11)
+    sigma, n = 1.0, 2_000_000
+    output = np.exp(rng.normal(0.0, 0.5, (4, n)).sum(axis=0))  # 4 factors of SD 0.5: sigma = 1
+    share = lambda p: stats.norm.sf(stats.norm.isf(p) - sigma)
+    cols = {c: np.zeros(n) for c in MOMENT_COLUMNS} | {f"score_{d}": np.zeros(n) for d in DOMAINS}
+    cols["output"] = output
+    got = Summary.of_columns(cols, DOMAINS, n).statistics()
+    assert got["output_top1_share"] == pytest.approx(share(0.01), rel=0.02)
+    assert got["output_top1_share_producers"] == pytest.approx(share(0.001) / share(0.1), rel=0.03)

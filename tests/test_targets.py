@@ -19,12 +19,31 @@ from brainsim.targets import (
 HYPOTHESES = config_names("hypothesis")
 
 
-def test_human_targets_have_sources_and_exclude_norming():
+def test_human_targets_have_sources_and_exclude_norming_and_inputs():
     targets = load_targets("human")
     names = {t.name for t in targets}
     assert {"r_brain_iq", "twin_r_mz", "twin_r_dz", "retest_r", "share_iq_below_50"} <= names
     assert not names & {"iq_mean", "iq_sd"}  # fixed by norming, not evidence
-    assert all(t.source and t.tolerance > 0 for t in targets)
+    assert "brain_volume_cv" not in names  # an input, not evidence
+    assert all(t.source and t.tolerance > 0 and t.confidence in ("text", "secondary", "unconfirmed")
+               for t in targets)
+
+
+def test_targets_are_measured_as_their_sources_measured_them():
+    by = {t.name: t for t in load_targets("human")}
+    # severe ID is scored on DZ co-twins: MZ twins share de novo mutations (reported apart)
+    assert by["cotwin_iq_of_iq_below_50"].statistic == "cotwin_iq_of_iq_below_50"
+    # adult twins: rMZ = h2 + c2 and rDZ = h2 / 2 + c2 with Bouchard 2013's h2 .80, c2 .10
+    assert by["twin_r_mz"].value == pytest.approx(0.8 + 0.1) and by["twin_r_dz"].value == pytest.approx(0.4 + 0.1)
+    # reliability of the composite (a parallel form), not a subtest's retest
+    assert by["retest_r"].value >= 0.9
+    # a 2-choice task: between Der & Deary 2017's simple (-.27) and 4-choice (-.44) at age 30
+    assert by["r_rt_iq"].value - by["r_rt_iq"].tolerance == pytest.approx(-0.44)
+    assert by["r_rt_iq"].value + by["r_rt_iq"].tolerance == pytest.approx(-0.27)
+    # one statistic for the factor structure (PC1 share and mean r would contradict each other)
+    assert sum(t.statistic in ("pc1_share", "mean_subtest_r") for t in by.values()) == 1
+    # output among producers (O'Boyle & Aguinis count output within occupations)
+    assert by["output_top1_share_producers"].statistic == "output_top1_share_producers"
 
 
 def test_every_target_statistic_is_computed_by_a_twin_run():
@@ -57,7 +76,7 @@ def test_expected_hypotheses_are_shipped():
 def test_scorecard_z_and_pass():
     targets = load_targets("human")
     summary = {t.statistic: t.value + 1.5 * t.tolerance for t in targets}
-    summary["r_brain_iq"] = 0.24 - 3 * 0.05
+    summary["r_brain_iq"] = 0.26 - 3 * 0.05
     card = scorecard("x", summary, targets)
     row = card.set_index("target").loc["r_brain_iq"]
     assert row.z == pytest.approx(-3.0) and not row.passed
@@ -72,13 +91,24 @@ def _write(tmp_path, entry):
     return str(path)
 
 
+C = {"confidence": "text"}
+
+
 @pytest.mark.parametrize("entry,match", [
-    ({"statistic": "r_brain_iq", "value": 0.24, "tolerance": 0.05}, r"t.yaml: 'r_brain_iq.source'"),
-    ({"statistic": "r_brain_iq", "value": 0.24, "tolerance": 0.0, "source": "x"}, r"t.yaml: 'r_brain_iq.tolerance' must be .* > 0"),
-    ({"statistic": "r_brain_iq", "value": "high", "tolerance": 0.1, "source": "x"}, r"'r_brain_iq.value'"),
-    ({"statistic": "r_brain_IQ", "value": 0.2, "tolerance": 0.1, "source": "x"}, r"'r_brain_iq.statistic' must be one of n, "),
-    ({"statistic": "r_brain_iq", "value": 0.2, "tolerance": 0.1, "source": "x", "tolerence": 1},
+    ({"statistic": "r_brain_iq", "value": 0.24, "tolerance": 0.05, **C}, r"t.yaml: 'r_brain_iq.source'"),
+    ({"statistic": "r_brain_iq", "value": 0.24, "tolerance": 0.0, "source": "x", **C},
+     r"t.yaml: 'r_brain_iq.tolerance' must be .* > 0"),
+    ({"statistic": "r_brain_iq", "value": 0.24, "tolerance": -0.1, "source": "x", **C}, r"'r_brain_iq.tolerance'"),
+    ({"statistic": "r_brain_iq", "value": "high", "tolerance": 0.1, "source": "x", **C}, r"'r_brain_iq.value'"),
+    ({"statistic": "r_brain_iq", "tolerance": 0.1, "source": "x", **C}, r"'r_brain_iq.value' must be a finite number"),
+    ({"statistic": "r_brain_IQ", "value": 0.2, "tolerance": 0.1, "source": "x", **C},
+     r"'r_brain_iq.statistic' must be one of n, "),
+    ({"statistic": "r_brain_iq", "value": 0.2, "tolerance": 0.1, "source": "x", "tolerence": 1, **C},
      r"'r_brain_iq.tolerence' is not a target field"),
+    ({"statistic": "r_brain_iq", "value": 0.2, "tolerance": 0.1, "source": "x"},
+     r"t.yaml: 'r_brain_iq.confidence' must be one of text, secondary, unconfirmed. Got None"),
+    ({"statistic": "r_brain_iq", "value": 0.2, "tolerance": 0.1, "source": "x", "confidence": "sure"},
+     r"'r_brain_iq.confidence' must be one of text, secondary, unconfirmed. Got 'sure'"),
 ])
 def test_bad_target_files(tmp_path, entry, match):
     with pytest.raises(ConfigError, match=match):
@@ -111,3 +141,25 @@ def test_switching_a_mechanism_off_gives_the_baseline():
     hyp = brainsim.simulate(common + ["hypothesis=hyperparameters", "population.hyperparameters.sd=0"], seed=7).summary()
     for s in (off, hyp):
         assert {k: v for k, v in s.items() if not np.isnan(v)} == {k: v for k, v in base.items() if not np.isnan(v)}
+
+
+def test_a_users_targets_file_runs_through_the_cli_and_bad_ones_write_nothing(tmp_path):
+    import subprocess
+    import sys
+
+    mine = tmp_path / "mine.yaml"
+    mine.write_text(yaml.safe_dump({"retest": {"statistic": "retest_r", "value": 0.5, "tolerance": 0.1,
+                                               "source": "made up for a test", "confidence": "unconfirmed"}}))
+    run = [sys.executable, "-m", "brainsim.cli", "hypothesis=baseline", "population.n=1000", "battery.norm_n=500",
+           "abc.particles=0", "plots.enabled=false"]
+    res = subprocess.run(run + [f"targets={mine}", "hydra.run.dir=ok"], cwd=tmp_path, capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr[-2000:]
+    card = (tmp_path / "ok" / "scorecard.csv").read_text()
+    assert "retest" in card and "made up for a test" in card and "r_brain_iq" not in card
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump({"retest": {"statistic": "retest_r", "value": 0.5, "tolerance": 0.1,
+                                              "source": "x"}}))
+    res = subprocess.run(run + [f"targets={bad}", "hydra.run.dir=bad"], cwd=tmp_path, capture_output=True, text=True)
+    assert res.returncode == 2 and not (tmp_path / "bad").exists()
+    assert res.stderr.strip().splitlines()[-1] == (
+        "brainsim: error: bad.yaml: 'retest.confidence' must be one of text, secondary, unconfirmed. Got None instead.")
