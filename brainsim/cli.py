@@ -267,7 +267,8 @@ def _run_abc(settings: ABCSettings, configs: dict, jobs: dict, seed: int, out: P
     containers = [OmegaConf.to_container(configs[h], resolve=True) for h in names]
     specs = [ModelSpec(h, jobs[h].hypothesis.free) for h in names]
     targets = list(jobs[names[0]].targets)
-    simulate = config_simulator(containers, targets, settings.n, settings.norm_n, settings.missing_z)
+    simulate = config_simulator(containers, targets, settings.n, settings.norm_n, settings.missing_z,
+                                log=[jobs[h].hypothesis.log for h in names])
     results, probs, params = [], [], []
     with _progress_bar(None, unit="sim", desc="ABC") as bar:
         for r in range(settings.repeats):
@@ -296,18 +297,17 @@ def _run_abc(settings: ABCSettings, configs: dict, jobs: dict, seed: int, out: P
     particles = pd.concat(params, ignore_index=True)
     write_parquet(out / "posterior_params.parquet", particles)
     # posterior predictive: each surviving hypothesis at its posterior median, full-size run
-    from .inference import _set
+    from .inference import with_parameters
 
     cards = []
     for row in models.itertuples():
         name = row.hypothesis
         if row.probability <= 0:
             continue
-        c = OmegaConf.to_container(configs[name], resolve=True)
-        point = posterior_point(results, name)
-        for k, v in point.items():
-            _set(c, k, v)
-        model = model_from_config(c)
+        hyp = jobs[name].hypothesis
+        sampled = posterior_point(results, name)  # the weighted median commutes with log10
+        point = {k: hyp.value(k, v) for k, v in sampled.items()}
+        model = model_from_config(with_parameters(OmegaConf.to_container(configs[name], resolve=True), point))
         stage[0] = f"rescoring {name} at its posterior median"
         cards.append(scorecard(name, summarize(model, seed, backend=backend), targets)
                      .assign(**{f"param:{k}": v for k, v in point.items()}))

@@ -64,6 +64,7 @@ class Setup:
     battery: Battery
     norms: tuple[tuple[float, float], ...]  # (mean, sd) of the composite per form
     universe: CapabilityTable
+    noise_median: float  # the norm sample's median neural noise: drift = drift_ref there
 
 
 def losses(model: ModelParams, phen: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -81,7 +82,14 @@ def prepare(model: ModelParams, seed: int) -> Setup:
     battery = build_battery(_rng(seed, STREAM_BATTERY), model.battery, r_med, x, phen["noise"])
     scores = respond(x, phen["noise"], battery, _stream_key(seed, STREAM_NORM_RESPONSES), expected_forms=0)
     norms = tuple(psy.norm_constants(c) for c in scores["composite"])
-    return Setup(model, seed, battery, norms, capability_table(model.battery))
+    return Setup(model, seed, battery, norms, capability_table(model.battery), float(np.median(phen["noise"])))
+
+
+def relative_snr(noise: np.ndarray, noise_median: float) -> np.ndarray:
+    """Signal-to-noise ratio relative to the norm sample's median person (1 there; all ones
+    when that person has no noise). Drift is drift_ref times it, so the typical person has
+    typical diffusion parameters whatever the hypothesis does to noise."""
+    return noise_median / noise if noise_median > 0 else np.ones(noise.shape)
 
 
 def simulate_chunk(setup: Setup, index: int, first_id: int, n: int) -> dict[str, np.ndarray]:
@@ -93,9 +101,8 @@ def simulate_chunk(setup: Setup, index: int, first_id: int, n: int) -> dict[str,
     scores = respond(x, phen["noise"], bat, _stream_key(setup.seed, STREAM_RESPONSES), first_id, expected_forms=1)
     raw, composite = scores["raw"], scores["composite"]
     mean, product = capabilities(x, phen["noise"], (setup.universe,), bat.r_med, model.battery.depth)
-    snr = pop.noise_ref / phen["noise"] if pop.noise_ref > 0 else np.ones(len(draws))
-    rt_mean, rt_sd = sample_rt(pop.drift_ref * snr, pop.boundary, pop.non_decision, pop.trials,
-                               draws.rt_z, draws.rt_chi)
+    rt_mean, rt_sd = sample_rt(pop.drift_ref * relative_snr(phen["noise"], setup.noise_median), pop.boundary,
+                               pop.non_decision, pop.trials, draws.rt_z, draws.rt_chi)
     cols = {
         "person": first_id + np.arange(len(draws)),
         "family": draws.family,

@@ -270,18 +270,28 @@ def _set(container: dict, key: str, value) -> None:
     node[last] = int(round(value)) if isinstance(node[last], int) and not isinstance(node[last], bool) else value
 
 
-def config_simulator(containers: Sequence[dict], targets, n: int, norm_n: int, missing_z: float) -> Simulator:
-    """A simulator for `abc_smc`: set the parameters in hypothesis m's resolved config,
-    simulate `n` people and return the distance of their summary to `targets`."""
+def with_parameters(container: dict, theta: dict, log: frozenset[str] | set[str] = frozenset()) -> dict:
+    """A copy of a resolved config with sampled parameters set (10 ** value for keys in `log`)."""
     import copy
 
+    c = copy.deepcopy(container)
+    for k, v in theta.items():
+        _set(c, k, 10.0**v if k in log else v)
+    return c
+
+
+def config_simulator(containers: Sequence[dict], targets, n: int, norm_n: int, missing_z: float,
+                     log: Sequence[frozenset[str]] | None = None) -> Simulator:
+    """A simulator for `abc_smc`: set the parameters in hypothesis m's resolved config (keys in
+    `log[m]` are sampled as log10 of the value), simulate `n` people and return the distance
+    of their summary to `targets`."""
     from .engine import summarize
     from .params import model_from_config
 
+    log = list(log) if log is not None else [frozenset()] * len(containers)
+
     def simulate(m: int, theta: dict, seed: int) -> float:
-        c = copy.deepcopy(containers[m])
-        for k, v in theta.items():
-            _set(c, k, v)
+        c = with_parameters(containers[m], theta, log[m])
         c["population"]["n"], c["battery"]["norm_n"] = n, norm_n
         return distance(summarize(model_from_config(c), seed), targets, missing_z)
 

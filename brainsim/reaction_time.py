@@ -1,6 +1,7 @@
 """Reaction time from a drift-diffusion model of a two-choice (2AFC) task.
 
-Drift v is proportional to the signal-to-noise ratio: v = drift_ref * noise_ref / noise.
+Drift v is proportional to the signal-to-noise ratio: v = drift_ref * noise_median / noise,
+relative to the norm sample's median person (see `engine.relative_snr`).
 Boundary separation a, start point a/2, diffusion scale s = 0.1 (the EZ convention);
 times in seconds.
 

@@ -38,11 +38,26 @@ class Target:
 
 @dataclass(frozen=True)
 class Hypothesis:
-    """A hypothesis config: its claim and free parameters with uniform prior ranges."""
+    """A hypothesis config: its claim and free parameters with uniform prior ranges.
+
+    free : every free parameter (the shared background's and the hypothesis's own, which win),
+    as {dotted key: (low, high)} in the space ABC samples: log10 of the value for keys in `log`
+    own : the keys the hypothesis itself frees (its mechanism)
+    """
 
     name: str
     claim: str
     free: dict[str, tuple[float, float]]
+    own: frozenset[str] = frozenset()
+    log: frozenset[str] = frozenset()
+
+    def value(self, key: str, sampled: float) -> float:
+        """The config value of a sampled parameter (10 ** sampled for log10 priors)."""
+        return float(10.0**sampled) if key in self.log else float(sampled)
+
+    def label(self, key: str) -> str:
+        """The parameter's name as sampled: 'log10 key' for log10 priors."""
+        return f"log10 {key}" if key in self.log else key
 
 
 def targets_path(name_or_path: str) -> Path:
@@ -96,24 +111,42 @@ def _lookup(cfg: Mapping, dotted: str):
     return (cfg if isinstance(cfg, Strict) else Strict(cfg)).peek(dotted)
 
 
+def _priors(cfg: Mapping, free, where: str) -> tuple[dict[str, tuple[float, float]], set[str]]:
+    """Validated priors of a `free` section: {key: (low, high)} and the keys sampled in log10."""
+    out, log = {}, set()
+    for key, rng in (free or {}).items():
+        at = f"{where}.{key}'"
+        if _lookup(cfg, str(key)) is None:
+            raise ConfigError(f"{at} must name an existing config key. Got {key!r} instead.")
+        if isinstance(rng, Mapping) and set(rng) == {"log10"}:
+            rng = rng["log10"]
+            log.add(str(key))
+        if not isinstance(rng, (list, tuple)) or len(rng) != 2 or not all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in rng):
+            raise ConfigError(f"{at} must be a prior range [low, high] or {{log10: [low, high]}} of finite "
+                              f"numbers. Got {rng!r} instead.")
+        low, high = (float(v) for v in rng)
+        if low > high:
+            raise ConfigError(f"{at} prior range must have low <= high. Got [{low}, {high}] instead.")
+        out[str(key)] = (low, high)
+    return out, log
+
+
 def hypothesis_from_config(cfg: Mapping) -> Hypothesis:
-    """Validate the `hypothesis` section: its name, claim and free-parameter priors."""
+    """Validate the `hypothesis` section (name, claim, its own priors) and merge in the shared
+    `background` priors; a hypothesis's own prior replaces the background's for the same key."""
     node = cfg.get("hypothesis")
     if not isinstance(node, Mapping) or "name" not in node:
         raise ConfigError("The 'hypothesis' section must have a name (choose a file in conf/hypothesis/).")
     name = str(node["name"])
-    free = {}
-    for key, rng in (node.get("free") or {}).items():
-        where = f"conf/hypothesis/{name}.yaml: 'hypothesis.free.{key}'"
-        if _lookup(cfg, str(key)) is None:
-            raise ConfigError(f"{where} must name an existing config key. Got {key!r} instead.")
-        if not isinstance(rng, (list, tuple)) or len(rng) != 2:
-            raise ConfigError(f"{where} must be a prior range [low, high]. Got {rng!r} instead.")
-        low, high = (float(v) for v in rng)
-        if low > high:
-            raise ConfigError(f"{where} prior range must have low <= high. Got [{low}, {high}] instead.")
-        free[str(key)] = (low, high)
-    return Hypothesis(name, str(node.get("claim", "")), free)
+    own, own_log = _priors(cfg, node.get("free"), f"conf/hypothesis/{name}.yaml: 'hypothesis.free")
+    background = cfg.get("background") or {}
+    if not isinstance(background, Mapping):
+        raise ConfigError(f"The 'background' section must be a mapping with 'free' priors. Got {background!r} instead.")
+    shared, shared_log = _priors(cfg, background.get("free"), "conf/background: 'background.free")
+    free = {k: v for k, v in shared.items() if k not in own} | own
+    log = (shared_log - set(own)) | own_log
+    return Hypothesis(name, str(node.get("claim", "")), free, frozenset(own), frozenset(log))
 
 
 def scorecard(hypothesis: str, summary: Mapping[str, float], targets: list[Target]) -> pd.DataFrame:

@@ -211,6 +211,7 @@ class Setup:
     width: float
     r_med: float
     norms: tuple[tuple[float, float], ...]
+    noise_median: float
 
 
 def prepare(model, seed: int) -> Setup:
@@ -238,7 +239,8 @@ def prepare(model, seed: int) -> Setup:
     p = p_solve(x[:, None, :, None], phen["noise"][:, None, None, None], thresholds[None], depth[None], width)
     composite = (g.random(p.shape) < p).sum(axis=(2, 3))  # (n, F)
     norms = tuple((float(c.mean()), float(c.std(ddof=1))) for c in composite.T)
-    return Setup(model, seed, thresholds, depth.astype(np.int64), width, r_med, norms)
+    return Setup(model, seed, thresholds, depth.astype(np.int64), width, r_med, norms,
+                 float(np.median(phen["noise"])))
 
 
 def capability_table(bat, step: float):
@@ -302,7 +304,7 @@ def simulate_chunk(setup: Setup, index: int, first_id: int, n: int, block: int =
         raw[:, s:s + block] = (g.random(p.shape) < p).sum(axis=3).transpose(1, 0, 2)
     composite = raw.sum(axis=2)
     cap, output = capability(x, phen["noise"], setup.r_med, bat, capability_table(bat, bat.width / 16))
-    snr = pop.noise_ref / phen["noise"] if pop.noise_ref > 0 else np.ones(size)
+    snr = setup.noise_median / phen["noise"] if setup.noise_median > 0 else np.ones(size)  # median person: 1
     mdt, vrt = ez(pop.drift_ref * snr, pop.boundary)
     iq = lambda f: IQ_MEAN + IQ_SD * (composite[f] - setup.norms[f][0]) / setup.norms[f][1]
     cols = {

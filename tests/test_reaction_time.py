@@ -82,3 +82,19 @@ def test_series_and_closed_form_meet_at_the_branch_point(sign):
     mean, sd = sample_rt(v, a, 0.3, 40, np.zeros(2), np.full(2, 39.0))
     np.testing.assert_allclose(sd**2, vrt, rtol=1e-12)
     assert sd[0] ** 2 == pytest.approx(sd[1] ** 2, rel=1e-8)
+
+
+def test_rt_follows_noise_across_the_population():
+    # Drift is normalised to the norm sample's median person, so RT stays in the diffusion
+    # model's sensitive range (no saturation at a^2 / 4 s^2) whatever the noise level.
+    import brainsim
+    from scipy import stats
+
+    for ref in ("0.01", "0.3"):  # the median person's noise does not matter, only its spread
+        frame = brainsim.simulate(["population.n=10000", "battery.norm_n=2000", "population.design=unrelated",
+                                   "population.brain.volume_cv=0", "population.data.sd=0",
+                                   "population.noise.sd=0.5", f"population.noise.ref={ref}"], seed=1).frame
+        assert stats.spearmanr(frame["noise"], frame["rt_mean"])[0] >= 0.8, ref
+        # the median person gets the configured (typical) diffusion parameters: mean RT 0.65 s
+        _, mdt, _ = ez_moments(0.21, 0.116)
+        assert np.median(frame["rt_mean"]) == pytest.approx(0.42 + mdt, abs=0.01)
