@@ -102,7 +102,7 @@ def libm_floor(n: int) -> float:
 
 # engine's stage functions, timed in place by `stage_times`
 STAGES = {"draw_traits": "trait draws", "phenotypes": "phenotypes", "losses": "scaling-law losses",
-          "respond": "item responses", "capabilities": "capability and output", "sample_rt": "reaction times"}
+          "respond": "item responses", "capability": "capability and output", "sample_rt": "reaction times"}
 
 
 @contextlib.contextmanager

@@ -26,7 +26,7 @@ from .tasks import (
     Battery,
     CapabilityTable,
     build_battery,
-    capabilities,
+    capability,
     capability_table,
     respond,
 )
@@ -82,7 +82,9 @@ def prepare(model: ModelParams, seed: int) -> Setup:
     battery = build_battery(_rng(seed, STREAM_BATTERY), model.battery, r_med, x, phen["noise"])
     scores = respond(x, phen["noise"], battery, _stream_key(seed, STREAM_NORM_RESPONSES), expected_forms=0)
     norms = tuple(psy.norm_constants(c) for c in scores["composite"])
-    return Setup(model, seed, battery, norms, capability_table(model.battery), float(np.median(phen["noise"])))
+    u = x / r_med  # tabulate capability over the norm sample's range (others are computed exactly)
+    table = capability_table(model.battery, (0.9 * float(u.min()), 1.1 * float(u.max())))
+    return Setup(model, seed, battery, norms, table, float(np.median(phen["noise"])))
 
 
 def relative_snr(noise: np.ndarray, noise_median: float) -> np.ndarray:
@@ -100,7 +102,7 @@ def simulate_chunk(setup: Setup, index: int, first_id: int, n: int) -> dict[str,
     x, x_mean = losses(model, phen)
     scores = respond(x, phen["noise"], bat, _stream_key(setup.seed, STREAM_RESPONSES), first_id, expected_forms=1)
     raw, composite = scores["raw"], scores["composite"]
-    mean, product = capabilities(x, phen["noise"], (setup.universe,), bat.r_med, model.battery.depth)
+    mean, product = capability(x, phen["noise"], setup.universe, bat.r_med, model.battery.depth)
     rt_mean, rt_sd = sample_rt(pop.drift_ref * relative_snr(phen["noise"], setup.noise_median), pop.boundary,
                                pop.non_decision, pop.trials, draws.rt_z, draws.rt_chi)
     cols = {
@@ -119,13 +121,13 @@ def simulate_chunk(setup: Setup, index: int, first_id: int, n: int) -> dict[str,
         "exponent_m": phen["exponent_mean"],
         "reducible_loss": x_mean,
         "loss": x_mean + model.law.irreducible,
-        "capability": mean[0],
+        "capability": mean,
         "true_score": scores["true_total"][0] / bat.thresholds[0].size,
         "iq": psy.to_iq(composite[0], *setup.norms[0]),
         "iq_retest": psy.to_iq(composite[1], *setup.norms[1]) if bat.n_forms > 1 else np.full(n, np.nan),
         "rt_mean": rt_mean,
         "rt_sd": rt_sd,
-        "output": product[0],
+        "output": product,
     }
     for d, name in enumerate(model.battery.domains):
         cols[f"score_{name}"] = raw[0, :, d]

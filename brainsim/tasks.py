@@ -329,22 +329,30 @@ def build_battery(
 
 @dataclass(frozen=True)
 class CapabilityTable:
-    """G(x) = P(logistic threshold test passed) averaged over a threshold range, tabulated.
+    """G(u) = P(logistic threshold test passed) averaged over the universe, u = x / r_med.
 
-    Cubic Hermite interpolation with exact derivatives on a grid of x / r_med fine against
-    the logistic width; the error is far below 1e-9 (tested against direct quadrature).
+    A table on [start, start + (values.size - 1) step] (the people's range) with cubic Hermite
+    interpolation and exact derivatives, fine against the logistic width (error far below
+    1e-9, tested against direct quadrature); outside it, G is the exact quadrature sum over the
+    `nodes` within `_TAIL_WIDTHS` widths of u (nodes further above count fully: `above`).
     """
 
+    start: float
     step: float
     values: np.ndarray
     slopes: np.ndarray
+    nodes: np.ndarray  # quadrature nodes r (ascending), relative thresholds
+    weights: np.ndarray  # their weights times the threshold density
+    above: np.ndarray  # above[j] = sum of weights[j:]
+    width: float  # relative logistic width
 
 
 def _quadrature_nodes(lower: float, upper: float, width: float):
-    # Panels no wider than w/4 (the logistic's scale) or 10% of r (the density's scale).
+    # Panels no wider than w (8 Gauss-Legendre nodes resolve a logistic of width w to ~1e-16:
+    # its poles lie pi w off the real axis) or 10% of r (the density's scale).
     edges = [lower]
     while edges[-1] < upper:
-        edges.append(min(upper, edges[-1] + min(0.25 * width, 0.1 * edges[-1])))
+        edges.append(min(upper, edges[-1] + min(width, 0.1 * edges[-1])))
     edges = np.asarray(edges)
     half = 0.5 * np.diff(edges)
     mid = 0.5 * (edges[1:] + edges[:-1])
@@ -353,104 +361,89 @@ def _quadrature_nodes(lower: float, upper: float, width: float):
     return nodes, weights
 
 
+@njit(cache=True, inline="always")
+def _window_sum(u, nodes, weights, above, width, cut):
+    # sum_j weights[j] / (1 + exp((u - r_j) / w)) and its derivative in u; nodes more than `cut`
+    # widths above u count fully (logistic = 1 to e^-cut), more than `cut` below count nothing.
+    lo = np.searchsorted(nodes, u - cut * width)
+    hi = np.searchsorted(nodes, u + cut * width)
+    v = above[hi]
+    slope = 0.0
+    for j in range(lo, hi):
+        sig = 1.0 / (1.0 + np.exp((u - nodes[j]) / width))
+        v += sig * weights[j]
+        slope -= sig * (1.0 - sig) * weights[j]
+    return v, slope / width
+
+
 @njit(cache=True, nogil=True, parallel=True)
-def _tabulate(grid, r, wq, width, cut, values, slopes):
-    # values[i] = sum_j wq[j] / (1 + exp((grid[i] - r[j]) / width)) and its derivative in x.
-    # r ascends; nodes more than `cut` widths above x count fully (logistic = 1 to e^-cut),
-    # nodes more than `cut` widths below count nothing, so only a window is summed.
-    n_r = r.size
-    tail = np.zeros(n_r + 1)
-    for j in range(n_r - 1, -1, -1):
-        tail[j] = tail[j + 1] + wq[j]
+def _tabulate(grid, nodes, weights, above, width, cut, values, slopes):
     for i in prange(grid.size):
-        x = grid[i]
-        lo = np.searchsorted(r, x - cut * width)
-        hi = np.searchsorted(r, x + cut * width)
-        v = tail[hi]
-        slope = 0.0
-        for j in range(lo, hi):
-            sig = 1.0 / (1.0 + np.exp((x - r[j]) / width))
-            v += sig * wq[j]
-            slope -= sig * (1.0 - sig) * wq[j]
-        values[i] = v
-        slopes[i] = slope / width
+        values[i], slopes[i] = _window_sum(grid[i], nodes, weights, above, width, cut)
 
 
-def capability_table(bat: BatteryParams) -> CapabilityTable:
-    """Tabulate G over x / r_med in [0, upper + 40 width] for the task universe. Tables are
-    cached by the universe's parameters (ABC re-simulates the same universe hundreds of times)."""
-    return _capability_table(bat.density, bat.gamma, bat.lower, bat.upper, bat.width)
+def capability_table(bat: BatteryParams, u_range: tuple[float, float] | None = None) -> CapabilityTable:
+    """Tabulate G over u = x / r_med in `u_range` (default: the whole universe, [0, upper + 40
+    width]); people outside the range are computed exactly, only slower. Tables are cached by
+    their parameters."""
+    top = bat.upper + _TAIL_WIDTHS * bat.width
+    lo, hi = (0.0, top) if u_range is None else (max(0.0, u_range[0]), min(top, u_range[1]))
+    return _capability_table(bat.density, bat.gamma, bat.lower, bat.upper, bat.width, lo, max(hi, lo))
 
 
 @lru_cache(maxsize=64)
-def _capability_table(density: str, gamma: float, lower: float, upper: float, width: float) -> CapabilityTable:
-    r, wq = _quadrature_nodes(lower, upper, width)
-    wq = wq * threshold_density(r, density, gamma, lower, upper)
-    x_max = upper + _TAIL_WIDTHS * width
+def _capability_table(density: str, gamma: float, lower: float, upper: float, width: float, lo: float,
+                      hi: float) -> CapabilityTable:
+    nodes, weights = _quadrature_nodes(lower, upper, width)
+    weights = weights * threshold_density(nodes, density, gamma, lower, upper)
+    above = np.concatenate([np.cumsum(weights[::-1])[::-1], [0.0]])
     step = width / 16.0
-    grid = np.arange(0.0, x_max + step, step)
-    values = np.empty(grid.size)
-    slopes = np.empty(grid.size)
-    _tabulate(grid, r, wq, width, _TAIL_WIDTHS, values, slopes)
-    values.flags.writeable = slopes.flags.writeable = False  # shared by every caller of the cache
-    return CapabilityTable(step, values, slopes)
+    grid = lo + step * np.arange(int(np.ceil((hi - lo) / step)) + 2)
+    values, slopes = np.empty(grid.size), np.empty(grid.size)
+    _tabulate(grid, nodes, weights, above, width, _TAIL_WIDTHS, values, slopes)
+    for a in (values, slopes, nodes, weights, above):
+        a.flags.writeable = False  # shared by every caller of the cache
+    return CapabilityTable(lo, step, values, slopes, nodes, weights, above, width)
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def _capability(x, scale, noise, depth, step, values, slopes, last, out_mean, out_product):
-    # values, slopes: (T, G) tables padded past `last[t]` (where G is 0); one pass over
-    # people serves every table, sharing the depth factors.
+def _capability(x, scale, noise, depth, start, step, values, slopes, nodes, weights, above, width, out_mean,
+                out_product):
+    # Table lookup inside [start, start + (size - 1) step], the exact window sum outside.
     n, n_dom = x.shape
-    n_tables = values.shape[0]
+    last = values.shape[0] - 1
     for i in prange(n):
         em = np.expm1(-noise[i])
-        for t in range(n_tables):
-            out_mean[t, i] = 0.0
-            out_product[t, i] = 1.0
+        out_mean[i] = 0.0
+        out_product[i] = 1.0
         for d in range(n_dom):
             factor = np.exp(-noise[i] + (depth[d] - 1.0) * em)
-            u = max(x[i, d] * scale, 0.0) / step
-            j = int(min(u, values.shape[1] - 2.0))
-            s = u - j
-            h00 = (1 + 2 * s) * (1 - s) ** 2
-            h10 = s * (1 - s) ** 2 * step
-            h01 = s * s * (3 - 2 * s)
-            h11 = s * s * (s - 1) * step
-            for t in range(n_tables):
-                g = 0.0
-                if u < last[t]:
-                    g = h00 * values[t, j] + h10 * slopes[t, j] + h01 * values[t, j + 1] + h11 * slopes[t, j + 1]
-                g *= factor
-                out_mean[t, i] += g
-                out_product[t, i] *= g
-        for t in range(n_tables):
-            out_mean[t, i] /= n_dom
-
-
-def capabilities(x: np.ndarray, noise: np.ndarray, tables, r_med: float, depth: np.ndarray):
-    """Exact expected share of each task universe in `tables` solved, per person.
-
-    x : (float64, (n, K)) reducible loss per domain, nats/token; noise : (float64, (n,))
-    depth : (float64, (K,)) mean serial depth per domain
-    Returns (mean over domains, product over domains), each (float64, (T, n)) in [0, 1] for
-    T tables; the product is the Shockley (1957) chance that one piece of work clears every
-    domain. One pass over people serves every table.
-    """
-    x = np.ascontiguousarray(x, float)
-    size = max(t.values.size for t in tables)
-    values, slopes = np.zeros((len(tables), size)), np.zeros((len(tables), size))
-    for k, t in enumerate(tables):
-        if t.step != tables[0].step:
-            raise ValueError("capabilities: every table must share one grid step")
-        values[k, : t.values.size], slopes[k, : t.slopes.size] = t.values, t.slopes
-    last = np.array([t.values.size - 1.0 for t in tables])
-    mean, prod = np.empty((len(tables), x.shape[0])), np.empty((len(tables), x.shape[0]))
-    _capability(x, 1.0 / r_med, np.ascontiguousarray(noise, float), np.asarray(depth, float), tables[0].step,
-                values, slopes, last, mean, prod)
-    return mean, prod
+            u = max(x[i, d] * scale, 0.0)
+            t = (u - start) / step
+            if 0.0 <= t < last:
+                j = int(t)
+                s = t - j
+                g = ((1 + 2 * s) * (1 - s) ** 2 * values[j] + s * (1 - s) ** 2 * step * slopes[j]
+                     + s * s * (3 - 2 * s) * values[j + 1] + s * s * (s - 1) * step * slopes[j + 1])
+            else:
+                g = _window_sum(u, nodes, weights, above, width, _TAIL_WIDTHS)[0]
+            g *= factor
+            out_mean[i] += g
+            out_product[i] *= g
+        out_mean[i] /= n_dom
 
 
 def capability(x: np.ndarray, noise: np.ndarray, table: CapabilityTable, r_med: float, depth: np.ndarray):
-    """`capabilities` for one table: (mean over domains, product over domains), each (n,)."""
-    mean, prod = capabilities(x, noise, (table,), r_med, depth)
-    return mean[0], prod[0]
+    """Exact expected share of the task universe solved, per person.
+
+    x : (float64, (n, K)) reducible loss per domain, nats/token; noise : (float64, (n,))
+    depth : (float64, (K,)) mean serial depth per domain
+    Returns (mean over domains, product over domains), each (float64, (n,)) in [0, 1]; the
+    product is the Shockley (1957) chance that one piece of work clears every domain.
+    """
+    x = np.ascontiguousarray(x, float)
+    mean, prod = np.empty(x.shape[0]), np.empty(x.shape[0])
+    _capability(x, 1.0 / r_med, np.ascontiguousarray(noise, float), np.asarray(depth, float), table.start,
+                table.step, table.values, table.slopes, table.nodes, table.weights, table.above, table.width,
+                mean, prod)
+    return mean, prod

@@ -148,11 +148,14 @@ def test_item_kernels_and_selected_items_do_not_depend_on_thread_count():
     assert len(out) == 1
 
 
-@pytest.mark.parametrize("density,gamma", [("loglinear", 0), ("power", 3.0)])
-def test_capability_table_matches_direct_quadrature(density, gamma):
-    bat = model(f"battery.universe.density={density}", f"battery.universe.gamma={gamma}").battery
-    table = capability_table(bat)
-    xs = np.array([0.0, 0.3, 0.49, 0.77, 1.0, 1.234, 1.9, 2.05, 2.6, 50.0])
+@pytest.mark.parametrize("u_range", [None, (0.45, 1.3)])  # whole universe; a narrow table, exact sums outside
+@pytest.mark.parametrize("density,gamma,width", [("loglinear", 0, 0.05), ("power", 3.0, 0.05),
+                                                 ("loglinear", 0, 0.002)])
+def test_capability_table_matches_direct_quadrature(density, gamma, width, u_range):
+    bat = model(f"battery.universe.density={density}", f"battery.universe.gamma={gamma}",
+                f"battery.universe.width={width}", "battery.universe.lower=0.5", "battery.universe.upper=2.0").battery
+    table = capability_table(bat, u_range)
+    xs = np.array([0.0, 0.3, 0.49, 0.5, 0.77, 1.0, 1.234, 1.3, 1.9, 2.0, 2.05, 2.6, 50.0])
     r_med = 0.2
 
     @np.errstate(over="ignore")
@@ -206,8 +209,8 @@ def test_engine_chunk_matches_the_numpy_oracle(overrides):
     for key in ("brain_volume", "n_params", "data", "mutation_burden", "noise", "step_error", "reducible_loss",
                 "true_score", "rt_mean", "rt_sd"):
         np.testing.assert_allclose(got[key], want[key], rtol=1e-9, atol=1e-300, err_msg=key)
-    for key in ("capability", "output"):  # two tabulations of one integral: both exact to ~1e-15
-        np.testing.assert_allclose(got[key], want[key], rtol=1e-9, atol=1e-15, err_msg=key)
+    for key in ("capability", "output"):  # two computations of one integral, both exact to far below 1e-9
+        np.testing.assert_allclose(got[key], want[key], rtol=1e-9, atol=1e-12, err_msg=key)
     # one twin per pair: independent samples for the KS test
     for key in ("iq", "iq_retest"):
         assert stats.ks_2samp(got[key][0::2], want[key][0::2]).pvalue > ALPHA, key
