@@ -22,6 +22,7 @@ from . import __version__
 from .api import compose
 from .backends import open_backend
 from .checkpoint import Checkpoints, fingerprint
+from .decomposition import decompose, decomposition_table
 from .engine import prepare, resolve_seed, run, sample, summarize
 from .io import write_csv, write_json, write_parquet, write_text
 from .paradox import implied_exponents
@@ -30,6 +31,7 @@ from .scaling import config_names
 from .settings import ABCSettings, RunSettings, settings_from_config
 from .targets import scorecard, to_markdown, total_distance
 from .validation import ConfigError
+from .verdict import verdict
 
 _INFO_FLAGS = ("--help", "-h", "--hydra-help", "--info", "-i", "--cfg", "-c", "--shell-completion", "-sc")
 
@@ -207,7 +209,15 @@ def _execute(config, configs, jobs, seed, out, overrides, reproduce, checkpoints
                 cards.append(scorecard(name, summaries[name], list(job.targets)))
         card = pd.concat(cards, ignore_index=True)
         ranked = ranking(card)
-        abc, abc_models, abc_particles = _run_abc(first.abc, configs, jobs, seed, out, backend, checkpoints, stage)
+        abc, abc_models, abc_particles, posterior_models, posterior_card = _run_abc(
+            first.abc, configs, jobs, seed, out, backend, checkpoints, stage)
+    stage[0] = "decomposing IQ variance"
+    shares = {(name, "file"): decompose(prepare(job.model, seed)) for name, job in jobs.items()}
+    shares |= {(name, "posterior"): decompose(prepare(model, seed)) for name, model in posterior_models.items()}
+    decomposition = decomposition_table(shares)
+    diagnostics = {name: _diagnostics(summaries[name], job.model) for name, job in jobs.items()}
+    runs = abc["runs"] if abc else None
+    answer = verdict(abc_models, runs, card, posterior_card, decomposition)
     stage[0] = "writing outputs"
     provenance = {
         "brainsim_version": __version__,
@@ -219,33 +229,48 @@ def _execute(config, configs, jobs, seed, out, overrides, reproduce, checkpoints
     md = to_markdown(card)
     write_csv(out / "scorecard.csv", card)
     write_csv(out / "ranking.csv", ranked)
+    write_csv(out / "decomposition.csv", decomposition)
     write_text(out / "scorecard.md", md + "\n" + _ranking_text(ranked) + "\n")
     if frames:
         write_parquet(out / "population.parquet", pd.concat(frames, ignore_index=True))
     paradox_table = _paradox_table(summaries, paradox)
-    written = ["summary.json", "scorecard.csv", "scorecard.md", "ranking.csv"]
+    written = ["summary.json", "scorecard.csv", "scorecard.md", "ranking.csv", "decomposition.csv"]
     if samples:
         from .plots import run_figures, write_figures
 
         stage[0] = "drawing figures"
-        priors = {name: job.hypothesis.free for name, job in jobs.items()}
-        figures = write_figures(run_figures(samples, first.model.law, card, abc_models, abc_particles, priors), out,
-                                first.plots.dpi)
+        priors = {name: {k: v for k, v in job.hypothesis.free.items() if k in job.hypothesis.own}
+                  for name, job in jobs.items()}  # each hypothesis's own parameters (background: parquet)
+        figures = write_figures(run_figures(samples, first.model.law, card, abc_models, abc_particles, priors,
+                                            decomposition=decomposition), out, first.plots.dpi)
         written.append(f"{len(figures)} figures (*.png)")
         if first.report:
             from .report import write_report
 
-            write_report(out / "report.html", ranked, card, paradox_table, figures, abc_models, provenance, claims)
+            write_report(out / "report.html", ranked, card, paradox_table, figures, abc_models, provenance, claims,
+                         verdict=answer, decomposition=decomposition, posterior_card=posterior_card,
+                         diagnostics=_diagnostics_frame(diagnostics))
             written.append("report.html")
     # summary.json last: its presence marks a complete run (brainsim-collect and resume rely on it)
-    write_json(out / "summary.json", {"statistics": summaries, "paradox": paradox,
+    write_json(out / "summary.json", {"verdict": answer, "statistics": summaries, "paradox": paradox,
+                                      "diagnostics": diagnostics,
+                                      "decomposition": decomposition.to_dict(orient="records"),
                                       "ranking": ranked.to_dict(orient="records"), "abc": abc,
                                       "provenance": provenance})
     checkpoints.clear()
 
+    print("\nVERDICT\n" + "\n".join(f"  {line}" for line in answer) + "\n")
     print(_ranking_text(ranked))
     pivot = card.pivot_table(index="target", columns="hypothesis", values="z", sort=False)
     print("\nz = (simulated - observed) / tolerance; |z| <= 2 passes\n" + pivot.round(2).to_string())
+    if posterior_card is not None:
+        pivot = posterior_card.pivot_table(index="target", columns="hypothesis", values="z", sort=False)
+        print("\nz at each hypothesis's posterior median (scorecard_posterior.csv)\n" + pivot.round(2).to_string())
+    table = decomposition.pivot_table(index="cause", columns=["at", "hypothesis"], values="share", sort=False)
+    print("\nshare of IQ variance per cause (decomposition.csv; causes switched off one at a time)\n"
+          + table.round(3).to_string())
+    frame = _diagnostics_frame(diagnostics)
+    print("\nsub-models in range (input check and battery range; flagged: outside it)\n" + frame.to_string())
     print("\nthe paradox, per hypothesis: latent capability vs observed IQ (see README)")
     print(paradox_table.to_string())
     for name in ranked["hypothesis"]:
@@ -262,7 +287,7 @@ def _run_abc(settings: ABCSettings, configs: dict, jobs: dict, seed: int, out: P
     from .inference import ModelSpec, abc_smc, config_simulator, posterior_point
 
     if settings.particles <= 0 or len(configs) == 0:
-        return None, None, None
+        return None, None, None, {}, None
     names = list(configs)
     containers = [OmegaConf.to_container(configs[h], resolve=True) for h in names]
     specs = [ModelSpec(h, jobs[h].hypothesis.free) for h in names]
@@ -299,7 +324,7 @@ def _run_abc(settings: ABCSettings, configs: dict, jobs: dict, seed: int, out: P
     # posterior predictive: each surviving hypothesis at its posterior median, full-size run
     from .inference import with_parameters
 
-    cards = []
+    cards, posterior_models = [], {}
     for row in models.itertuples():
         name = row.hypothesis
         if row.probability <= 0:
@@ -308,11 +333,13 @@ def _run_abc(settings: ABCSettings, configs: dict, jobs: dict, seed: int, out: P
         sampled = posterior_point(results, name)  # the weighted median commutes with log10
         point = {k: hyp.value(k, v) for k, v in sampled.items()}
         model = model_from_config(with_parameters(OmegaConf.to_container(configs[name], resolve=True), point))
+        posterior_models[name] = model
         stage[0] = f"rescoring {name} at its posterior median"
         cards.append(scorecard(name, summarize(model, seed, backend=backend), targets)
                      .assign(**{f"param:{k}": v for k, v in point.items()}))
+    posterior_card = pd.concat(cards, ignore_index=True) if cards else None
     if cards:
-        write_csv(out / "scorecard_posterior.csv", pd.concat(cards, ignore_index=True))
+        write_csv(out / "scorecard_posterior.csv", posterior_card)
     runs = _convergence(results, seed)
     print("\nABC posterior model probabilities (mean and SD over "
           f"{len(probs)} seeds, {sum(r.simulations for r in results)} simulations):")
@@ -324,7 +351,8 @@ def _run_abc(settings: ABCSettings, configs: dict, jobs: dict, seed: int, out: P
               f"epsilon {run['epsilon']:.3g}, acceptance {run['acceptance']:.3g}, {run['simulations']} simulations")
     return ({"probabilities": models.to_dict(orient="records"), "runs": runs,
              "converged": all(run["converged"] for run in runs),
-             "simulations": int(sum(r.simulations for r in results))}, models, particles)
+             "simulations": int(sum(r.simulations for r in results))}, models, particles, posterior_models,
+            posterior_card)
 
 
 def _convergence(results, seed: int) -> list[dict]:
@@ -334,6 +362,27 @@ def _convergence(results, seed: int) -> list[dict]:
     return [{"seed": seed + i, "converged": r.converged, "stop": r.stop, "reason": STOP_REASONS[r.stop],
              "generations": int(r.history["generation"].max()) + 1, "epsilon": r.epsilon,
              "acceptance": r.acceptance, "simulations": int(r.simulations)} for i, r in enumerate(results)]
+
+
+MAX_FLOOR_SHARE, MIN_DISTINCT_IQ = 0.01, 50  # a battery in its working range (see README)
+
+
+def _diagnostics(stats: dict, model) -> dict:
+    """Input check and battery range of one hypothesis's population (and what is off)."""
+    out = {"brain_volume_cv": stats.get("brain_volume_cv"), "brain_volume_cv_input": model.population.volume_cv,
+           **{k: stats.get(k) for k in ("share_at_floor", "share_at_ceiling", "distinct_iq_values")}}
+    flags = []
+    for key in ("share_at_floor", "share_at_ceiling"):
+        if out[key] is not None and out[key] > MAX_FLOOR_SHARE:
+            flags.append(f"{key} > {MAX_FLOOR_SHARE:g}")
+    if out["distinct_iq_values"] is not None and out["distinct_iq_values"] < MIN_DISTINCT_IQ:
+        flags.append(f"distinct IQ values < {MIN_DISTINCT_IQ}")
+    out["flags"] = "; ".join(flags)
+    return out
+
+
+def _diagnostics_frame(diagnostics: dict) -> pd.DataFrame:
+    return pd.DataFrame(diagnostics).T.rename_axis("hypothesis")
 
 
 PARADOX = {

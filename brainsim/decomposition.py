@@ -1,8 +1,8 @@
 """What explains the variance: the share of IQ variance each cause takes, cause by cause.
 
 The essay's question answered directly. People are drawn once; each cause is then switched
-off by setting its random part to its median (a latent z of 0, no mutation burden, the even
-data split, the wild-type architecture) in a copy of the same draws. Every other draw, and
+off by holding its random part at a typical value (a latent z of 0, the median mutation
+burden, the even data split, the wild-type architecture) in a copy of the same draws. Every other draw, and
 every item's random number, stays the same (common random numbers), so differences are
 exact rather than noisy. Form A's IQ is normed with the full model's norms throughout.
 
@@ -41,7 +41,7 @@ def _data(d: Draws) -> None:
 
 def _noise(d: Draws) -> None:
     d.latent[:, I_NOISE] = 0.0
-    d.burden[:] = 0.0
+    d.burden[:] = np.median(d.burden)  # the typical burden, not none: a cause is held, not removed
 
 
 def _architecture(d: Draws) -> None:

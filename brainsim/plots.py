@@ -242,10 +242,12 @@ def posterior_models(models: pd.DataFrame) -> Figure:
 
 def posterior_params(particles: pd.DataFrame, priors: Mapping[str, Mapping] | None = None, bins: int = 15) -> Figure:
     """Weighted histograms of each free parameter in the last ABC generation, per hypothesis.
-    With `priors` ({hypothesis: {key: (low, high)}}) the bins span the uniform prior and a
-    dashed line marks the prior's probability per bin."""
+    With `priors` ({hypothesis: {key: (low, high)}}) only those parameters are drawn (e.g. each
+    hypothesis's own, not the shared background's), the bins span the uniform prior and a
+    dashed line marks the prior's probability per bin. Log10 priors are drawn in log10."""
     last = particles[particles.generation == particles.generation.max()] if len(particles) else particles
-    panels = [c for c in last.columns if ":" in c and last.loc[last[c].notna(), "weight"].sum() > 0]
+    panels = [c for c in last.columns if ":" in c and last.loc[last[c].notna(), "weight"].sum() > 0
+              and (priors is None or c.split(":", 1)[1] in priors.get(c.split(":", 1)[0], {}))]
     fig, axes = _grid(panels or ["no surviving particles"])
     for ax, col in zip(axes, panels):
         rows = last[last[col].notna()]
@@ -263,9 +265,34 @@ def posterior_params(particles: pd.DataFrame, priors: Mapping[str, Mapping] | No
     return fig
 
 
+def decomposition_bars(table: pd.DataFrame) -> Figure:
+    """Stacked bars: the share of IQ variance per cause, per hypothesis, at the files' values
+    and (when ABC ran) at the posterior medians. `table`: hypothesis, at, cause, share."""
+    panels = [at for at in ("file", "posterior") if (table["at"] == at).any()]
+    fig, axes = _grid([f"at the {'files' if at == 'file' else 'posterior medians'}' values" for at in panels],
+                      width=6.0, height=4.0)
+    causes = list(dict.fromkeys(table["cause"]))
+    colours = dict(zip(causes, _colours(len(causes))))
+    for ax, at in zip(axes, panels):
+        wide = table[table["at"] == at].pivot_table(index="hypothesis", columns="cause", values="share", sort=False)
+        bottom_pos, bottom_neg = np.zeros(len(wide)), np.zeros(len(wide))
+        for cause in causes:
+            if cause not in wide:
+                continue
+            v = wide[cause].fillna(0.0).to_numpy()
+            base = np.where(v >= 0, bottom_pos, bottom_neg)
+            ax.barh(wide.index, v, left=base, color=colours[cause], label=cause)
+            bottom_pos += np.maximum(v, 0)
+            bottom_neg += np.minimum(v, 0)
+        ax.axvline(0, color="black", lw=0.8)
+        ax.set_xlabel("share of IQ variance")
+    axes[-1].legend(fontsize=7, loc="lower right")
+    return fig
+
+
 def run_figures(samples: Mapping[str, pd.DataFrame], law: ScalingLaw, card: pd.DataFrame,
                 models: pd.DataFrame | None = None, particles: pd.DataFrame | None = None,
-                priors: Mapping[str, Mapping] | None = None) -> dict:
+                priors: Mapping[str, Mapping] | None = None, *, decomposition: pd.DataFrame | None = None) -> dict:
     """Every figure of a run as {file stem: function making it}, so callers can draw and save
     them one at a time (see README: figures). ABC figures only when ABC ran."""
     figs = {
@@ -282,6 +309,8 @@ def run_figures(samples: Mapping[str, pd.DataFrame], law: ScalingLaw, card: pd.D
         figs["posterior_models"] = lambda: posterior_models(models)
     if particles is not None:
         figs["posterior_params"] = lambda: posterior_params(particles, priors)
+    if decomposition is not None and len(decomposition):
+        figs["decomposition"] = lambda: decomposition_bars(decomposition)
     return figs
 
 

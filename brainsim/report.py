@@ -37,7 +37,8 @@ CAPTIONS = {
     "twins": "IQ of MZ and DZ co-twins.",
     "output_tail": "Output rank plot (log-log): how concentrated output is in the top.",
     "posterior_models": "ABC posterior model probabilities (mean and SD over seeds).",
-    "posterior_params": "ABC posteriors of the free parameters (last generation, weighted).",
+    "posterior_params": "ABC posteriors of each hypothesis's own parameters (last generation, weighted).",
+    "decomposition": "Share of IQ variance per cause, each switched off in turn with common random numbers.",
 }
 
 
@@ -46,7 +47,7 @@ def _table(frame: pd.DataFrame, css_class: str, digits: int = 3) -> str:
                          border=0, escape=True)
 
 
-def _scorecard_table(card: pd.DataFrame) -> str:
+def _scorecard_table(card: pd.DataFrame, table_id: str = "scorecard") -> str:
     """The scorecard with each z cell marked pass or fail."""
     z = card.pivot_table(index="target", columns="hypothesis", values="z", sort=False, dropna=False)
     head = "".join(f"<th>{html.escape(str(h))}</th>" for h in z.columns)
@@ -56,7 +57,7 @@ def _scorecard_table(card: pd.DataFrame) -> str:
             '<td>n/a</td>' if pd.isna(v) else f'<td class="{"pass" if abs(v) <= 2 else "fail"}">{v:.2f}</td>'
             for v in values)
         rows.append(f"<tr><td>{html.escape(str(target))}</td>{cells}</tr>")
-    return (f'<div class="wide"><table class="scorecard" id="scorecard"><thead><tr><th>target</th>{head}</tr>'
+    return (f'<div class="wide"><table class="scorecard" id="{table_id}"><thead><tr><th>target</th>{head}</tr>'
             f'</thead><tbody>{"".join(rows)}</tbody></table></div>')
 
 
@@ -69,8 +70,10 @@ def _figure(path: Path) -> str:
 
 
 def render(ranking: pd.DataFrame, card: pd.DataFrame, paradox: pd.DataFrame, figures: Mapping[str, Path],
-           abc: pd.DataFrame | None = None, provenance: Mapping | None = None, claims: Mapping[str, str] | None = None) -> str:
-    """The report as one HTML string."""
+           abc: pd.DataFrame | None = None, provenance: Mapping | None = None, claims: Mapping[str, str] | None = None,
+           *, verdict: list[str] | None = None, decomposition: pd.DataFrame | None = None,
+           posterior_card: pd.DataFrame | None = None, diagnostics: pd.DataFrame | None = None) -> str:
+    """The report as one HTML string: the verdict first, then the evidence."""
     prov = provenance or {}
     parts = [
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
@@ -80,17 +83,37 @@ def render(ranking: pd.DataFrame, card: pd.DataFrame, paradox: pd.DataFrame, fig
         (f"<p>brainsim {html.escape(str(prov.get('brainsim_version', '')))}, "
          f"seed {html.escape(str(prov.get('seed', '')))}. "
          f"Reproduce with <code>{html.escape(str(prov.get('command', '')))}</code>.</p>"),
-        "<h2>Ranking</h2><p>Total distance = RMS z over the targets a hypothesis could compute; lower is better.</p>",
+    ]
+    if verdict:
+        parts += ["<h2>Verdict</h2>", '<ul id="verdict">' + "".join(f"<li>{html.escape(v)}</li>" for v in verdict)
+                  + "</ul>"]
+    if posterior_card is not None and len(posterior_card):
+        parts += ["<h2>Scorecard at the posterior</h2><p>Each hypothesis rescored at its posterior median "
+                  "(<code>scorecard_posterior.csv</code>).</p>", _scorecard_table(posterior_card, "scorecard_posterior")]
+    if decomposition is not None and len(decomposition):
+        wide = decomposition.pivot_table(index="cause", columns=["at", "hypothesis"], values="share", sort=False)
+        wide.columns = [f"{h} ({at})" for at, h in wide.columns]
+        parts += ["<h2>What explains the variance</h2><p>Share of IQ variance per cause, each switched off in "
+                  "turn with common random numbers (<code>decomposition.csv</code>).</p>",
+                  '<div class="wide">' + _table(wide.reset_index(), "decomposition", 2) + "</div>"]
+    parts += [
+        "<h2>Ranking at the files' values</h2><p>Total distance = RMS z over the targets a hypothesis could "
+        "compute; lower is better.</p>",
         _table(ranking, "ranking"),
     ]
     if claims:
         items = "".join(f"<li><b>{html.escape(h)}</b>: {html.escape(c)}</li>" for h, c in claims.items())
         parts.append(f"<ul>{items}</ul>")
-    parts += ["<h2>Scorecard</h2><p>z = (simulated − observed) / tolerance; green cells pass (|z| ≤ 2).</p>",
+    parts += ["<h2>Scorecard at the files' values</h2><p>z = (simulated − observed) / tolerance; green cells "
+              "pass (|z| ≤ 2).</p>",
               _scorecard_table(card),
               ("<h2>The paradox</h2><p>Latent capability against observed IQ, and what brain volume alone would "
                "need (exact, see <code>brainsim.paradox</code>).</p>"),
               _table(paradox.reset_index(names="hypothesis"), "paradox")]
+    if diagnostics is not None and len(diagnostics):
+        parts += ["<h2>Sub-models in range</h2><p>Input check (brain-volume CV, an input, not evidence) and the "
+                  "battery's range: floor and ceiling shares, distinct IQ values.</p>",
+                  _table(diagnostics.reset_index(), "diagnostics")]
     if abc is not None:
         parts += ["<h2>ABC model selection</h2>", _table(abc, "abc")]
     parts.append("<h2>Figures</h2>")
