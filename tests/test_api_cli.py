@@ -9,7 +9,6 @@ from conftest import ALPHA, model
 from scipy import stats
 
 import brainsim
-import brainsim.summaries
 from brainsim import ConfigError
 
 SMALL = ["population.n=3000", "battery.norm_n=2000"]
@@ -36,15 +35,17 @@ def test_same_seed_same_bits_other_seed_other_bits():
 def test_chunk_size_changes_traits_not_validity():
     # Each chunk draws from its own stream, so another chunk size gives other people from the
     # same population: whole twin pairs, the same distributions, every statistic defined.
-    frames = {size: brainsim.simulate(SMALL + [f"population.chunk_size={size}"], seed=1).frame
-              for size in (1000, 1501, 65536)}  # 1501: rounded up to whole pairs
-    undefined = {"cotwin_iq_of_iq_below_50", "dz_shared_variant_fraction"}  # no probands / no variants here
+    pops = {size: brainsim.simulate(SMALL + [f"population.chunk_size={size}"], seed=1)
+            for size in (1000, 1501, 65536)}  # 1501: rounded up to whole pairs
+    frames = {size: pop.frame for size, pop in pops.items()}
+    # no probands below IQ 50 / no variants here
+    undefined = {"cotwin_iq_of_iq_below_50", "cotwin_iq_of_iq_below_50_mz", "dz_shared_variant_fraction"}
     n = len(frames[65536])
     for size, frame in frames.items():
         assert len(frame) == n
         fam = frame["family"].to_numpy()
         assert (fam[0::2] == fam[1::2]).all() and np.unique(fam).size == n // 2, size
-        s = brainsim.summaries.summarize(frame, [c[len("score_"):] for c in frame if c.startswith("score_")])
+        s = pops[size].summary()
         assert all(np.isfinite(v) for k, v in s.items() if k not in undefined), size
     first = frames[65536]
     for size in (1000, 1501):
@@ -120,7 +121,7 @@ def test_cli_one_hypothesis_writes_summary_scorecard_and_population(tmp_path):
     assert {"hypothesis", "target", "simulated", "observed", "z", "passed"} <= set(card.columns)
     assert set(card["hypothesis"]) == {"h3_mutation_load"}
     row = card.set_index("target").loc["r_brain_iq"]
-    assert row.z == pytest.approx((again["r_brain_iq"] - 0.24) / 0.05)
+    assert row.z == pytest.approx((again["r_brain_iq"] - 0.26) / 0.05)  # the target: 0.26 ± 0.05
     assert "| h3_mutation_load | r_brain_iq |" in (tmp_path / "run" / "scorecard.md").read_text()
 
 
@@ -143,8 +144,31 @@ def test_cli_default_compares_every_hypothesis(default_run):
     assert "ranking" in res.stdout and "r(brain, capability)" in res.stdout
 
 
+def test_cli_default_states_its_verdict_convergence_and_decomposition(default_run):
+    res, run = default_run
+    summary = json.loads((run / "summary.json").read_text())
+    verdict = summary["verdict"]
+    assert verdict and res.stdout.index("VERDICT") < res.stdout.index("ranking")
+    assert verdict[0].startswith("The data favour ")
+    # 2 generations is a ceiling this tiny run hits: it must say it did not converge
+    runs = summary["abc"]["runs"]
+    assert len(runs) == 2 and not summary["abc"]["converged"]
+    assert all(r["stop"] == "generations" and np.isfinite(r["epsilon"]) and 0 < r["acceptance"] <= 1 for r in runs)
+    assert any("did not converge" in line for line in verdict) and "DID NOT CONVERGE" in res.stdout
+    assert any(line.startswith("Targets no hypothesis reaches") for line in verdict)
+    dec = pd.read_csv(run / "decomposition.csv")
+    assert {"hypothesis", "at", "cause", "share"} == set(dec.columns)
+    for (_, _), g in dec.groupby(["hypothesis", "at"]):
+        assert g["share"].sum() == pytest.approx(1.0)  # causes, item sampling and the remainder
+    assert set(dec[dec["at"] == "file"]["hypothesis"]) == set(summary["statistics"])
+    diag = summary["diagnostics"]["baseline"]
+    assert diag["brain_volume_cv_input"] == 0.1 and abs(diag["brain_volume_cv"] - 0.1) < 0.01
+    assert {"share_at_floor", "share_at_ceiling", "distinct_iq_values", "flags"} <= set(diag)
+
+
 @pytest.mark.parametrize("args", [["population.n=-5"], ["scaling=nope"], ["population.mz_fraction=2"],
-                                  ["population.brain.volume_cv=-1"], ["population.typo=1"]])
+                                  ["population.brain.volume_cv=-1"], ["population.typo=1"],
+                                  ["background.free={population.data.sd: [0.6, 0.1]}"], ["abc.min_acceptance=0"]])
 def test_cli_bad_input_one_line_exit_2_nothing_written(tmp_path, args):
     res = _cli(*args, cwd=tmp_path)
     assert res.returncode == 2

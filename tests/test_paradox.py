@@ -14,7 +14,8 @@ from brainsim.tasks import Battery, respond, threshold_quantile
 
 # only brain volume varies; depth 1 everywhere so every item's floor is exactly exp(-nu)
 BRAIN_ONLY = ["population.design=unrelated", "population.data.sd=0", "battery.depth=[1,1,1,1,1,1]",
-              "population.brain.volume_cv=0.6", "battery.universe.width=0.004"]
+              "population.brain.volume_cv=0.6", "battery.universe.width=0.004", "population.data.data_unit=1",
+              "battery.universe.lower=0.5", "battery.universe.upper=2.0"]
 
 
 def test_iq_per_brain_sd_matches_simulated_regression():
@@ -67,5 +68,7 @@ def test_roots_reach_fifteen_root_reliability_points_and_are_the_smallest():
 
 def test_default_baseline_cannot_reach_fifteen_points():
     out = implied_exponents(model("hypothesis=baseline"))
-    # 1 SD of brain volume moves loss by ~0.1%, far inside one item's logistic width: the paradox
-    assert out["iq_per_brain_sd"] < 2.0 and np.isnan(out["h1_gamma"]) and out["h1_max_iq_per_brain_sd"] < 2.0
+    # 1 SD of brain volume moves loss by well under one item's logistic width: the paradox. No
+    # task density reaches 15 sqrt(reliability) points at the default width (0.01).
+    assert out["iq_per_brain_sd"] < 2.0 and np.isnan(out["h1_gamma"])
+    assert out["h1_max_iq_per_brain_sd"] < 0.5 * out["target_iq_per_brain_sd"]

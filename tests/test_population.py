@@ -42,7 +42,7 @@ def test_effective_parameters_scale_with_volume_density_and_efficiency():
 
 @pytest.mark.parametrize("cv", [0.5, 1.5])  # alpha > 1 and alpha < 1 (the log-space path)
 def test_data_is_lognormal_and_split_by_dirichlet(cv):
-    m, d, ph = _draw(f"population.data.diet_cv={cv}")
+    m, d, ph = _draw(f"population.data.diet_cv={cv}", "population.data.sd=0.2")
     k = m.battery.n_domains
     alpha = dirichlet_concentration(cv, k)
     assert stats.kstest(d.shares[:, 0], stats.beta(alpha, (k - 1) * alpha).cdf).pvalue > ALPHA
@@ -211,7 +211,7 @@ def _fisher_z(r, rho, n_pairs):
 def ordinary_twins():
     return _draw("population.design=twins", "population.mz_fraction=0.3",
                  "population.heritability.brain={h2: 0.5, c2: 0.2}",
-                 "population.heritability.noise={h2: 0.3, c2: 0.0}",
+                 "population.heritability.noise={h2: 0.3, c2: 0.0}", "population.heritability.data={h2: 0.3, c2: 0.3}",
                  "population.mutation.inherited_rate=8", "population.architecture.mode=discrete",
                  "population.architecture.variants=[{prob: 0.2, shift: 0.1}, {prob: 0.1, shift: -0.2}]",
                  n=60_000, seed=4)

@@ -82,8 +82,9 @@ def undefined_reason(stat: str, frame, stats: dict) -> bool:
         return _twin_undefined(frame, "MZ" if stat == "twin_r_mz" else "DZ")
     if stat == "h2_falconer":
         return not (math.isfinite(stats["twin_r_mz"]) and math.isfinite(stats["twin_r_dz"]))
-    if stat == "cotwin_iq_of_iq_below_50":
-        return not (frame.iq < 50).any()
+    if stat.startswith("cotwin_iq_of_iq_below_50"):  # DZ pairs; "_mz": MZ pairs
+        kind = "MZ" if stat.endswith("_mz") else "DZ"
+        return not ((frame.iq < 50) & (frame.zygosity == kind)).any() if "zygosity" in frame else True
     if stat == "dz_shared_variant_fraction":
         return frame.loc[frame.zygosity == "DZ", "inherited_variants"].sum() == 0
     if stat in ("brain_volume_cv", "iq_sd", "capability_sd"):

@@ -40,7 +40,7 @@ def _leaves(node, prefix=""):
     return out
 
 
-@pytest.mark.parametrize("group", ["hypothesis", "scaling", "backend", "experiment"])
+@pytest.mark.parametrize("group", ["hypothesis", "scaling", "backend", "experiment", "background"])
 def test_every_shipped_config_passes_the_schema_and_lands_in_the_settings(group):
     from brainsim.scaling import CONF_DIR
 
@@ -50,13 +50,17 @@ def test_every_shipped_config_passes_the_schema_and_lands_in_the_settings(group)
         raw = OmegaConf.to_container(OmegaConf.load(CONF_DIR / group / f"{name}.yaml"), resolve=True)
         if group == "hypothesis":
             assert settings.hypothesis.name == name == raw["hypothesis"]["name"]
-            assert settings.hypothesis.free == {k: tuple(v) for k, v in raw["hypothesis"]["free"].items()}
+            own = {k: tuple(v["log10"] if isinstance(v, dict) else v) for k, v in raw["hypothesis"]["free"].items()}
+            assert settings.hypothesis.own == set(own)
+            assert {k: settings.hypothesis.free[k] for k in own} == own  # its own priors win over the background's
         elif group == "scaling":
             law = settings.model.law
             assert law.name == name and law.form == raw["form"]
             assert law.params == {k: raw[k] for k in law.params}
         elif group == "backend":
             assert settings.backend.name == raw["name"]
+        elif group == "background":
+            assert set(raw["free"]) <= set(settings.hypothesis.free)
         # every value the file sets is the composed config's value (the file is not shadowed)
         composed = _leaves(OmegaConf.to_container(compose([override]), resolve=True))
         for key, value in _leaves({k: v for k, v in raw.items() if k != "hydra"}).items():

@@ -123,8 +123,8 @@ def test_unknown_target_set_and_hypothesis():
 
 
 def test_prior_low_above_high_names_file_and_key():
-    cfg = OmegaConf.to_container(compose(["hypothesis=baseline", "hypothesis.free={population.data.sd: [0.6, 0.1]}"]))
-    with pytest.raises(ConfigError, match=r"conf/hypothesis/baseline.yaml: 'hypothesis.free.population.data.sd' prior range must have low <= high"):
+    cfg = OmegaConf.to_container(compose(["hypothesis=motivation", "hypothesis.free={population.data.sd: [0.6, 0.1]}"]))
+    with pytest.raises(ConfigError, match=r"conf/hypothesis/motivation.yaml: 'hypothesis.free.population.data.sd' prior range must have low <= high"):
         hypothesis_from_config(cfg)
     cfg = OmegaConf.to_container(compose([]))
     cfg["hypothesis"]["free"] = {"population.data.nope": [0, 1]}
@@ -163,3 +163,33 @@ def test_a_users_targets_file_runs_through_the_cli_and_bad_ones_write_nothing(tm
     assert res.returncode == 2 and not (tmp_path / "bad").exists()
     assert res.stderr.strip().splitlines()[-1] == (
         "brainsim: error: bad.yaml: 'retest.confidence' must be one of text, secondary, unconfirmed. Got None instead.")
+
+
+def test_background_priors_are_shared_and_a_hypothesis_own_prior_wins():
+    from brainsim.settings import settings_from_config
+
+    background = OmegaConf.to_container(OmegaConf.load(
+        __import__("brainsim").scaling.CONF_DIR / "background" / "default.yaml"))["free"]
+    seen = {}
+    for name in HYPOTHESES:
+        h = settings_from_config(OmegaConf.to_container(compose([f"hypothesis={name}"]), resolve=True)).hypothesis
+        seen[name] = h
+        for key, prior in background.items():
+            assert key in h.free, (name, key)  # every hypothesis inherits every background unknown
+            if key not in h.own:
+                expected = tuple(prior["log10"]) if isinstance(prior, dict) else tuple(prior)
+                assert h.free[key] == expected and (key in h.log) == isinstance(prior, dict)
+    assert seen["baseline"].own == frozenset()  # pure scaling: nothing of its own
+    assert seen["h3_mutation_load"].free["population.noise.ref"] == (-2.3, -0.7)  # its own prior wins
+    assert seen["h3_mutation_load"].value("population.noise.ref", -2.0) == pytest.approx(0.01)
+    assert seen["h1_task_density"].free["battery.universe.width"][0] == -3.0  # sharp items reachable: 1e-3
+
+
+def test_bad_background_prior_names_file_and_key():
+    cfg = OmegaConf.to_container(compose(["background.free={population.data.sd: [0.6, 0.1]}"]))
+    with pytest.raises(ConfigError, match=r"conf/background: 'background.free.population.data.sd' prior range must "
+                                          r"have low <= high. Got \[0.6, 0.1\] instead."):
+        hypothesis_from_config(cfg)
+    cfg["background"]["free"] = {"population.data.sd": {"log10": [1, "nope"]}}
+    with pytest.raises(ConfigError, match=r"'background.free.population.data.sd' must be a prior range"):
+        hypothesis_from_config(cfg)
