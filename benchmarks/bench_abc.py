@@ -36,7 +36,8 @@ def _setup(n: int, norm_n: int):
     jobs = [validate(c) for c in configs]
     specs = [ModelSpec(h, job.hypothesis.free) for h, job in zip(names, jobs)]
     containers = [OmegaConf.to_container(c, resolve=True) for c in configs]
-    return names, specs, config_simulator(containers, list(jobs[0].targets), n, norm_n, 5.0)
+    return names, specs, config_simulator(containers, list(jobs[0].targets), n, norm_n, 5.0,
+                                          log=[job.hypothesis.log for job in jobs])
 
 
 def _own(specs, simulate, args, seed):

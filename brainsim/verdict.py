@@ -8,6 +8,7 @@ from .decomposition import CAUSES, ITEM_SAMPLING, REMAINDER
 from .targets import PASS_Z, total_distance
 
 FITS_RMS_Z = 2.0  # a hypothesis "fits" when its RMS z over the targets is at most this
+MAX_SEED_SD = 0.15  # above this Monte-Carlo SD of the winner's probability, the seeds disagree
 
 
 def unreached(card: pd.DataFrame) -> list[str]:
@@ -34,6 +35,9 @@ def verdict(models: pd.DataFrame | None, runs: list[dict] | None, file_card: pd.
         sd = f" ± {best.sd:.2f}" if pd.notna(best.sd) else ""
         lines.append(f"The data favour {name}: posterior probability {best.probability:.2f}{sd} "
                      f"(mean ± SD over {len(runs or [])} ABC seeds).")
+        if pd.notna(best.sd) and best.sd > MAX_SEED_SD:
+            lines.append(f"The seeds disagree (SD {best.sd:.2f} > {MAX_SEED_SD:g}): at this budget no hypothesis "
+                         "is favoured with confidence.")
         if runs and not all(r["converged"] for r in runs):
             bad = [str(r["seed"]) for r in runs if not r["converged"]]
             lines.append(f"Caution: ABC did not converge for seed(s) {', '.join(bad)} (stopped by a ceiling); "

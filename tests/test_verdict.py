@@ -1,0 +1,39 @@
+"""The verdict is written from the numbers: each sentence follows from its tables."""
+
+import pandas as pd
+
+from brainsim.verdict import unreached, verdict
+
+
+def _card(rows):
+    return pd.DataFrame([{"hypothesis": h, "target": t, "z": z, "passed": abs(z) <= 2} for h, t, z in rows])
+
+
+FILE = _card([("a", "x", 0.5), ("a", "y", 3.0), ("b", "x", 4.0), ("b", "y", 5.0)])
+DEC = pd.DataFrame([{"hypothesis": "a", "at": "posterior", "cause": c, "share": s}
+                    for c, s in [("brain size", 0.1), ("data", 0.6), ("item sampling", 0.2), ("interaction remainder", 0.1)]])
+
+
+def test_verdict_names_winner_error_fit_unreached_targets_and_causes():
+    models = pd.DataFrame({"hypothesis": ["a", "b"], "probability": [0.8, 0.2], "sd": [0.05, 0.05]})
+    runs = [{"seed": 0, "converged": True, "epsilon": 1.0}, {"seed": 1, "converged": True, "epsilon": 1.2}]
+    post = _card([("a", "x", 0.5), ("a", "y", 1.0), ("b", "x", 4.0), ("b", "y", 2.5)])
+    lines = verdict(models, runs, FILE, post, DEC)
+    assert lines[0] == "The data favour a: posterior probability 0.80 ± 0.05 (mean ± SD over 2 ABC seeds)."
+    assert "converged on every seed" in lines[1] and "1.20" in lines[1]
+    assert "passes 2 of 2 targets" in lines[2]
+    assert not any("No hypothesis fits" in line for line in lines)  # a's RMS z is 0.79
+    assert lines[-2] == "Targets no hypothesis reaches at their posteriors: none."
+    assert lines[-1] == "What explains IQ variance under a (at its posterior values): data 60%, item sampling 20%, brain size 10%."
+
+
+def test_verdict_says_when_nothing_fits_seeds_disagree_or_abc_did_not_converge():
+    models = pd.DataFrame({"hypothesis": ["a", "b"], "probability": [0.5, 0.5], "sd": [0.7, 0.7]})
+    runs = [{"seed": 0, "converged": False, "epsilon": 3.0}, {"seed": 1, "converged": True, "epsilon": 1.0}]
+    lines = verdict(models, runs, FILE, None, None)
+    text = " ".join(lines)
+    assert "seeds disagree" in text and "did not converge for seed(s) 0" in text
+    assert "No hypothesis fits: the best RMS z is 2.15" in text  # a at its file's values: sqrt((0.25 + 9) / 2)
+    assert "at their files' values: y." in text
+    assert unreached(FILE) == ["y"]
+    assert verdict(None, None, FILE, None, None)[0].startswith("Without ABC, a is closest")
