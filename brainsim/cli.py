@@ -23,6 +23,7 @@ from .api import compose
 from .backends import open_backend
 from .checkpoint import Checkpoints, fingerprint
 from .decomposition import decompose, decomposition_table
+from .decomposition import wide as decomposition_wide
 from .engine import prepare, resolve_seed, run, sample, summarize
 from .io import write_csv, write_json, write_parquet, write_text
 from .paradox import implied_exponents
@@ -175,7 +176,7 @@ def _app(cfg: DictConfig) -> None:
 def _execute(config, configs, jobs, seed, out, overrides, reproduce, checkpoints, stage) -> None:
     """Score every hypothesis, run ABC, write the outputs (summary.json last)."""
     first = next(iter(jobs.values()))
-    summaries, cards, claims, frames, paradox, samples = {}, [], {}, [], {}, {}
+    summaries, cards, claims, frames, paradox, samples, setups = {}, [], {}, [], {}, {}, {}
     plot_n = first.plots.n if first.plots.enabled else 0
     with open_backend(first.backend) as backend:
         total = sum(s.model.population.n for s in jobs.values())
@@ -187,6 +188,7 @@ def _execute(config, configs, jobs, seed, out, overrides, reproduce, checkpoints
                 reliability = _reliability_target(job.targets)
                 if first.save_population:
                     pop = run(model, seed, progress=bar.update)
+                    setups[name] = pop.setup
                     summaries[name], paradox[name] = pop.summary(), implied_exponents(model, reliability)
                     frames.append(pop.frame.head(first.save_max_rows).assign(hypothesis=name))
                     if plot_n:
@@ -204,18 +206,22 @@ def _execute(config, configs, jobs, seed, out, overrides, reproduce, checkpoints
                     summaries[name], paradox[name] = done
                     if plot_n:
                         stage[0] = f"drawing the figure sample of {name}"
-                        samples[name] = sample(setup or prepare(model, seed), plot_n)
+                        setup = setup or prepare(model, seed)
+                        samples[name] = sample(setup, plot_n)
+                    if setup is not None:
+                        setups[name] = setup
                 claims[name] = job.hypothesis.claim
                 cards.append(scorecard(name, summaries[name], list(job.targets)))
         card = pd.concat(cards, ignore_index=True)
         ranked = ranking(card)
-        abc, abc_models, abc_particles, posterior_models, posterior_card = _run_abc(
+        abc, abc_models, abc_particles, posterior_setups, posterior_card = _run_abc(
             first.abc, configs, jobs, seed, out, backend, checkpoints, stage)
     stage[0] = "decomposing IQ variance"
-    shares = {(name, "file"): decompose(prepare(job.model, seed)) for name, job in jobs.items()}
-    shares |= {(name, "posterior"): decompose(prepare(model, seed)) for name, model in posterior_models.items()}
+    shares = {(name, "file"): decompose(setups.get(name) or prepare(job.model, seed)) for name, job in jobs.items()}
+    shares |= {(name, "posterior"): decompose(setup) for name, setup in posterior_setups.items()}
     decomposition = decomposition_table(shares)
     diagnostics = {name: _diagnostics(summaries[name], job.model) for name, job in jobs.items()}
+    diagnostics_frame = pd.DataFrame(diagnostics).T.rename_axis("hypothesis")
     runs = abc["runs"] if abc else None
     answer = verdict(abc_models, runs, card, posterior_card, decomposition)
     stage[0] = "writing outputs"
@@ -249,7 +255,7 @@ def _execute(config, configs, jobs, seed, out, overrides, reproduce, checkpoints
 
             write_report(out / "report.html", ranked, card, paradox_table, figures, abc_models, provenance, claims,
                          verdict=answer, decomposition=decomposition, posterior_card=posterior_card,
-                         diagnostics=_diagnostics_frame(diagnostics))
+                         diagnostics=diagnostics_frame)
             written.append("report.html")
     # summary.json last: its presence marks a complete run (brainsim-collect and resume rely on it)
     write_json(out / "summary.json", {"verdict": answer, "statistics": summaries, "paradox": paradox,
@@ -261,16 +267,13 @@ def _execute(config, configs, jobs, seed, out, overrides, reproduce, checkpoints
 
     print("\nVERDICT\n" + "\n".join(f"  {line}" for line in answer) + "\n")
     print(_ranking_text(ranked))
-    pivot = card.pivot_table(index="target", columns="hypothesis", values="z", sort=False)
-    print("\nz = (simulated - observed) / tolerance; |z| <= 2 passes\n" + pivot.round(2).to_string())
+    print("\nz = (simulated - observed) / tolerance; |z| <= 2 passes\n" + _z_table(card))
     if posterior_card is not None:
-        pivot = posterior_card.pivot_table(index="target", columns="hypothesis", values="z", sort=False)
-        print("\nz at each hypothesis's posterior median (scorecard_posterior.csv)\n" + pivot.round(2).to_string())
-    table = decomposition.pivot_table(index="cause", columns=["at", "hypothesis"], values="share", sort=False)
+        print("\nz at each hypothesis's posterior median (scorecard_posterior.csv)\n" + _z_table(posterior_card))
     print("\nshare of IQ variance per cause (decomposition.csv; causes switched off one at a time)\n"
-          + table.round(3).to_string())
-    frame = _diagnostics_frame(diagnostics)
-    print("\nsub-models in range (input check and battery range; flagged: outside it)\n" + frame.to_string())
+          + decomposition_wide(decomposition).round(3).to_string())
+    print("\nsub-models in range (input check and battery range; flagged: outside it)\n"
+          + diagnostics_frame.to_string())
     print("\nthe paradox, per hypothesis: latent capability vs observed IQ (see README)")
     print(paradox_table.to_string())
     for name in ranked["hypothesis"]:
@@ -324,7 +327,7 @@ def _run_abc(settings: ABCSettings, configs: dict, jobs: dict, seed: int, out: P
     # posterior predictive: each surviving hypothesis at its posterior median, full-size run
     from .inference import with_parameters
 
-    cards, posterior_models = [], {}
+    cards, posterior_setups = [], {}
     for row in models.itertuples():
         name = row.hypothesis
         if row.probability <= 0:
@@ -333,9 +336,9 @@ def _run_abc(settings: ABCSettings, configs: dict, jobs: dict, seed: int, out: P
         sampled = posterior_point(results, name)  # the weighted median commutes with log10
         point = {k: hyp.value(k, v) for k, v in sampled.items()}
         model = model_from_config(with_parameters(OmegaConf.to_container(configs[name], resolve=True), point))
-        posterior_models[name] = model
         stage[0] = f"rescoring {name} at its posterior median"
-        cards.append(scorecard(name, summarize(model, seed, backend=backend), targets)
+        posterior_setups[name] = setup = prepare(model, seed)  # the decomposition reuses it
+        cards.append(scorecard(name, summarize(model, seed, setup=setup, backend=backend), targets)
                      .assign(**{f"param:{k}": v for k, v in point.items()}))
     posterior_card = pd.concat(cards, ignore_index=True) if cards else None
     if cards:
@@ -351,7 +354,7 @@ def _run_abc(settings: ABCSettings, configs: dict, jobs: dict, seed: int, out: P
               f"epsilon {run['epsilon']:.3g}, acceptance {run['acceptance']:.3g}, {run['simulations']} simulations")
     return ({"probabilities": models.to_dict(orient="records"), "runs": runs,
              "converged": all(run["converged"] for run in runs),
-             "simulations": int(sum(r.simulations for r in results))}, models, particles, posterior_models,
+             "simulations": int(sum(r.simulations for r in results))}, models, particles, posterior_setups,
             posterior_card)
 
 
@@ -381,8 +384,9 @@ def _diagnostics(stats: dict, model) -> dict:
     return out
 
 
-def _diagnostics_frame(diagnostics: dict) -> pd.DataFrame:
-    return pd.DataFrame(diagnostics).T.rename_axis("hypothesis")
+def _z_table(card: pd.DataFrame) -> str:
+    """A scorecard's z as targets x hypotheses, for the terminal."""
+    return card.pivot_table(index="target", columns="hypothesis", values="z", sort=False).round(2).to_string()
 
 
 PARADOX = {

@@ -102,6 +102,11 @@ def decompose(setup: Setup, n: int = 20_000) -> dict[str, float]:
     return out
 
 
+def wide(table: pd.DataFrame) -> pd.DataFrame:
+    """Causes as rows, (at, hypothesis) as columns: the long table for reading."""
+    return table.pivot_table(index="cause", columns=["at", "hypothesis"], values="share", sort=False)
+
+
 def decomposition_table(results: dict[tuple[str, str], dict[str, float]]) -> pd.DataFrame:
     """A long table: hypothesis, at ('file' or 'posterior'), cause, share."""
     rows = [{"hypothesis": h, "at": at, "cause": cause, "share": share}

@@ -102,7 +102,7 @@ def abc_smc(
     batch: int = 64,
     min_epsilon: float = 0.0,
     min_acceptance: float = 0.0,
-    max_simulations: int | None = None,
+    max_simulations: int | None = 100_000,
     map_fn: Callable = map,
     progress: Callable[[int], None] | None = None,
     state: dict | None = None,

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .decomposition import wide as decomposition_wide
 from .io import write_text
 
 _STYLE = """
@@ -91,7 +92,7 @@ def render(ranking: pd.DataFrame, card: pd.DataFrame, paradox: pd.DataFrame, fig
         parts += ["<h2>Scorecard at the posterior</h2><p>Each hypothesis rescored at its posterior median "
                   "(<code>scorecard_posterior.csv</code>).</p>", _scorecard_table(posterior_card, "scorecard_posterior")]
     if decomposition is not None and len(decomposition):
-        wide = decomposition.pivot_table(index="cause", columns=["at", "hypothesis"], values="share", sort=False)
+        wide = decomposition_wide(decomposition)
         wide.columns = [f"{h} ({at})" for at, h in wide.columns]
         parts += ["<h2>What explains the variance</h2><p>Share of IQ variance per cause, each switched off in "
                   "turn with common random numbers (<code>decomposition.csv</code>).</p>",

@@ -215,12 +215,11 @@ class Summary:
     def _add_twins(self, iq, family, zygosity, shared, inherited) -> None:
         first = np.flatnonzero(family[:-1] == family[1:])  # complete pairs
         a, b = iq[first], iq[first + 1]
-        for z in (1, 2):
+        for row, z in enumerate((1, 2)):
             pick = zygosity[first] == z
             pairs = np.column_stack([np.concatenate([a[pick], b[pick]]), np.concatenate([b[pick], a[pick]])])
             self.twins[z] = Moments.of(pairs)  # double entry: r of the columns is the twin r
-        for row, z in enumerate((1, 2)):  # MZ twins share de novo mutations: severe ID is scored on DZ pairs
-            pick = zygosity[first] == z
+            # MZ twins share de novo mutations: severe ID is scored on DZ pairs, MZ kept apart
             co = np.concatenate([b[pick & (a < SEVERE_ID_IQ)], a[pick & (b < SEVERE_ID_IQ)]])
             self.cotwin[row] = co.size, co.sum()
         dz = zygosity == 2

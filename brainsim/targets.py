@@ -55,10 +55,6 @@ class Hypothesis:
         """The config value of a sampled parameter (10 ** sampled for log10 priors)."""
         return float(10.0**sampled) if key in self.log else float(sampled)
 
-    def label(self, key: str) -> str:
-        """The parameter's name as sampled: 'log10 key' for log10 priors."""
-        return f"log10 {key}" if key in self.log else key
-
 
 def targets_path(name_or_path: str) -> Path:
     """A shipped target set by name (conf/observed/<name>.yaml) or a path to a YAML file."""
