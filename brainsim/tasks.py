@@ -241,43 +241,71 @@ def _item_factors(thresholds: np.ndarray, width: float) -> tuple[float, np.ndarr
     return centre, item_b, np.abs(centre - thresholds / width) < _SAFE_EXP
 
 
-@njit(cache=True, nogil=True, parallel=True, fastmath={"contract", "reassoc"})
-def _item_variances(x, noise, thresholds, depth, k_max, width, centre, item_b, item_safe, out):
-    # out[f, d, j] = population variance over people of P(solve item (f, d, j)). People's
-    # factors are tabulated once: survive[k, i] = exp(-nu_i k), ea[d, i] = exp(x_id / w - s).
-    # Each item is one task and its sums are vectorised (reassociated) in an order fixed by n
-    # alone, so the bits do not depend on the thread count.
+@njit(cache=True, nogil=True, parallel=True)
+def _item_variances(x, noise, thresholds, depth, k_max, width, out):
+    # out[f, d, j] = population variance over people of P(solve item (f, d, j)). With people
+    # sorted by x in each domain, those more than _TAIL_WIDTHS widths below an item's threshold
+    # solve it with P = survival exactly (the logistic rounds to 1), those as far above with
+    # P < 4e-18 (taken as 0); only the window between costs an exp each. Sums over the people
+    # below come from prefix sums of survival's deviation from its mean (no cancellation).
+    # Every item is one sequential task: the bits do not depend on the thread count.
     n, n_dom = x.shape
     n_forms, _, n_items = thresholds.shape
-    survive = np.empty((k_max + 1, n))
-    ea = np.empty((n_dom, n))
-    for i in prange(n):
-        q = np.exp(-noise[i])
-        survive[0, i] = 1.0
-        for k in range(1, k_max + 1):
-            survive[k, i] = survive[k - 1, i] * q
-        for d in range(n_dom):
-            ea[d, i] = np.exp(x[i, d] / width - centre)
+    order = np.empty((n_dom, n), np.int64)
+    xs = np.empty((n_dom, n))
+    for d in prange(n_dom):
+        order[d] = np.argsort(x[:, d], kind="mergesort")
+        for i in range(n):
+            xs[d, i] = x[order[d, i], d]
+    ref = np.zeros(k_max + 1)  # mean survival at each depth
+    for k in range(k_max + 1):
+        for i in range(n):
+            ref[k] += np.exp(-noise[i] * k)
+        ref[k] /= n
+    surv = np.empty((n_dom, k_max + 1, n))  # survival of the i-th person in x order
+    c1 = np.empty((n_dom, k_max + 1, n + 1))  # prefix sums of survival - ref
+    c2 = np.empty((n_dom, k_max + 1, n + 1))  # ... and of its square
+    for dk in prange(n_dom * (k_max + 1)):
+        d, k = dk // (k_max + 1), dk % (k_max + 1)
+        c1[d, k, 0] = c2[d, k, 0] = 0.0
+        for i in range(n):
+            s = np.exp(-noise[order[d, i]] * k)
+            surv[d, k, i] = s
+            c1[d, k, i + 1] = c1[d, k, i] + (s - ref[k])
+            c2[d, k, i + 1] = c2[d, k, i] + (s - ref[k]) ** 2
+    # exp((x - t) / w) = exp(x / w - c) * exp(c - t / w) with c the domain's mid-range: one
+    # exp per person and domain instead of one per item and person, where no factor can overflow
+    centre = np.empty(n_dom)
+    ex = np.empty((n_dom, n))
+    factorised = np.empty(n_dom, np.bool_)
+    for d in range(n_dom):
+        centre[d] = 0.5 * (xs[d, 0] + xs[d, n - 1]) / width
+        factorised[d] = 0.5 * (xs[d, n - 1] - xs[d, 0]) / width + _TAIL_WIDTHS < _SAFE_EXP
+        for i in range(n):
+            ex[d, i] = np.exp(xs[d, i] / width - centre[d]) if factorised[d] else 0.0
+    reach = _TAIL_WIDTHS * width
     for item in prange(n_forms * n_dom * n_items):
         f = item // (n_dom * n_items)
         d = item // n_items % n_dom
         j = item % n_items
-        k = depth[f, d, j]
-        p = np.empty(n)
-        if item_safe[f, d, j]:
-            # A person's extreme exponent makes ea inf (P = 0) or 0 (P = survival): off by
-            # under 1e-170 at most, nothing next to a variance.
-            for i in range(n):
-                p[i] = survive[k, i] / (1.0 + ea[d, i] * item_b[f, d, j])
-        else:  # exact per-person exps where the item's factor itself would overflow
-            for i in range(n):
-                p[i] = survive[k, i] / (1.0 + np.exp((x[i, d] - thresholds[f, d, j]) / width))
-        total = 0.0
-        for i in range(n):
+        k, t = depth[f, d, j], thresholds[f, d, j]
+        lo = np.searchsorted(xs[d], t - reach)
+        hi = max(lo, np.searchsorted(xs[d], t + reach))
+        p = np.empty(hi - lo)
+        if factorised[d]:
+            b = np.exp(centre[d] - t / width)
+            for i in range(lo, hi):
+                p[i - lo] = surv[d, k, i] / (1.0 + ex[d, i] * b)
+        else:
+            for i in range(lo, hi):
+                p[i - lo] = surv[d, k, i] / (1.0 + np.exp((xs[d, i] - t) / width))
+        total = c1[d, k, lo] + lo * ref[k]
+        for i in range(hi - lo):
             total += p[i]
         mean = total / n
-        ss = 0.0
-        for i in range(n):
+        shift = ref[k] - mean
+        ss = c2[d, k, lo] + 2.0 * shift * c1[d, k, lo] + lo * shift * shift + (n - hi) * mean * mean
+        for i in range(hi - lo):
             ss += (p[i] - mean) ** 2
         out[f, d, j] = ss / n
 
@@ -293,10 +321,9 @@ def item_variances(x: np.ndarray, noise: np.ndarray, thresholds: np.ndarray, dep
     """
     thresholds = np.ascontiguousarray(thresholds, float)
     out = np.empty(thresholds.shape)
-    centre, item_b, item_safe = _item_factors(thresholds, width)
     depth = np.ascontiguousarray(depth, np.int64)
     _item_variances(np.ascontiguousarray(x, float), np.ascontiguousarray(noise, float), thresholds, depth,
-                    int(depth.max()), float(width), centre, item_b, item_safe, out)
+                    int(depth.max()), float(width), out)
     return out
 
 
@@ -348,11 +375,12 @@ class CapabilityTable:
 
 
 def _quadrature_nodes(lower: float, upper: float, width: float):
-    # Panels no wider than w (8 Gauss-Legendre nodes resolve a logistic of width w to ~1e-16:
-    # its poles lie pi w off the real axis) or 10% of r (the density's scale).
+    # Panels no wider than 2w (8 Gauss-Legendre nodes resolve a logistic of width w to ~1e-13:
+    # its poles lie pi w off the real axis; measured, no change against panels of w) or 10% of
+    # r (the density's scale).
     edges = [lower]
     while edges[-1] < upper:
-        edges.append(min(upper, edges[-1] + min(width, 0.1 * edges[-1])))
+        edges.append(min(upper, edges[-1] + min(2.0 * width, 0.1 * edges[-1])))
     edges = np.asarray(edges)
     half = 0.5 * np.diff(edges)
     mid = 0.5 * (edges[1:] + edges[:-1])
