@@ -270,6 +270,9 @@ def _execute(config, configs, jobs, seed, out, overrides, reproduce, checkpoints
     print("\nz = (simulated - observed) / tolerance; |z| <= 2 passes\n" + _z_table(card))
     if posterior_card is not None:
         print("\nz at each hypothesis's posterior median (scorecard_posterior.csv)\n" + _z_table(posterior_card))
+        dead = posterior_card.loc[~posterior_card["final"], "hypothesis"].unique()
+        if len(dead):
+            print(f"  died out before the final generation, so taken at the last one that kept them: {', '.join(dead)}")
     print("\nshare of IQ variance per cause (decomposition.csv; causes switched off one at a time)\n"
           + decomposition_wide(decomposition).round(3).to_string())
     print("\nsub-models in range (input check and battery range; flagged: outside it)\n"
@@ -287,7 +290,7 @@ def _run_abc(settings: ABCSettings, configs: dict, jobs: dict, seed: int, out: P
     posterior_params.parquet and scorecard_posterior.csv. Returns what summary.json keeps,
     the model probabilities and the particles (all None when ABC is off). Each seed's
     sampler state is checkpointed after every generation."""
-    from .inference import ModelSpec, abc_smc, config_simulator, posterior_point
+    from .inference import ModelSpec, abc_smc, config_simulator, posterior_particles, posterior_point
 
     if settings.particles <= 0 or len(configs) == 0:
         return None, None, None, {}, None
@@ -324,22 +327,23 @@ def _run_abc(settings: ABCSettings, configs: dict, jobs: dict, seed: int, out: P
     write_csv(out / "posterior_models.csv", models)
     particles = pd.concat(params, ignore_index=True)
     write_parquet(out / "posterior_params.parquet", particles)
-    # posterior predictive: each surviving hypothesis at its posterior median, full-size run
+    # posterior predictive: every hypothesis at its posterior median, full-size run; one that
+    # died out at the median of the last generation that kept it (column final = False)
     from .inference import with_parameters
 
     cards, posterior_setups = [], {}
-    for row in models.itertuples():
-        name = row.hypothesis
-        if row.probability <= 0:
-            continue
+    for name in names:
         hyp = jobs[name].hypothesis
+        kept = posterior_particles(results, name)
+        if kept.empty:
+            continue
         sampled = posterior_point(results, name)  # the weighted median commutes with log10
         point = {k: hyp.value(k, v) for k, v in sampled.items()}
         model = model_from_config(with_parameters(OmegaConf.to_container(configs[name], resolve=True), point))
         stage[0] = f"rescoring {name} at its posterior median"
         posterior_setups[name] = setup = prepare(model, seed)  # the decomposition reuses it
         cards.append(scorecard(name, summarize(model, seed, setup=setup, backend=backend), targets)
-                     .assign(**{f"param:{k}": v for k, v in point.items()}))
+                     .assign(final=bool(kept["final"].all()), **{f"param:{k}": v for k, v in point.items()}))
     posterior_card = pd.concat(cards, ignore_index=True) if cards else None
     if cards:
         write_csv(out / "scorecard_posterior.csv", posterior_card)

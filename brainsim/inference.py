@@ -298,14 +298,31 @@ def config_simulator(containers: Sequence[dict], targets, n: int, norm_n: int, m
     return simulate
 
 
+def posterior_particles(results: Sequence[ABCResult], hypothesis: str) -> pd.DataFrame:
+    """Particles of `hypothesis` pooled over results (repeats), each result's from the last
+    generation that kept it: the final one, or, where it died out, the generation before.
+    Column `final` says which; empty if no result ever kept it."""
+    frames = []
+    for r in results:
+        mine = r.particles[r.particles.hypothesis == hypothesis]
+        if not mine.empty:
+            last = mine.generation.max()
+            frames.append(mine[mine.generation == last].assign(final=last == r.particles.generation.max()))
+    return pd.concat(frames) if frames else pd.DataFrame()
+
+
 def posterior_point(results: Sequence[ABCResult], hypothesis: str) -> dict:
-    """Weighted posterior median of each parameter of `hypothesis`, pooling the last
-    generation of every result (repeats); empty if no result kept the hypothesis."""
-    last = pd.concat([r.particles[r.particles.generation == r.particles.generation.max()] for r in results])
-    last = last[last.hypothesis == hypothesis]
+    """Weighted posterior median of each parameter of `hypothesis` over `posterior_particles`;
+    empty if no result ever kept the hypothesis."""
+    last = posterior_particles(results, hypothesis)
     out = {}
     if last.empty:
         return out
+    for col in [c for c in last.columns if c.startswith(hypothesis + ":")]:
+        order = np.argsort(last[col].to_numpy())
+        cw = np.cumsum(last["weight"].to_numpy()[order])
+        out[col.split(":", 1)[1]] = float(last[col].to_numpy()[order][np.searchsorted(cw, 0.5 * cw[-1])])
+    return out
     for col in [c for c in last.columns if c.startswith(hypothesis + ":")]:
         order = np.argsort(last[col].to_numpy())
         cw = np.cumsum(last["weight"].to_numpy()[order])

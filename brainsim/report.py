@@ -89,8 +89,13 @@ def render(ranking: pd.DataFrame, card: pd.DataFrame, paradox: pd.DataFrame, fig
         parts += ["<h2>Verdict</h2>", '<ul id="verdict">' + "".join(f"<li>{html.escape(v)}</li>" for v in verdict)
                   + "</ul>"]
     if posterior_card is not None and len(posterior_card):
+        dead = (posterior_card.loc[~posterior_card["final"].astype(bool), "hypothesis"].unique()
+                if "final" in posterior_card else [])
+        note = (f" Died out before the final generation, so taken at the last generation that kept them: "
+                f"{html.escape(', '.join(dead))}." if len(dead) else "")
         parts += ["<h2>Scorecard at the posterior</h2><p>Each hypothesis rescored at its posterior median "
-                  "(<code>scorecard_posterior.csv</code>).</p>", _scorecard_table(posterior_card, "scorecard_posterior")]
+                  f"(<code>scorecard_posterior.csv</code>).{note}</p>",
+                  _scorecard_table(posterior_card, "scorecard_posterior")]
     if decomposition is not None and len(decomposition):
         wide = decomposition_wide(decomposition)
         wide.columns = [f"{h} ({at})" for at, h in wide.columns]

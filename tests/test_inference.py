@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from brainsim.inference import ABCResult, ModelSpec, abc_smc, distance, posterior_point
+from brainsim.inference import ABCResult, ModelSpec, abc_smc, distance, posterior_particles, posterior_point
 from brainsim.targets import Target
 
 
@@ -84,6 +84,11 @@ def test_posterior_point_is_the_weighted_median_of_the_last_generation():
     point = posterior_point([result(first + last + rival), result(other)], "h")
     assert point == {"x": 30.0, "y": -30.0}  # y = -40, -30, -20, -10: cumulative .3, .55
     assert posterior_point([result(first + last)], "g") == {}
+    # a hypothesis that died out is taken at the last generation that kept it, marked not final
+    later = [{"generation": 2, "hypothesis": "g", "weight": 1.0, "distance": 0.0, "g:x": 3.0}]
+    assert posterior_point([result(first + later)], "h") == {"x": 1e6, "y": 1e6}
+    assert not posterior_particles([result(first + later)], "h")["final"].any()
+    assert posterior_particles([result(first + last + rival)], "h")["final"].all()
 
 
 def test_reproducible_whatever_the_workers_and_batch():
