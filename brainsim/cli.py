@@ -272,7 +272,8 @@ def _execute(config, configs, jobs, seed, out, overrides, reproduce, checkpoints
         print("\nz at each hypothesis's posterior median (scorecard_posterior.csv)\n" + _z_table(posterior_card))
         dead = posterior_card.loc[~posterior_card["final"], "hypothesis"].unique()
         if len(dead):
-            print(f"  died out before the final generation, so taken at the last one that kept them: {', '.join(dead)}")
+            print(f"  no proposal accepted in the final generation, so taken at the last generation that accepted "
+                  f"one: {', '.join(dead)}")
     print("\nshare of IQ variance per cause (decomposition.csv; causes switched off one at a time)\n"
           + decomposition_wide(decomposition).round(3).to_string())
     print("\nsub-models in range (input check and battery range; flagged: outside it)\n"
@@ -286,7 +287,7 @@ def _execute(config, configs, jobs, seed, out, overrides, reproduce, checkpoints
 
 def _run_abc(settings: ABCSettings, configs: dict, jobs: dict, seed: int, out: Path, backend,
              checkpoints: Checkpoints, stage: list[str]):
-    """ABC-SMC over the hypotheses, repeated over seeds; writes posterior_models.csv,
+    """ABC-SMC over the hypotheses, repeated over seeds; writes posterior_models.csv, abc_history.csv,
     posterior_params.parquet and scorecard_posterior.csv. Returns what summary.json keeps,
     the model probabilities and the particles (all None when ABC is off). Each seed's
     sampler state is checkpointed after every generation."""
@@ -300,7 +301,7 @@ def _run_abc(settings: ABCSettings, configs: dict, jobs: dict, seed: int, out: P
     targets = list(jobs[names[0]].targets)
     simulate = config_simulator(containers, targets, settings.n, settings.norm_n, settings.missing_z,
                                 log=[jobs[h].hypothesis.log for h in names])
-    results, probs, params = [], [], []
+    results, params = [], []
     with _progress_bar(None, unit="sim", desc="ABC") as bar:
         for r in range(settings.repeats):
             def saved(state, r=r):
@@ -313,22 +314,20 @@ def _run_abc(settings: ABCSettings, configs: dict, jobs: dict, seed: int, out: P
             stage[0] = (f"running ABC seed {seed + r} (repeat {r + 1} of {settings.repeats}), "
                         f"generation {gen + 1} (at most {settings.generations})")
             res = abc_smc(specs, simulate, settings.particles, settings.generations, seed=seed + r,
-                          quantile=settings.quantile, model_keep=settings.model_keep,
+                          quantile=settings.quantile,
                           min_epsilon=settings.min_epsilon, min_acceptance=settings.min_acceptance,
                           max_simulations=settings.max_simulations,
                           progress=bar.update, map_fn=backend.map, state=state, on_generation=saved)
             results.append(res)
-            probs.append(res.probabilities.set_index("hypothesis")["probability"].rename(f"seed_{seed + r}"))
             params.append(res.particles.assign(repeat=r))
-    table = pd.concat(probs, axis=1)
-    models = pd.DataFrame({"hypothesis": table.index, "probability": table.mean(axis=1).to_numpy(),
-                           "sd": table.std(axis=1, ddof=1).to_numpy() if len(probs) > 1 else np.nan})
-    models = pd.concat([models, table.reset_index(drop=True)], axis=1)
+    models, common = _model_table(results, seed)
     write_csv(out / "posterior_models.csv", models)
+    write_csv(out / "abc_history.csv", pd.concat([r.history.assign(seed=seed + i) for i, r in enumerate(results)],
+                                                 ignore_index=True))
     particles = pd.concat(params, ignore_index=True)
     write_parquet(out / "posterior_params.parquet", particles)
-    # posterior predictive: every hypothesis at its posterior median, full-size run; one that
-    # died out at the median of the last generation that kept it (column final = False)
+    # posterior predictive: every hypothesis at its posterior median, full-size run; one with no
+    # accepted proposal in the final generation at the last generation that had one (final = False)
     from .inference import with_parameters
 
     cards, posterior_setups = [], {}
@@ -348,18 +347,33 @@ def _run_abc(settings: ABCSettings, configs: dict, jobs: dict, seed: int, out: P
     if cards:
         write_csv(out / "scorecard_posterior.csv", posterior_card)
     runs = _convergence(results, seed)
-    print("\nABC posterior model probabilities (mean and SD over "
-          f"{len(probs)} seeds, {sum(r.simulations for r in results)} simulations):")
+    print(f"\nABC posterior model probabilities at epsilon {common:.3g} (mean over {len(results)} seeds ± its MC "
+          f"standard error; SD over seeds; {sum(r.simulations for r in results)} simulations):")
     for r in models.sort_values("probability", ascending=False).itertuples():
-        print(f"  {r.hypothesis:<22} {r.probability:6.3f} ± {r.sd:.3f}")
+        print(f"  {r.hypothesis:<22} {r.probability:6.3f} ± {r.se:.3f}   SD {r.sd:.3f}")
     for run in runs:
         flag = "converged" if run["converged"] else "DID NOT CONVERGE"
         print(f"  seed {run['seed']}: {flag} ({run['reason']}) after {run['generations']} generations: "
               f"epsilon {run['epsilon']:.3g}, acceptance {run['acceptance']:.3g}, {run['simulations']} simulations")
-    return ({"probabilities": models.to_dict(orient="records"), "runs": runs,
+    return ({"probabilities": models.to_dict(orient="records"), "epsilon": common, "runs": runs,
              "converged": all(run["converged"] for run in runs),
              "simulations": int(sum(r.simulations for r in results))}, models, particles, posterior_setups,
             posterior_card)
+
+
+def _model_table(results, seed: int) -> tuple[pd.DataFrame, float]:
+    """Model probabilities of every seed at one epsilon, the loosest of the seeds' final ones
+    (each seed's final proposals estimate the evidences at any epsilon), and their mean, its
+    MC error from each run's own SE, and the SD over seeds (the check that those SEs are honest)."""
+    from .inference import probabilities_at
+
+    common = max(r.epsilon for r in results)
+    at = [probabilities_at(r, common).set_index("hypothesis") for r in results]
+    table = pd.concat([a["probability"].rename(f"seed_{seed + i}") for i, a in enumerate(at)], axis=1)
+    se = np.sqrt(np.mean([a["se"].to_numpy() ** 2 for a in at], axis=0) / len(at))
+    models = pd.DataFrame({"hypothesis": table.index, "probability": table.mean(axis=1).to_numpy(), "se": se,
+                           "sd": table.std(axis=1, ddof=1).to_numpy() if len(at) > 1 else np.nan})
+    return pd.concat([models, table.reset_index(drop=True)], axis=1), common
 
 
 def _convergence(results, seed: int) -> list[dict]:

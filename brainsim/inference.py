@@ -1,24 +1,44 @@
-"""ABC model selection: sequential Monte Carlo ABC over all hypotheses at once.
+"""ABC model selection: one sequential Monte Carlo ABC per hypothesis, a shared epsilon
+schedule, and each hypothesis's evidence estimated by importance sampling.
 
-ABC-SMC for model selection after Toni et al. 2009 (J. R. Soc. Interface 6:187): generation 0
-samples models and parameters from their priors; each later generation keeps a model with
-probability `model_keep`, perturbs parameters with a Gaussian kernel (twice the weighted
-variance of the previous generation's particles of that model), and accepts a particle when
-its distance is at most epsilon_t, the `quantile` of the previous generation's distances.
+Why not one sampler that jumps between models (Toni et al. 2009, J. R. Soc. Interface 6:187):
+with ten hypotheses and tens of particles, a hypothesis is carried by a handful of particles,
+and chance alone kills hypotheses within two or three generations; measured on the default
+comparison, every seed ended on a different single hypothesis with probability ~1. Here each
+hypothesis keeps its own population and its evidence is estimated on its own, as in Didelot
+et al. 2011 (Bayesian Analysis 6:49); no hypothesis is ever dropped.
 
-Stopping: epsilon_t never goes below `min_epsilon` (the scale of the statistics' own noise:
-RMS z near 1 means every target within its tolerance). The run has converged after the
-generation that ran at `min_epsilon`, or after a generation whose acceptance rate (accepted
-particles per simulation) fell below `min_acceptance`. `generations` and `max_simulations`
-are ceilings: a run they stop first has not converged, and says so (`ABCResult.converged`,
-`stop`). A generation that the budget cuts short, or whose acceptance has already fallen
-below the floor (n_particles / min_acceptance simulations without filling it), is dropped
-whole: the last complete generation is the answer.
+Generation t proposes `n_particles` parameter vectors per hypothesis m: from its prior in
+generation 0, later from a Gaussian kernel around its current population (SD = sqrt of twice
+its weighted variance, per parameter; Beaumont et al. 2009), truncated to the prior so that
+no proposal is wasted. Every proposal of every generation is kept. Each is weighted by prior
+over the mixture of all of that hypothesis's proposal densities so far, sum_t (n_t / N) q_t
+(deterministic-mixture importance sampling, Owen & Zhou 2000; Cornuet et al. 2012's AMIS):
+the prior samples of generation 0 bound every weight by N / n_0, so no single proposal can
+dominate. Both densities are normalised in full, so hypotheses with more parameters are not
+penalised. The ABC evidence
 
-Reproducibility: attempt i of generation t draws from SeedSequence(seed, spawn_key=(t, i)),
-and particles are accepted in attempt order; a generation's attempts are evaluated in
-batches (sequentially or by any `map`), so the result is the same for any number of workers.
-A hypothesis that dies out keeps its row with probability 0.
+    Z_m(eps) = P(distance <= eps | m) = E[w 1(distance <= eps)]
+
+is estimated at any eps by the mean over all of m's proposals, with a standard error
+stratified by generation; P(m | data) = Z_m / sum_k Z_k (equal prior model probabilities),
+its SE by the delta method (`probabilities_at`). A hypothesis's population at eps is its
+proposals with distance <= eps and their weights; one with none keeps its previous population
+as the source of its next proposals, so no hypothesis is ever dropped. epsilon_{t+1} is the
+`quantile` of the distances accepted in generation t, pooled over the hypotheses, and never
+below `min_epsilon`.
+
+Stopping: the run has converged after a generation at `min_epsilon` (the scale of the
+statistics' own noise: RMS z near 1 means every target within its tolerance), or after a
+generation whose acceptance rate fell below `min_acceptance`. That rate is the posterior's:
+each hypothesis's accepted share of its simulations, weighted by its probability (hypotheses
+that cannot fit would otherwise drag it down). `generations` and `max_simulations` are
+ceilings: a generation that could overrun the budget is not started, and a run they stop has
+not converged and says so (`ABCResult.converged`, `stop`).
+
+Reproducibility: proposal i of hypothesis m in generation t draws from SeedSequence(seed,
+spawn_key=(t, m, i)); a generation's proposals are evaluated in batches by any `map`, so the
+result is the same for any number of workers.
 
 Distance: root mean square of z = (simulated - observed) / tolerance over the targets, with
 a target a simulation cannot compute (NaN) counted as |z| = `missing_z`.
@@ -31,6 +51,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy import special
 
 Simulator = Callable[[int, dict, int], float]  # (model index, parameters, seed) -> distance
 
@@ -60,13 +81,15 @@ class ABCResult:
     """
 
     models: list[str]
-    probabilities: pd.DataFrame  # hypothesis, probability (final generation; sums to 1)
-    particles: pd.DataFrame  # generation, hypothesis, weight, distance, parameter columns
-    history: pd.DataFrame  # generation, epsilon, hypothesis, probability, attempts, simulations, acceptance
+    probabilities: pd.DataFrame  # hypothesis, probability, se (final generation; sums to 1)
+    particles: pd.DataFrame  # populations: generation, hypothesis, weight, distance, parameter columns
+    history: pd.DataFrame  # generation, epsilon, hypothesis, probability, se, evidence, accepted,
+    #                        simulations, acceptance (the generation's posterior-weighted rate)
     simulations: int
     stop: str = "generations"
     epsilon: float = float("nan")
     acceptance: float = float("nan")
+    proposals: pd.DataFrame | None = None  # every proposal: generation, hypothesis, importance, distance
 
     @property
     def converged(self) -> bool:
@@ -98,7 +121,6 @@ def abc_smc(
     generations: int = 3,
     seed: int = 0,
     quantile: float = 0.5,
-    model_keep: float = 0.7,
     batch: int = 64,
     min_epsilon: float = 0.0,
     min_acceptance: float = 0.0,
@@ -108,83 +130,127 @@ def abc_smc(
     state: dict | None = None,
     on_generation: Callable[[dict], None] | None = None,
 ) -> ABCResult:
-    """Run ABC-SMC model selection for at most `generations` generations; see the module
-    docstring for the algorithm and when it stops.
+    """Run ABC-SMC model selection for at most `generations` generations of `n_particles`
+    proposals per hypothesis; see the module docstring for the algorithm and when it stops.
 
     After each generation `on_generation(state)` receives the sampler's whole state; passing
     such a state back as `state` continues from the generation after it and gives the same
-    result as an uninterrupted run (every draw is keyed by seed, generation and attempt)."""
+    result as an uninterrupted run (every draw is keyed by seed, generation, model and proposal)."""
     names = [m.name for m in models]
     keys = [list(m.priors) for m in models]
     bounds = [np.array([m.priors[k] for k in ks], float).reshape(len(ks), 2) for m, ks in zip(models, keys)]
     n_models = len(models)
-    prev = None  # (model index array, theta list, weights, distances)
-    probs = np.full(n_models, 1.0 / n_models)
-    rows, hist, sims, eps, start = [], [], 0, np.inf, 0
+    # per model: every proposal's parameters (N, d), distance and generation; the proposal
+    # density of each generation (None: the prior; else population thetas, weights, kernel SDs)
+    pool = [{"theta": np.zeros((0, b.shape[0])), "distance": np.zeros(0), "generation": np.zeros(0, int)}
+            for b in bounds]
+    densities: list[list] = [[] for _ in range(n_models)]
+    pops: list = [None] * n_models  # per model: (thetas (n, d), weights) the next proposals start from
+    rows, hist, sims, start, eps = [], [], 0, 0, np.inf
     if state is not None:
-        start, prev, probs, sims = state["generation"], state["prev"], state["probs"], state["sims"]
-        rows, hist = list(state["rows"]), list(state["hist"])
+        start, pool, densities, pops = state["generation"], state["pool"], state["densities"], state["pops"]
+        sims, eps, rows, hist = state["sims"], state["eps"], list(state["rows"]), list(state["hist"])
 
     stop = _stopped(hist, min_epsilon, min_acceptance)
     for gen in range(start, generations):
         if stop is not None:
             break
-        if prev is not None:
-            eps = max(float(np.quantile(prev[3], quantile)), min_epsilon)
-            kernels = _kernels(prev, n_models, bounds)
-        accepted: list[tuple] = []
-        attempt, gen_sims = 0, 0
-        while len(accepted) < n_particles:
-            if max_simulations is not None and sims + gen_sims >= max_simulations:
-                stop = "simulations"
-                break
-            if min_acceptance > 0 and gen_sims >= n_particles / min_acceptance:
-                stop = "acceptance"  # this generation's acceptance is already below the floor
-                break
-            proposals = [_propose(gen, i, seed, n_models, bounds, probs, prev, kernels if prev else None, model_keep)
-                         for i in range(attempt, attempt + batch)]
-            runnable = [(i, p) for i, p in zip(range(attempt, attempt + batch), proposals) if p is not None]
-            dists = list(map_fn(lambda ip, g=gen: simulate(ip[1][0], dict(zip(keys[ip[1][0]], ip[1][1])),
-                                                           _sim_seed(seed, g, ip[0])), runnable))
-            gen_sims += len(runnable)
-            if progress is not None:
-                progress(len(runnable))
-            for (_, (m, theta)), d in zip(runnable, dists, strict=True):
-                if d <= eps and len(accepted) < n_particles:
-                    accepted.append((m, theta, d))
-            attempt += batch
-        sims += gen_sims
-        if stop is not None:  # cut short (budget or acceptance): the last whole generation stands
-            if not hist:
-                raise RuntimeError(f"ABC generation 0 accepted {len(accepted)} of {n_particles} particles in "
-                                   f"{gen_sims} simulations; raise 'abc.max_simulations'.")
+        if max_simulations is not None and sims + n_models * n_particles > max_simulations:
+            stop = "simulations"
             break
-        m_arr = np.array([a[0] for a in accepted])
-        thetas = [a[1] for a in accepted]
-        d_arr = np.array([a[2] for a in accepted])
-        if prev is None:
-            w = np.ones(n_particles)
-        else:
-            w = np.array([_weight(m, th, probs, prev, kernels, bounds, model_keep, n_models)
-                          for m, th in zip(m_arr, thetas)])
-        w /= w.sum()
-        probs = np.array([w[m_arr == k].sum() for k in range(n_models)])
-        prev = (m_arr, thetas, w, d_arr)
+        current = [None if gen == 0 else (*pops[m], _kernel_sd(pops[m], bounds[m])) for m in range(n_models)]
+        todo = [(m, i, _propose(gen, m, i, seed, bounds[m], current[m])) for m in range(n_models)
+                for i in range(n_particles)]
+        dists = []
+        for lo in range(0, len(todo), batch):
+            part = todo[lo:lo + batch]
+            dists += list(map_fn(lambda mit, g=gen: simulate(mit[0], dict(zip(keys[mit[0]], mit[2])),
+                                                             _sim_seed(seed, g, mit[0], mit[1])), part))
+            if progress is not None:
+                progress(len(part))
+        sims += len(todo)
+        new_pool, new_densities = [], []
+        for m in range(n_models):
+            mine = [j for j, (mm, _, _) in enumerate(todo) if mm == m]
+            theta = np.array([todo[j][2] for j in mine]).reshape(len(mine), bounds[m].shape[0])
+            new_pool.append({"theta": np.vstack([pool[m]["theta"], theta]),
+                             "distance": np.concatenate([pool[m]["distance"], np.asarray(dists, float)[mine]]),
+                             "generation": np.concatenate([pool[m]["generation"], np.full(len(mine), gen)])})
+            new_densities.append(densities[m] + [current[m]])
+        weights = [_mixture_importance(p["theta"], p["generation"], d, bounds[m])
+                   for m, (p, d) in enumerate(zip(new_pool, new_densities))]
+        frame = _proposal_frame(names, new_pool, weights)
+        probs, probs_se, z = _probabilities(names, frame, eps)
+        if not np.isfinite(probs).all():  # nothing accepted at all: the previous generation stands
+            stop = "acceptance"
+            break
+        pool, densities = new_pool, new_densities
+        this = [(p["generation"] == gen) & (p["distance"] <= eps) for p in pool]
+        rate = np.array([ok[p["generation"] == gen].mean() for ok, p in zip(this, pool)])
+        acceptance = float(probs @ rate)
         for k in range(n_models):
             hist.append({"generation": gen, "epsilon": eps, "hypothesis": names[k], "probability": probs[k],
-                         "attempts": attempt, "simulations": gen_sims, "acceptance": n_particles / gen_sims})
-        for m, th, wi, d in zip(m_arr, thetas, w, d_arr):
-            rows.append({"generation": gen, "hypothesis": names[m], "weight": wi, "distance": d,
-                         **{f"{names[m]}:{k}": v for k, v in zip(keys[m], th)}})
+                         "se": probs_se[k], "evidence": z[k], "accepted": int(this[k].sum()),
+                         "simulations": n_particles, "acceptance": acceptance})
+        for m in range(n_models):
+            inside = pool[m]["distance"] <= eps
+            for th, wi, d in zip(pool[m]["theta"][inside], weights[m][inside] / weights[m][inside].sum(),
+                                 pool[m]["distance"][inside]) if inside.any() else ():
+                rows.append({"generation": gen, "hypothesis": names[m], "weight": wi * probs[m], "distance": d,
+                             **{f"{names[m]}:{k}": v for k, v in zip(keys[m], th)}})
         stop = _stopped(hist, min_epsilon, min_acceptance)
+        accepted = np.concatenate([p["distance"][ok] for p, ok in zip(pool, this)])
+        eps = max(float(np.quantile(accepted, quantile)), min_epsilon)
+        for m in range(n_models):  # the next proposals start from the population at the next epsilon
+            inside = pool[m]["distance"] <= eps
+            if inside.any():
+                pops[m] = (pool[m]["theta"][inside], weights[m][inside] / weights[m][inside].sum())
+            elif pops[m] is None:
+                inside = pool[m]["distance"] <= np.min(pool[m]["distance"])
+                pops[m] = (pool[m]["theta"][inside], np.full(inside.sum(), 1.0 / inside.sum()))
         if on_generation is not None:
-            on_generation({"generation": gen + 1, "prev": prev, "probs": probs, "sims": sims, "rows": list(rows),
-                           "hist": list(hist)})
+            on_generation({"generation": gen + 1, "pool": pool, "densities": densities, "pops": list(pops),
+                           "sims": sims, "eps": eps, "rows": list(rows), "hist": list(hist)})
 
-    final = pd.DataFrame({"hypothesis": names, "probability": probs})
-    last = hist[-1] if hist else {"epsilon": float("nan"), "acceptance": float("nan")}
-    return ABCResult(names, final, pd.DataFrame(rows), pd.DataFrame(hist), sims, stop or "generations",
-                     float(last["epsilon"]), float(last["acceptance"]))
+    frame = pd.DataFrame(hist)
+    if hist:
+        final = frame[frame.generation == frame.generation.max()][["hypothesis", "probability", "se"]]
+        final = final.reset_index(drop=True)
+    else:
+        final = pd.DataFrame({"hypothesis": names, "probability": 1.0 / n_models, "se": np.nan})
+    tail = hist[-1] if hist else {"epsilon": float("nan"), "acceptance": float("nan")}
+    proposals = _proposal_frame(names, pool, [_mixture_importance(p["theta"], p["generation"], d, b)
+                                              for p, d, b in zip(pool, densities, bounds)])
+    return ABCResult(names, final, pd.DataFrame(rows), frame, sims, stop or "generations",
+                     float(tail["epsilon"]), float(tail["acceptance"]), proposals)
+
+
+def probabilities_at(result: ABCResult, epsilon: float) -> pd.DataFrame:
+    """Model probabilities and their SEs at any `epsilon`, from every proposal of the run (an
+    unbiased estimate of each evidence at any epsilon): hypothesis, probability, se."""
+    p, se, _ = _probabilities(result.models, result.proposals, epsilon)
+    return pd.DataFrame({"hypothesis": result.models, "probability": p, "se": se})
+
+
+def _proposal_frame(names, pool, weights) -> pd.DataFrame:
+    return pd.concat([pd.DataFrame({"generation": p["generation"], "hypothesis": name, "importance": w,
+                                    "distance": p["distance"]}) for name, p, w in zip(names, pool, weights)],
+                     ignore_index=True)
+
+
+def _probabilities(names: Sequence[str], proposals: pd.DataFrame, epsilon: float):
+    """P(m), its SE and the evidence Z_m at epsilon from weighted proposals; the evidence's
+    variance is stratified by generation (each generation's proposals are i.i.d.)."""
+    z, z_se = np.zeros(len(names)), np.zeros(len(names))
+    for m, name in enumerate(names):
+        mine = proposals[proposals.hypothesis == name]
+        terms = np.where(mine["distance"].to_numpy() <= epsilon, mine["importance"].to_numpy(), 0.0)
+        z[m] = terms.mean()
+        var = sum(t.size * t.var(ddof=1) for _, t in pd.Series(terms).groupby(mine["generation"].to_numpy())
+                  if t.size > 1)
+        z_se[m] = np.sqrt(var) / terms.size
+    p, se = _model_probabilities(z, z_se)
+    return p, se, z
 
 
 def _stopped(hist: list[dict], min_epsilon: float, min_acceptance: float) -> str | None:
@@ -199,67 +265,73 @@ def _stopped(hist: list[dict], min_epsilon: float, min_acceptance: float) -> str
     return None
 
 
-def _sim_seed(seed: int, gen: int, attempt: int) -> int:
-    return int(np.random.SeedSequence(seed, spawn_key=(gen, attempt, 1)).generate_state(1)[0])
+def _model_probabilities(z: np.ndarray, z_se: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """P(m) = Z_m / sum Z and its delta-method SE from the evidences' independent SEs."""
+    total = z.sum()
+    if total <= 0:
+        return np.full(z.size, np.nan), np.full(z.size, np.nan)
+    p = z / total
+    # dP_m/dZ_k = (delta_mk - P_m) / total
+    grad = (np.eye(z.size) - p[:, None]) / total
+    return p, np.sqrt((grad**2) @ (z_se**2))
 
 
-def _kernels(prev, n_models, bounds):
-    """Per-model Gaussian perturbation SDs: sqrt(2 x weighted variance) of its particles."""
-    m_arr, thetas, w, _ = prev
-    out = []
-    for k in range(n_models):
-        sel = np.flatnonzero(m_arr == k)
-        dim = bounds[k].shape[0]
-        if sel.size == 0 or dim == 0:
-            out.append(np.zeros(dim))
-            continue
-        th = np.array([thetas[i] for i in sel]).reshape(sel.size, dim)
-        wk = w[sel] / w[sel].sum()
-        mean = wk @ th
-        var = wk @ (th - mean) ** 2
-        floor = 1e-6 * (bounds[k][:, 1] - bounds[k][:, 0]) + 1e-12
-        out.append(np.where(_free(bounds[k]), np.sqrt(np.maximum(2.0 * var, floor**2)), 0.0))
-    return out
+def _sim_seed(seed: int, gen: int, model: int, proposal: int) -> int:
+    return int(np.random.SeedSequence(seed, spawn_key=(gen, model, proposal, 1)).generate_state(1)[0])
 
 
-def _propose(gen, attempt, seed, n_models, bounds, probs, prev, kernels, model_keep):
-    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(gen, attempt, 0)))
-    if prev is None:
-        m = int(rng.integers(n_models))
-        b = bounds[m]
-        return m, b[:, 0] + rng.random(b.shape[0]) * (b[:, 1] - b[:, 0])
-    m_star = int(rng.choice(n_models, p=probs))
-    if n_models > 1 and rng.random() > model_keep:
-        m = int(rng.choice([k for k in range(n_models) if k != m_star]))
-    else:
-        m = m_star
-    m_arr, thetas, w, _ = prev
-    sel = np.flatnonzero(m_arr == m)
-    if sel.size == 0:  # the model died out: it stays dead
-        return None
-    j = sel[rng.choice(sel.size, p=w[sel] / w[sel].sum())]
-    theta = np.asarray(thetas[j], float) + kernels[m] * rng.standard_normal(bounds[m].shape[0])
-    return (m, theta) if _in_prior(theta, bounds[m]) else None
+def _kernel_sd(pop, bounds: np.ndarray) -> np.ndarray:
+    """Gaussian perturbation SDs: sqrt(2 x weighted variance) of a population (Beaumont et al.
+    2009), never below 1e-6 of the prior's range; zero for point priors."""
+    thetas, w = pop
+    mean = w @ thetas
+    var = w @ (thetas - mean) ** 2
+    floor = 1e-6 * (bounds[:, 1] - bounds[:, 0]) + 1e-12
+    return np.where(_free(bounds), np.sqrt(np.maximum(2.0 * var, floor**2)), 0.0)
 
 
-def _weight(m, theta, probs, prev, kernels, bounds, model_keep, n_models):
-    m_arr, thetas, w, _ = prev
-    other = (1.0 - model_keep) / (n_models - 1) if n_models > 1 else 0.0
-    model_term = probs[m] * model_keep + (1.0 - probs[m]) * other
-    sel = np.flatnonzero(m_arr == m)
-    dim = bounds[m].shape[0]
-    if dim == 0:
-        return 1.0 / model_term
-    th = np.array([thetas[i] for i in sel]).reshape(sel.size, dim)
-    wk = w[sel] / w[sel].sum()
-    free = _free(bounds[m])
-    sd = kernels[m][free]
-    # The kernel density is normalised in full, (2 pi)^(d/2) included: the constant cancels
-    # within a model but not between models of different dimension d.
-    norm = (2.0 * np.pi) ** (0.5 * sd.size) * np.prod(sd)
-    dens = np.exp(-0.5 * (((theta[free] - th[:, free]) / sd) ** 2).sum(axis=1)) / norm
-    prior = 1.0 / np.prod(bounds[m][free, 1] - bounds[m][free, 0])
-    return prior / (model_term * (wk @ dens))
+def _propose(gen: int, model: int, i: int, seed: int, bounds: np.ndarray, density) -> np.ndarray:
+    """Proposal i of a model: from its prior (density None), or a particle of the population
+    drawn by weight and perturbed by a Gaussian truncated to the prior, one free parameter at a
+    time."""
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(gen, model, i, 0)))
+    if density is None:
+        return bounds[:, 0] + rng.random(bounds.shape[0]) * (bounds[:, 1] - bounds[:, 0])
+    thetas, w, sd = density
+    theta = thetas[rng.choice(w.size, p=w)].copy()
+    free = _free(bounds)
+    if free.any():
+        lo, hi, mu, s = bounds[free, 0], bounds[free, 1], theta[free], sd[free]
+        # inverse CDF; every particle lies inside its prior, so a <= 0 <= b and no tail is extreme
+        pa, pb = special.ndtr((lo - mu) / s), special.ndtr((hi - mu) / s)
+        theta[free] = np.clip(mu + s * special.ndtri(pa + rng.random(s.size) * (pb - pa)), lo, hi)
+    return theta
+
+
+def _log_density(theta: np.ndarray, bounds: np.ndarray, density) -> np.ndarray:
+    """Log proposal density at each row of theta (N, d), over the free parameters: the prior
+    (density None) or the weighted mixture of truncated Gaussians."""
+    free = _free(bounds)
+    lo, hi = bounds[free, 0], bounds[free, 1]
+    if density is None:
+        return np.full(theta.shape[0], -np.log(hi - lo).sum())
+    thetas, w, sd = density
+    mu, s = thetas[:, free], sd[free]
+    mass = special.ndtr((hi - mu) / s) - special.ndtr((lo - mu) / s)  # of each truncated kernel, (J, d)
+    z = (theta[:, None, free] - mu[None]) / s  # (N, J, d)
+    log_k = (-0.5 * z**2 - np.log(np.sqrt(2.0 * np.pi) * s * mass)[None]).sum(axis=2)
+    return special.logsumexp(log_k, b=w[None, :], axis=1)
+
+
+def _mixture_importance(theta: np.ndarray, generation: np.ndarray, densities: list, bounds: np.ndarray) -> np.ndarray:
+    """Prior over the deterministic mixture sum_t (n_t / N) q_t of every generation's proposal
+    density, at each proposal (N,)."""
+    if not _free(bounds).any() or theta.shape[0] == 0:
+        return np.ones(theta.shape[0])
+    counts = np.bincount(generation, minlength=len(densities))
+    log_q = np.stack([_log_density(theta, bounds, d) for d in densities])  # (T, N)
+    log_mix = special.logsumexp(log_q, b=(counts / counts.sum())[:, None], axis=0)
+    return np.exp(_log_density(theta[:1], bounds, None)[0] - log_mix)
 
 
 def _set(container: dict, key: str, value) -> None:
@@ -300,8 +372,8 @@ def config_simulator(containers: Sequence[dict], targets, n: int, norm_n: int, m
 
 def posterior_particles(results: Sequence[ABCResult], hypothesis: str) -> pd.DataFrame:
     """Particles of `hypothesis` pooled over results (repeats), each result's from the last
-    generation that kept it: the final one, or, where it died out, the generation before.
-    Column `final` says which; empty if no result ever kept it."""
+    generation that accepted any of its proposals (usually the final one).
+    Column `final` says which; empty if no result ever accepted one."""
     frames = []
     for r in results:
         mine = r.particles[r.particles.hypothesis == hypothesis]

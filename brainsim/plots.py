@@ -225,11 +225,11 @@ def scorecard_heatmap(card: pd.DataFrame) -> Figure:
 
 
 def posterior_models(models: pd.DataFrame) -> Figure:
-    """ABC posterior model probabilities: bars = mean over seeds, error bars = SD over seeds."""
+    """ABC posterior model probabilities: bars = mean over seeds, error bars = its MC standard error."""
     m = models.sort_values("probability", ascending=False)
     fig = Figure(figsize=(7, 4), layout="constrained")
     ax = fig.subplots()
-    sd = m["sd"].fillna(0).to_numpy() if "sd" in m else None
+    sd = m["se"].fillna(0).to_numpy() if "se" in m else None
     ax.bar(m["hypothesis"], m["probability"], yerr=sd, capsize=3, color=_colours(1)[0])
     ax.set_xlabel("hypothesis")
     ax.set_ylabel("posterior model probability")

@@ -37,7 +37,7 @@ CAPTIONS = {
     "rt_vs_iq": "Mean reaction time against IQ.",
     "twins": "IQ of MZ and DZ co-twins.",
     "output_tail": "Output rank plot (log-log): how concentrated output is in the top.",
-    "posterior_models": "ABC posterior model probabilities (mean and SD over seeds).",
+    "posterior_models": "ABC posterior model probabilities (mean over seeds ± its Monte-Carlo standard error).",
     "posterior_params": "ABC posteriors of each hypothesis's own parameters (last generation, weighted).",
     "decomposition": "Share of IQ variance per cause, each switched off in turn with common random numbers.",
 }
@@ -91,7 +91,7 @@ def render(ranking: pd.DataFrame, card: pd.DataFrame, paradox: pd.DataFrame, fig
     if posterior_card is not None and len(posterior_card):
         dead = (posterior_card.loc[~posterior_card["final"].astype(bool), "hypothesis"].unique()
                 if "final" in posterior_card else [])
-        note = (f" Died out before the final generation, so taken at the last generation that kept them: "
+        note = (f" No proposal accepted in the final generation, so taken at the last generation that accepted one: "
                 f"{html.escape(', '.join(dead))}." if len(dead) else "")
         parts += ["<h2>Scorecard at the posterior</h2><p>Each hypothesis rescored at its posterior median "
                   f"(<code>scorecard_posterior.csv</code>).{note}</p>",

@@ -35,7 +35,6 @@ class ABCSettings:
     min_epsilon: float
     min_acceptance: float
     max_simulations: int  # ceiling, per seed
-    model_keep: float
     repeats: int
     n: int
     norm_n: int
@@ -75,7 +74,6 @@ def abc_from_config(node: Mapping) -> ABCSettings:
         min_epsilon=check_float("abc.min_epsilon", node.get("min_epsilon"), 0.0),
         min_acceptance=check_float("abc.min_acceptance", node.get("min_acceptance"), 0.0, 1.0, low_open=True),
         max_simulations=check_int("abc.max_simulations", node.get("max_simulations"), 1),
-        model_keep=check_probability("abc.model_keep", node.get("model_keep")),
         repeats=check_int("abc.repeats", node.get("repeats"), 1, 1000),
         n=check_int("abc.n", node.get("n"), 2),
         norm_n=check_int("abc.norm_n", node.get("norm_n"), 2),

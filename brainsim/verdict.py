@@ -22,7 +22,8 @@ def verdict(models: pd.DataFrame | None, runs: list[dict] | None, file_card: pd.
     """Sentences: the favoured hypothesis with its probability and MC error, convergence, its
     fit at its posterior, the targets no hypothesis reaches, and what explains its variance.
 
-    models : hypothesis, probability, sd (posterior_models.csv) or None without ABC
+    models : hypothesis, probability, se (MC error of the mean), sd (over seeds) or None without ABC
+    (posterior_models.csv)
     runs : per-seed convergence records (`summary.json` abc.runs)
     file_card, posterior_card : scorecards at the files' values and at the posterior medians
     decomposition : hypothesis, at, cause, share (see `brainsim.decomposition`)
@@ -32,9 +33,11 @@ def verdict(models: pd.DataFrame | None, runs: list[dict] | None, file_card: pd.
     if models is not None and len(models):
         best = models.sort_values("probability", ascending=False).iloc[0]
         name = str(best.hypothesis)
-        sd = f" ± {best.sd:.2f}" if pd.notna(best.sd) else ""
-        lines.append(f"The data favour {name}: posterior probability {best.probability:.2f}{sd} "
-                     f"(mean ± SD over {len(runs or [])} ABC seeds).")
+        se = best.get("se", float("nan"))
+        err = f" ± {se:.2f}" if pd.notna(se) else ""
+        spread = f"; SD over seeds {best.sd:.2f}" if pd.notna(best.sd) else ""
+        lines.append(f"The data favour {name}: posterior probability {best.probability:.2f}{err} "
+                     f"(mean over {len(runs or [])} ABC seeds ± its Monte-Carlo standard error{spread}).")
         if pd.notna(best.sd) and best.sd > MAX_SEED_SD:
             lines.append(f"The seeds disagree (SD {best.sd:.2f} > {MAX_SEED_SD:g}): at this budget no hypothesis "
                          "is favoured with confidence.")
