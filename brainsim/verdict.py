@@ -8,7 +8,7 @@ from .decomposition import CAUSES, ITEM_SAMPLING, REMAINDER
 from .targets import PASS_Z, total_distance
 
 FITS_RMS_Z = 2.0  # a hypothesis "fits" when its RMS z over the targets is at most this
-MAX_SEED_SD = 0.15  # above this Monte-Carlo SD of the winner's probability, the seeds disagree
+MAX_SEED_SD = 0.15  # above this MC error (or SD over seeds) of the winner's probability: no confident winner
 
 
 def unreached(card: pd.DataFrame) -> list[str]:
@@ -40,6 +40,9 @@ def verdict(models: pd.DataFrame | None, runs: list[dict] | None, file_card: pd.
                      f"(mean over {len(runs or [])} ABC seeds ± its Monte-Carlo standard error{spread}).")
         if pd.notna(best.sd) and best.sd > MAX_SEED_SD:
             lines.append(f"The seeds disagree (SD {best.sd:.2f} > {MAX_SEED_SD:g}): at this budget no hypothesis "
+                         "is favoured with confidence.")
+        elif pd.notna(se) and se > MAX_SEED_SD:
+            lines.append(f"Its Monte-Carlo error is large ({se:.2f} > {MAX_SEED_SD:g}): at this budget no hypothesis "
                          "is favoured with confidence.")
         if runs and not all(r["converged"] for r in runs):
             bad = [str(r["seed"]) for r in runs if not r["converged"]]

@@ -15,11 +15,13 @@ DEC = pd.DataFrame([{"hypothesis": "a", "at": "posterior", "cause": c, "share": 
 
 
 def test_verdict_names_winner_error_fit_unreached_targets_and_causes():
-    models = pd.DataFrame({"hypothesis": ["a", "b"], "probability": [0.8, 0.2], "sd": [0.05, 0.05]})
+    models = pd.DataFrame({"hypothesis": ["a", "b"], "probability": [0.8, 0.2], "se": [0.03, 0.03],
+                           "sd": [0.05, 0.05]})
     runs = [{"seed": 0, "converged": True, "epsilon": 1.0}, {"seed": 1, "converged": True, "epsilon": 1.2}]
     post = _card([("a", "x", 0.5), ("a", "y", 1.0), ("b", "x", 4.0), ("b", "y", 2.5)])
     lines = verdict(models, runs, FILE, post, DEC)
-    assert lines[0] == "The data favour a: posterior probability 0.80 ± 0.05 (mean ± SD over 2 ABC seeds)."
+    assert lines[0] == ("The data favour a: posterior probability 0.80 ± 0.03 (mean over 2 ABC seeds ± its "
+                        "Monte-Carlo standard error; SD over seeds 0.05).")
     assert "converged on every seed" in lines[1] and "1.20" in lines[1]
     assert "passes 2 of 2 targets" in lines[2]
     assert not any("No hypothesis fits" in line for line in lines)  # a's RMS z is 0.79
@@ -28,7 +30,7 @@ def test_verdict_names_winner_error_fit_unreached_targets_and_causes():
 
 
 def test_verdict_says_when_nothing_fits_seeds_disagree_or_abc_did_not_converge():
-    models = pd.DataFrame({"hypothesis": ["a", "b"], "probability": [0.5, 0.5], "sd": [0.7, 0.7]})
+    models = pd.DataFrame({"hypothesis": ["a", "b"], "probability": [0.5, 0.5], "se": [0.1, 0.1], "sd": [0.7, 0.7]})
     runs = [{"seed": 0, "converged": False, "epsilon": 3.0}, {"seed": 1, "converged": True, "epsilon": 1.0}]
     lines = verdict(models, runs, FILE, None, None)
     text = " ".join(lines)
@@ -37,3 +39,11 @@ def test_verdict_says_when_nothing_fits_seeds_disagree_or_abc_did_not_converge()
     assert "at their files' values: y." in text
     assert unreached(FILE) == ["y"]
     assert verdict(None, None, FILE, None, None)[0].startswith("Without ABC, a is closest")
+
+
+def test_verdict_says_when_one_seed_has_a_large_monte_carlo_error():
+    models = pd.DataFrame({"hypothesis": ["a", "b"], "probability": [0.6, 0.4], "se": [0.2, 0.2], "sd": [None, None]})
+    lines = verdict(models, [{"seed": 0, "converged": True, "epsilon": 1.5}], FILE, None, None)
+    assert lines[0] == ("The data favour a: posterior probability 0.60 ± 0.20 (mean over 1 ABC seeds ± its "
+                        "Monte-Carlo standard error).")
+    assert lines[1].startswith("Its Monte-Carlo error is large (0.20 > 0.15)")
