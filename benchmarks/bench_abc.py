@@ -2,7 +2,8 @@
 
 Both samplers get the default comparison: every shipped hypothesis with its priors, the
 distance of `brainsim.inference.config_simulator` (populations of abc.n people), the same
-particles per generation, generations and quantile epsilon schedule. Measured per run:
+generations and quantile epsilon schedule; brainsim proposes --particles per hypothesis and
+generation, pyabc keeps a population of --particles x hypotheses. Measured per run:
 wall time, simulations, simulations/s, model probabilities. Each sampler runs twice with
 the same seed to check reproducibility; pyabc runs with its single-core sampler and, with
 --procs > 1, its multicore sampler. pyabc is not a dependency: without it only brainsim's
@@ -11,7 +12,7 @@ sampler is measured (`pip install pyabc` to compare).
 The last line is: abc_sims_per_s=<x> comparison_wall_s=<t> reproducible=<bool>
 [pyabc_sims_per_s=<y> speed_ratio_vs_pyabc=<x/y> pyabc_reproducible=<bool>]
 
-    python benchmarks/bench_abc.py [--particles 60] [--generations 3] [--n 6000] [--procs 2]
+    python benchmarks/bench_abc.py [--particles 20] [--generations 3] [--n 6000] [--procs 2]
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ def _pyabc(names, specs, simulate, args, seed, procs):
     sampler = (pyabc.sampler.SingleCoreSampler() if procs == 1
                else pyabc.sampler.MulticoreEvalParallelSampler(n_procs=procs))
     abc = pyabc.ABCSMC([model_fn(m) for m in range(len(specs))], priors, lambda x, x0: x["d"],
-                       population_size=args.particles, sampler=sampler,
+                       population_size=args.particles * len(specs), sampler=sampler,
                        eps=pyabc.QuantileEpsilon(alpha=0.5))
     np.random.seed(seed)
     with tempfile.TemporaryDirectory() as tmp:
@@ -76,7 +77,7 @@ def _pyabc(names, specs, simulate, args, seed, procs):
 
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--particles", type=int, default=60)
+    ap.add_argument("--particles", type=int, default=20, help="brainsim: proposals per hypothesis and generation")
     ap.add_argument("--generations", type=int, default=3)
     ap.add_argument("--n", type=int, default=6000, help="people per ABC simulation (abc.n)")
     ap.add_argument("--norm-n", type=int, default=3000)

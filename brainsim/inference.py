@@ -142,8 +142,9 @@ def abc_smc(
     n_models = len(models)
     # per model: every proposal's parameters (N, d), distance and generation; the proposal
     # density of each generation (None: the prior; else population thetas, weights, kernel SDs)
-    pool = [{"theta": np.zeros((0, b.shape[0])), "distance": np.zeros(0), "generation": np.zeros(0, int)}
-            for b in bounds]
+    # log_q[t, j] = log density of proposal j under generation t's proposal density (cached)
+    pool = [{"theta": np.zeros((0, b.shape[0])), "distance": np.zeros(0), "generation": np.zeros(0, int),
+             "log_q": np.zeros((0, 0))} for b in bounds]
     densities: list[list] = [[] for _ in range(n_models)]
     pops: list = [None] * n_models  # per model: (thetas (n, d), weights) the next proposals start from
     rows, hist, sims, start, eps = [], [], 0, 0, np.inf
@@ -173,12 +174,16 @@ def abc_smc(
         for m in range(n_models):
             mine = [j for j, (mm, _, _) in enumerate(todo) if mm == m]
             theta = np.array([todo[j][2] for j in mine]).reshape(len(mine), bounds[m].shape[0])
-            new_pool.append({"theta": np.vstack([pool[m]["theta"], theta]),
+            # the new proposals under every earlier density, and every proposal under the new one
+            old = np.array([_log_density(theta, bounds[m], d) for d in densities[m]]).reshape(len(densities[m]), len(mine))
+            both = np.vstack([pool[m]["theta"], theta])
+            new_pool.append({"theta": both,
                              "distance": np.concatenate([pool[m]["distance"], np.asarray(dists, float)[mine]]),
-                             "generation": np.concatenate([pool[m]["generation"], np.full(len(mine), gen)])})
+                             "generation": np.concatenate([pool[m]["generation"], np.full(len(mine), gen)]),
+                             "log_q": np.vstack([np.hstack([pool[m]["log_q"], old]),
+                                                 _log_density(both, bounds[m], current[m])[None]])})
             new_densities.append(densities[m] + [current[m]])
-        weights = [_mixture_importance(p["theta"], p["generation"], d, bounds[m])
-                   for m, (p, d) in enumerate(zip(new_pool, new_densities))]
+        weights = [_mixture_importance(p["log_q"], p["generation"], bounds[m]) for m, p in enumerate(new_pool)]
         frame = _proposal_frame(names, new_pool, weights)
         probs, probs_se, z = _probabilities(names, frame, eps)
         if not np.isfinite(probs).all():  # nothing accepted at all: the previous generation stands
@@ -219,8 +224,8 @@ def abc_smc(
     else:
         final = pd.DataFrame({"hypothesis": names, "probability": 1.0 / n_models, "se": np.nan})
     tail = hist[-1] if hist else {"epsilon": float("nan"), "acceptance": float("nan")}
-    proposals = _proposal_frame(names, pool, [_mixture_importance(p["theta"], p["generation"], d, b)
-                                              for p, d, b in zip(pool, densities, bounds)])
+    proposals = _proposal_frame(names, pool, [_mixture_importance(p["log_q"], p["generation"], b)
+                                              for p, b in zip(pool, bounds)])
     return ABCResult(names, final, pd.DataFrame(rows), frame, sims, stop or "generations",
                      float(tail["epsilon"]), float(tail["acceptance"]), proposals)
 
@@ -323,15 +328,14 @@ def _log_density(theta: np.ndarray, bounds: np.ndarray, density) -> np.ndarray:
     return special.logsumexp(log_k, b=w[None, :], axis=1)
 
 
-def _mixture_importance(theta: np.ndarray, generation: np.ndarray, densities: list, bounds: np.ndarray) -> np.ndarray:
+def _mixture_importance(log_q: np.ndarray, generation: np.ndarray, bounds: np.ndarray) -> np.ndarray:
     """Prior over the deterministic mixture sum_t (n_t / N) q_t of every generation's proposal
-    density, at each proposal (N,)."""
-    if not _free(bounds).any() or theta.shape[0] == 0:
-        return np.ones(theta.shape[0])
-    counts = np.bincount(generation, minlength=len(densities))
-    log_q = np.stack([_log_density(theta, bounds, d) for d in densities])  # (T, N)
+    density, at each proposal (N,), from log_q (T, N) = log q_t at each proposal."""
+    if not _free(bounds).any() or generation.size == 0:
+        return np.ones(generation.size)
+    counts = np.bincount(generation, minlength=log_q.shape[0])
     log_mix = special.logsumexp(log_q, b=(counts / counts.sum())[:, None], axis=0)
-    return np.exp(_log_density(theta[:1], bounds, None)[0] - log_mix)
+    return np.exp(-np.log(bounds[_free(bounds), 1] - bounds[_free(bounds), 0]).sum() - log_mix)
 
 
 def _set(container: dict, key: str, value) -> None:
