@@ -205,6 +205,8 @@ def abc_smc(
                              **{f"{names[m]}:{k}": v for k, v in zip(keys[m], th)}})
         stop = _stopped(hist, min_epsilon, min_acceptance)
         accepted = np.concatenate([p["distance"][ok] for p, ok in zip(pool, this)])
+        if accepted.size == 0:  # this generation accepted nothing: the populations at epsilon set the next
+            accepted = np.concatenate([p["distance"][p["distance"] <= eps] for p in pool])
         eps = max(float(np.quantile(accepted, quantile)), min_epsilon)
         for m in range(n_models):  # the next proposals start from the population at the next epsilon
             inside = pool[m]["distance"] <= eps

@@ -213,6 +213,23 @@ def test_a_hypothesis_keeps_its_particles_however_weak_its_evidence():
     assert res.probabilities["probability"].iloc[1] == pytest.approx(0.1, abs=0.06)
 
 
+def test_a_generation_that_accepts_nothing_leaves_the_earlier_populations_standing():
+    # Generation 0 fits; every later simulation misses: later generations accept nothing, while
+    # the evidences still rest on generation 0's proposals (this used to crash the epsilon update).
+    calls = []
+
+    def sim(m, theta, seed):
+        calls.append(m)
+        return 0.1 * theta["mu"] ** 2 if len(calls) <= 40 else 100.0
+
+    res = abc_smc([NEAR, ModelSpec("near2", {"mu": (-1.0, 1.0)})], sim, n_particles=20, generations=3, seed=0)
+    assert res.stop == "generations" and (res.history["accepted"][res.history.generation > 0] == 0).all()
+    assert res.probabilities["probability"].sum() == pytest.approx(1.0)
+    calls.clear()
+    floor = abc_smc([NEAR], sim, n_particles=40, generations=5, seed=0, min_acceptance=0.1)
+    assert floor.stop == "acceptance" and floor.history["generation"].max() == 1
+
+
 def test_resumed_run_stops_where_an_uninterrupted_one_does():
     states = []
     whole = abc_smc([NEAR, FAR], _toy, n_particles=40, generations=20, seed=4, min_epsilon=0.15,
