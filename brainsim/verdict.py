@@ -44,6 +44,10 @@ def verdict(models: pd.DataFrame | None, runs: list[dict] | None, file_card: pd.
         elif pd.notna(se) and se > MAX_SEED_SD:
             lines.append(f"Its Monte-Carlo error is large ({se:.2f} > {MAX_SEED_SD:g}): at this budget no hypothesis "
                          "is favoured with confidence.")
+        if runs is not None and len(runs) == 1:
+            lines.append("One ABC seed: its standard error cannot see parameter regions the sampler never found, "
+                         "and seeds have been seen to disagree far beyond it; check with abc.repeats=3 "
+                         "(or +experiment=which_hypothesis).")
         if runs and not all(r["converged"] for r in runs):
             bad = [str(r["seed"]) for r in runs if not r["converged"]]
             lines.append(f"Caution: ABC did not converge for seed(s) {', '.join(bad)} (stopped by a ceiling); "

@@ -47,3 +47,4 @@ def test_verdict_says_when_one_seed_has_a_large_monte_carlo_error():
     assert lines[0] == ("The data favour a: posterior probability 0.60 ± 0.20 (mean over 1 ABC seeds ± its "
                         "Monte-Carlo standard error).")
     assert lines[1].startswith("Its Monte-Carlo error is large (0.20 > 0.15)")
+    assert lines[2].startswith("One ABC seed: its standard error cannot see")
