@@ -32,7 +32,7 @@ from .scaling import config_names
 from .settings import ABCSettings, RunSettings, settings_from_config
 from .targets import scorecard, to_markdown, total_distance
 from .validation import ConfigError
-from .verdict import verdict
+from .verdict import not_final, verdict
 
 _INFO_FLAGS = ("--help", "-h", "--hydra-help", "--info", "-i", "--cfg", "-c", "--shell-completion", "-sc")
 
@@ -270,8 +270,8 @@ def _execute(config, configs, jobs, seed, out, overrides, reproduce, checkpoints
     print("\nz = (simulated - observed) / tolerance; |z| <= 2 passes\n" + _z_table(card))
     if posterior_card is not None:
         print("\nz at each hypothesis's posterior median (scorecard_posterior.csv)\n" + _z_table(posterior_card))
-        dead = posterior_card.loc[~posterior_card["final"], "hypothesis"].unique()
-        if len(dead):
+        dead = not_final(posterior_card)
+        if dead:
             print(f"  no proposal accepted in the final generation, so taken at the last generation that accepted "
                   f"one: {', '.join(dead)}")
     print("\nshare of IQ variance per cause (decomposition.csv; causes switched off one at a time)\n"

@@ -110,10 +110,6 @@ def _free(bounds: np.ndarray) -> np.ndarray:
     return bounds[:, 1] > bounds[:, 0]
 
 
-def _in_prior(theta: np.ndarray, bounds: np.ndarray) -> bool:
-    return bool(np.all(theta >= bounds[:, 0]) and np.all(theta <= bounds[:, 1]))
-
-
 def abc_smc(
     models: Sequence[ModelSpec],
     simulate: Simulator,
@@ -199,8 +195,10 @@ def abc_smc(
                          "simulations": n_particles, "acceptance": acceptance})
         for m in range(n_models):
             inside = pool[m]["distance"] <= eps
+            if not inside.any():
+                continue
             for th, wi, d in zip(pool[m]["theta"][inside], weights[m][inside] / weights[m][inside].sum(),
-                                 pool[m]["distance"][inside]) if inside.any() else ():
+                                 pool[m]["distance"][inside]):
                 rows.append({"generation": gen, "hypothesis": names[m], "weight": wi * probs[m], "distance": d,
                              **{f"{names[m]}:{k}": v for k, v in zip(keys[m], th)}})
         stop = _stopped(hist, min_epsilon, min_acceptance)

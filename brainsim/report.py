@@ -15,6 +15,7 @@ import pandas as pd
 
 from .decomposition import wide as decomposition_wide
 from .io import write_text
+from .verdict import not_final
 
 _STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1200px; color: #222; }
@@ -89,10 +90,9 @@ def render(ranking: pd.DataFrame, card: pd.DataFrame, paradox: pd.DataFrame, fig
         parts += ["<h2>Verdict</h2>", '<ul id="verdict">' + "".join(f"<li>{html.escape(v)}</li>" for v in verdict)
                   + "</ul>"]
     if posterior_card is not None and len(posterior_card):
-        dead = (posterior_card.loc[~posterior_card["final"].astype(bool), "hypothesis"].unique()
-                if "final" in posterior_card else [])
+        dead = not_final(posterior_card)
         note = (f" No proposal accepted in the final generation, so taken at the last generation that accepted one: "
-                f"{html.escape(', '.join(dead))}." if len(dead) else "")
+                f"{html.escape(', '.join(dead))}." if dead else "")
         parts += ["<h2>Scorecard at the posterior</h2><p>Each hypothesis rescored at its posterior median "
                   f"(<code>scorecard_posterior.csv</code>).{note}</p>",
                   _scorecard_table(posterior_card, "scorecard_posterior")]

@@ -17,6 +17,14 @@ def unreached(card: pd.DataFrame) -> list[str]:
     return [t for t, ok in passed.items() if not ok]
 
 
+def not_final(posterior_card: pd.DataFrame) -> list[str]:
+    """Hypotheses whose posterior comes from an earlier generation than the final one (none of
+    their proposals was accepted in it)."""
+    if "final" not in posterior_card:
+        return []
+    return list(posterior_card.loc[~posterior_card["final"].astype(bool), "hypothesis"].unique())
+
+
 def verdict(models: pd.DataFrame | None, runs: list[dict] | None, file_card: pd.DataFrame,
             posterior_card: pd.DataFrame | None, decomposition: pd.DataFrame | None) -> list[str]:
     """Sentences: the favoured hypothesis with its probability and MC error, convergence, its

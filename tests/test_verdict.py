@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from brainsim.verdict import unreached, verdict
+from brainsim.verdict import not_final, unreached, verdict
 
 
 def _card(rows):
@@ -48,3 +48,9 @@ def test_verdict_says_when_one_seed_has_a_large_monte_carlo_error():
                         "Monte-Carlo standard error).")
     assert lines[1].startswith("Its Monte-Carlo error is large (0.20 > 0.15)")
     assert lines[2].startswith("One ABC seed: its standard error cannot see")
+
+
+def test_not_final_lists_hypotheses_taken_from_an_earlier_generation():
+    card = _card([("a", "x", 0.5), ("a", "y", 1.0), ("b", "x", 4.0), ("b", "y", 2.5)])
+    assert not_final(card) == []  # a card without the column
+    assert not_final(card.assign(final=card["hypothesis"] == "a")) == ["b"]
