@@ -356,20 +356,33 @@ def with_parameters(container: dict, theta: dict, log: frozenset[str] | set[str]
     return c
 
 
-def config_simulator(containers: Sequence[dict], targets, n: int, norm_n: int, missing_z: float,
-                     log: Sequence[frozenset[str]] | None = None) -> Simulator:
-    """A simulator for `abc_smc`: set the parameters in hypothesis m's resolved config (keys in
-    `log[m]` are sampled as log10 of the value), simulate `n` people and return the distance
-    of their summary to `targets`."""
+def config_statistics(containers: Sequence[dict], statistics: Sequence[str], n: int, norm_n: int,
+                      log: Sequence[frozenset[str]] | None = None) -> Callable[[int, dict, int], np.ndarray]:
+    """A simulator of statistics: set the parameters in hypothesis m's resolved config (keys in
+    `log[m]` are sampled as log10 of the value), simulate `n` people and return their
+    `statistics` (float64, (len(statistics),); NaN where undefined)."""
     from .engine import summarize
     from .params import model_from_config
 
     log = list(log) if log is not None else [frozenset()] * len(containers)
 
-    def simulate(m: int, theta: dict, seed: int) -> float:
+    def simulate(m: int, theta: dict, seed: int) -> np.ndarray:
         c = with_parameters(containers[m], theta, log[m])
         c["population"]["n"], c["battery"]["norm_n"] = n, norm_n
-        return distance(summarize(model_from_config(c), seed), targets, missing_z)
+        summary = summarize(model_from_config(c), seed)
+        return np.array([summary.get(s, np.nan) for s in statistics], float)
+
+    return simulate
+
+
+def config_simulator(containers: Sequence[dict], targets, n: int, norm_n: int, missing_z: float,
+                     log: Sequence[frozenset[str]] | None = None) -> Simulator:
+    """A simulator for `abc_smc`: `config_statistics` of the targets' statistics, and their
+    distance to `targets`."""
+    stats = config_statistics(containers, [t.statistic for t in targets], n, norm_n, log)
+
+    def simulate(m: int, theta: dict, seed: int) -> float:
+        return distance(dict(zip([t.statistic for t in targets], stats(m, theta, seed))), targets, missing_z)
 
     return simulate
 
@@ -394,11 +407,6 @@ def posterior_point(results: Sequence[ABCResult], hypothesis: str) -> dict:
     out = {}
     if last.empty:
         return out
-    for col in [c for c in last.columns if c.startswith(hypothesis + ":")]:
-        order = np.argsort(last[col].to_numpy())
-        cw = np.cumsum(last["weight"].to_numpy()[order])
-        out[col.split(":", 1)[1]] = float(last[col].to_numpy()[order][np.searchsorted(cw, 0.5 * cw[-1])])
-    return out
     for col in [c for c in last.columns if c.startswith(hypothesis + ":")]:
         order = np.argsort(last[col].to_numpy())
         cw = np.cumsum(last["weight"].to_numpy()[order])
