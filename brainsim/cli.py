@@ -214,8 +214,10 @@ def _execute(config, configs, jobs, seed, out, overrides, reproduce, checkpoints
                 cards.append(scorecard(name, summaries[name], list(job.targets)))
         card = pd.concat(cards, ignore_index=True)
         ranked = ranking(card)
-        abc, abc_models, abc_particles, posterior_setups, posterior_card = _run_abc(
+        abc, abc_models, abc_particles, posterior_setups, posterior_card, abc_results = _run_abc(
             first.abc, configs, jobs, seed, out, backend, checkpoints, stage)
+        recovery, recovery_frames = _run_recovery(first, configs, jobs, seed, out, backend, stage, abc_results,
+                                                  abc_models, ranked, abc)
     stage[0] = "decomposing IQ variance"
     shares = {(name, "file"): decompose(setups.get(name) or prepare(job.model, seed)) for name, job in jobs.items()}
     shares |= {(name, "posterior"): decompose(setup) for name, setup in posterior_setups.items()}
@@ -223,7 +225,7 @@ def _execute(config, configs, jobs, seed, out, overrides, reproduce, checkpoints
     diagnostics = {name: _diagnostics(summaries[name], job.model) for name, job in jobs.items()}
     diagnostics_frame = pd.DataFrame(diagnostics).T.rename_axis("hypothesis")
     runs = abc["runs"] if abc else None
-    answer = verdict(abc_models, runs, card, posterior_card, decomposition)
+    answer = verdict(abc_models, runs, card, posterior_card, decomposition, recovery=recovery)
     stage[0] = "writing outputs"
     provenance = {
         "brainsim_version": __version__,
@@ -241,6 +243,10 @@ def _execute(config, configs, jobs, seed, out, overrides, reproduce, checkpoints
         write_parquet(out / "population.parquet", pd.concat(frames, ignore_index=True))
     paradox_table = _paradox_table(summaries, paradox)
     written = ["summary.json", "scorecard.csv", "scorecard.md", "ranking.csv", "decomposition.csv"]
+    if recovery_frames:
+        from .assessment import write_outputs
+
+        written += write_outputs(out, recovery_frames)
     if samples:
         from .plots import run_figures, write_figures
 
@@ -248,20 +254,22 @@ def _execute(config, configs, jobs, seed, out, overrides, reproduce, checkpoints
         priors = {name: {k: v for k, v in job.hypothesis.free.items() if k in job.hypothesis.own}
                   for name, job in jobs.items()}  # each hypothesis's own parameters (background: parquet)
         figures = write_figures(run_figures(samples, first.model.law, card, abc_models, abc_particles, priors,
-                                            decomposition=decomposition), out, first.plots.dpi)
+                                            decomposition=decomposition, recovery=recovery_frames), out,
+                                first.plots.dpi)
         written.append(f"{len(figures)} figures (*.png)")
         if first.report:
             from .report import write_report
 
             write_report(out / "report.html", ranked, card, paradox_table, figures, abc_models, provenance, claims,
                          verdict=answer, decomposition=decomposition, posterior_card=posterior_card,
-                         diagnostics=diagnostics_frame)
+                         diagnostics=diagnostics_frame, recovery=recovery_frames)
             written.append("report.html")
     # summary.json last: its presence marks a complete run (brainsim-collect and resume rely on it)
     write_json(out / "summary.json", {"verdict": answer, "statistics": summaries, "paradox": paradox,
                                       "diagnostics": diagnostics,
                                       "decomposition": decomposition.to_dict(orient="records"),
                                       "ranking": ranked.to_dict(orient="records"), "abc": abc,
+                                      "recovery": recovery,
                                       "provenance": provenance})
     checkpoints.clear()
 
@@ -294,7 +302,7 @@ def _run_abc(settings: ABCSettings, configs: dict, jobs: dict, seed: int, out: P
     from .inference import ModelSpec, abc_smc, config_simulator, posterior_particles, posterior_point
 
     if settings.particles <= 0 or len(configs) == 0:
-        return None, None, None, {}, None
+        return None, None, None, {}, None, None
     names = list(configs)
     containers = [OmegaConf.to_container(configs[h], resolve=True) for h in names]
     specs = [ModelSpec(h, jobs[h].hypothesis.free) for h in names]
@@ -358,7 +366,57 @@ def _run_abc(settings: ABCSettings, configs: dict, jobs: dict, seed: int, out: P
     return ({"probabilities": models.to_dict(orient="records"), "epsilon": common, "runs": runs,
              "converged": all(run["converged"] for run in runs),
              "simulations": int(sum(r.simulations for r in results))}, models, particles, posterior_setups,
-            posterior_card)
+            posterior_card, results)
+
+
+def _run_recovery(first: RunSettings, configs: dict, jobs: dict, seed: int, out: Path, backend, stage: list[str],
+                  abc_results, abc_models, ranked: pd.DataFrame, abc: dict | None):
+    """Recovery and calibration on a reference table, and the absolute fit (see
+    `brainsim.assessment`); (None, {}) when recovery.per_hypothesis is 0."""
+    from . import assessment
+
+    settings = first.recovery
+    if settings.per_hypothesis == 0 or not configs:
+        return None, {}
+    prob = assessment.problem(configs, jobs)
+    stage[0] = "simulating the reference table"
+    with _progress_bar(settings.per_hypothesis * len(prob.names), unit="sim", desc="reference table") as bar:
+        table, path = assessment.build_table(settings, first.abc, prob, seed, out, backend, progress=bar.update)
+    stage[0] = "measuring model recovery and calibration"
+    summary, frames = assessment.recover(settings, first.abc, prob, table, seed,
+                                         abc_epsilon=abc["epsilon"] if abc else None)
+    order = (list(abc_models.sort_values("probability", ascending=False)["hypothesis"]) if abc_models is not None
+             else list(ranked["hypothesis"]))
+    stage[0] = "checking the absolute fit (posterior predictive)"
+    with _progress_bar(settings.predictive * min(settings.top, len(order)), unit="sim", desc="predictive") as bar:
+        frames["fit"] = assessment.absolute_fit(settings, first.abc, prob, table, order, seed, backend,
+                                                abc_results=abc_results, progress=bar.update)
+    summary["fit"] = assessment.fit_summary(frames["fit"], len(prob.statistics))
+    summary["table"] = str(path)
+    if settings.smc_checks:
+        stage[0] = "re-running the production ABC on table rows"
+        chosen = frames["probabilities"][prob.names].to_numpy().argmax(axis=1)
+        with _progress_bar(None, unit="sim", desc="SMC spot checks") as bar:
+            frames["smc_checks"] = checks = assessment.smc_spot_checks(settings, first.abc, prob, table, chosen, seed,
+                                                                       backend, progress=bar.update)
+        summary["smc_agreement"] = [float(checks["agree"].mean()), float(checks["agree"].std(ddof=1)
+                                                                         / np.sqrt(len(checks)))]
+    _print_recovery(summary)
+    return summary, frames
+
+
+def _print_recovery(summary: dict) -> None:
+    cal = summary["calibration"]
+    print(f"\nmodel recovery (leave-one-out rejection on {summary['table_rows']} prior-predictive simulations, "
+          f"{summary['neighbours']} neighbours, median epsilon {summary['rejection_epsilon']:.2f}):")
+    for name, (p, se) in summary["recovery"].items():
+        print(f"  P(choose {name:<22} | it is true) = {p:.2f} ± {se:.2f}")
+    print(f"  prior error rate {summary['prior_error']:.3f} ± {summary['prior_error_se']:.3f}; near the observed "
+          f"targets ({summary['local_rows']} rows) {summary['local_error']:.3f} ± {summary['local_error_se']:.3f}")
+    print(f"  calibration: ECE {cal['ece']:.3f} ± {cal['ece_se']:.3f} (calibrated at this size: mean "
+          f"{cal['ece_null_mean']:.3f}, 95% below {cal['ece_null_q95']:.3f}; p = {cal['ece_p_value']:.3f}), "
+          f"Brier {cal['brier']:.3f} ± {cal['brier_se']:.3f}, log score {cal['log_score']:.3f} ± "
+          f"{cal['log_score_se']:.3f}")
 
 
 def _model_table(results, seed: int) -> tuple[pd.DataFrame, float]:
@@ -440,6 +498,16 @@ def _ranking_text(ranked: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+def _check_reference_table(configs: dict, jobs: dict) -> None:
+    """A given recovery.table of another config, seed or version stops the run before anything
+    is written (ConfigError). Not checkable here: seed=null (its seed is drawn at run time)."""
+    first = next(iter(jobs.values()))
+    if first.recovery.per_hypothesis and first.recovery.table and first.seed is not None:
+        from . import assessment
+
+        assessment.check_table(first.recovery, first.abc, assessment.problem(configs, jobs), first.seed, Path("."))
+
+
 def main() -> None:
     """Validate every job the command line asks for, then hand over to Hydra. A bad value stops
     everything before any directory or file is created: one line on stderr, exit status 2."""
@@ -448,8 +516,11 @@ def main() -> None:
         try:
             for job in planned_jobs(argv):
                 names = [None] if _explicit_hypothesis(job) else hypothesis_names()
+                configs = {}
                 for name in names:
-                    validate(compose(job + ([f"hypothesis={name}"] if name else [])))
+                    cfg = compose(job + ([f"hypothesis={name}"] if name else []))
+                    configs[str(cfg.hypothesis.name)] = cfg
+                _check_reference_table(configs, {h: validate(c) for h, c in configs.items()})
         except ConfigError as exc:
             print(f"brainsim: error: {exc}", file=sys.stderr)
             sys.exit(2)

@@ -290,11 +290,85 @@ def decomposition_bars(table: pd.DataFrame) -> Figure:
     return fig
 
 
+def _rotate(ax) -> None:
+    ax.tick_params(axis="x", labelrotation=45)
+    for label in ax.get_xticklabels():
+        label.set_horizontalalignment("right")
+
+
+def recovery_confusion(conf: pd.DataFrame) -> Figure:
+    """Model recovery: P(chosen | true), rows = the true hypothesis (`recovery_confusion.csv`)."""
+    p = conf.pivot_table(index="true", columns="chosen", values="p_chosen_given_true", sort=False)
+    fig = Figure(figsize=(0.7 * p.shape[1] + 3.5, 0.5 * p.shape[0] + 2.5), layout="constrained")
+    ax = fig.subplots()
+    sns.heatmap(p, ax=ax, cmap="viridis", vmin=0, vmax=1, annot=True, fmt=".2f", annot_kws={"fontsize": 7},
+                cbar_kws={"label": "P(chosen | true)"})
+    ax.set_xlabel("chosen by leave-one-out ABC")
+    ax.set_ylabel("true hypothesis (simulated)")
+    _rotate(ax)
+    return fig
+
+
+def recovery_reliability(table: pd.DataFrame) -> Figure:
+    """Reliability diagrams: per hypothesis, the observed share of rows that came from it
+    against its predicted probability, per bin, with 95% Wilson intervals; dots sized by rows."""
+    names = list(dict.fromkeys(table["hypothesis"]))
+    fig, axes = _grid(names, width=2.8, height=2.8)
+    for ax, name in zip(axes, names):
+        g = table[(table["hypothesis"] == name) & (table["n"] > 0)]
+        ax.plot([0, 1], [0, 1], color="grey", ls="--", lw=0.8)
+        ax.errorbar(g["mean_probability"], g["observed"],
+                    yerr=[g["observed"] - g["ci_low"], g["ci_high"] - g["observed"]], fmt="none", ecolor="black",
+                    lw=0.8)
+        ax.scatter(g["mean_probability"], g["observed"], s=10 + 40 * np.sqrt(g["n"] / g["n"].max()),
+                   color=_colours(1)[0], zorder=3)
+        ax.set(xlim=(0, 1), ylim=(0, 1), title=name, xlabel="predicted P(hypothesis)", ylabel="observed share")
+    return fig
+
+
+def recovery_coverage(cov: pd.DataFrame) -> Figure:
+    """Parameter coverage: each free parameter's coverage of its 50% and 90% posterior intervals
+    (± 2 MC SE) against the nominal level (dashed), per hypothesis."""
+    names = list(dict.fromkeys(cov["hypothesis"]))
+    fig, axes = _grid(names, width=4.0, height=0.25 * cov.groupby("hypothesis").parameter.nunique().max() + 1.6)
+    for ax, name in zip(axes, names):
+        g = cov[cov["hypothesis"] == name]
+        params = list(dict.fromkeys(g["parameter"]))
+        for colour, (level, gl) in zip(_colours(2), g.groupby("level")):
+            y = [params.index(p) for p in gl["parameter"]]
+            ax.errorbar(gl["coverage"], y, xerr=2 * gl["se"], fmt="o", ms=3, color=colour, label=f"{level:.0%}")
+            ax.axvline(level, color=colour, ls="--", lw=0.8)
+        ax.set_yticks(range(len(params)), [p.rsplit(".", 1)[-1] for p in params], fontsize=6)
+        ax.set(xlim=(0, 1), title=name, xlabel="coverage")
+        ax.legend(fontsize=6, loc="lower left")
+    return fig
+
+
+def recovery_influence(influence: pd.DataFrame) -> Figure:
+    """Target influence: P(hypothesis | observed targets) by rejection on the reference table
+    with all targets and with each left out in turn, and each target's share of the distance
+    among the table rows nearest to the observed targets."""
+    p = influence.pivot_table(index="left_out", columns="hypothesis", values="probability", sort=False)
+    share = influence.dropna(subset=["share_of_distance"]).groupby("left_out", sort=False)["share_of_distance"].first()
+    fig = Figure(figsize=(0.7 * p.shape[1] + 7, 0.45 * p.shape[0] + 2.5), layout="constrained")
+    ax, ax2 = fig.subplots(1, 2, width_ratios=[3, 1])
+    sns.heatmap(p, ax=ax, cmap="viridis", vmin=0, vmax=1, annot=True, fmt=".2f", annot_kws={"fontsize": 7},
+                cbar_kws={"label": "P(hypothesis | observed)"})
+    ax.set(xlabel="hypothesis", ylabel="target left out")
+    _rotate(ax)
+    ax2.barh(share.index, share.to_numpy(), color=_colours(1)[0])
+    ax2.invert_yaxis()
+    ax2.set(xlabel="share of squared distance\n(nearest table rows)", yticks=[])
+    return fig
+
+
 def run_figures(samples: Mapping[str, pd.DataFrame], law: ScalingLaw, card: pd.DataFrame,
                 models: pd.DataFrame | None = None, particles: pd.DataFrame | None = None,
-                priors: Mapping[str, Mapping] | None = None, *, decomposition: pd.DataFrame | None = None) -> dict:
+                priors: Mapping[str, Mapping] | None = None, *, decomposition: pd.DataFrame | None = None,
+                recovery: Mapping[str, pd.DataFrame] | None = None) -> dict:
     """Every figure of a run as {file stem: function making it}, so callers can draw and save
-    them one at a time (see README: figures). ABC figures only when ABC ran."""
+    them one at a time (see README: figures). ABC figures only when ABC ran, recovery figures
+    when recovery ran (`recovery`: the frames of `brainsim.assessment.recover`)."""
     figs = {
         "scorecard": lambda: scorecard_heatmap(card),
         "iq_histograms": lambda: iq_histograms(samples),
@@ -311,6 +385,11 @@ def run_figures(samples: Mapping[str, pd.DataFrame], law: ScalingLaw, card: pd.D
         figs["posterior_params"] = lambda: posterior_params(particles, priors)
     if decomposition is not None and len(decomposition):
         figs["decomposition"] = lambda: decomposition_bars(decomposition)
+    rec = recovery or {}
+    for key, make in (("confusion", recovery_confusion), ("calibration", recovery_reliability),
+                      ("coverage", recovery_coverage), ("influence", recovery_influence)):
+        if rec.get(key) is not None and len(rec[key]):
+            figs[f"recovery_{key}"] = lambda make=make, frame=rec[key]: make(frame)
     return figs
 
 

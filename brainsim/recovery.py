@@ -242,15 +242,23 @@ def prior_predictive_position(table: pd.DataFrame, observed: dict[str, float]) -
     return pd.DataFrame(rows)
 
 
-def predictive_pvalues(simulated: np.ndarray, observed: np.ndarray) -> np.ndarray:
-    """Two-sided posterior-predictive p-value per target, (T,): 2 min(P(S <= obs), P(S >= obs))
-    over the finite replicates of simulated (R, T), with the (count + 1) / (R + 1) correction;
-    NaN where no replicate computes the statistic."""
-    out = np.full(observed.size, np.nan)
-    for t in range(observed.size):
+def predictive_check(simulated: np.ndarray, observed: np.ndarray) -> dict[str, np.ndarray]:
+    """Posterior-predictive check per target, each (T,), over the finite replicates of
+    simulated (R, T): `p` the two-sided empirical p-value 2 min(P(S <= obs), P(S >= obs)) with
+    the (count + 1) / (R + 1) correction (it cannot fall below 2 / (R + 1), too coarse for a
+    correction over many targets at tens of replicates), `z` = (obs - mean) / SD of the
+    replicates and `p_normal` = 2 Phi(-|z|), which can. NaN where no replicate computes it."""
+    t_count = observed.size
+    out = {"p": np.full(t_count, np.nan), "z": np.full(t_count, np.nan), "p_normal": np.full(t_count, np.nan)}
+    for t in range(t_count):
         s = simulated[:, t][np.isfinite(simulated[:, t])]
         if s.size:
             low = ((s <= observed[t]).sum() + 1) / (s.size + 1)
             high = ((s >= observed[t]).sum() + 1) / (s.size + 1)
-            out[t] = min(1.0, 2 * min(low, high))
+            out["p"][t] = min(1.0, 2 * min(low, high))
+        if s.size > 1:
+            sd = s.std(ddof=1)
+            out["z"][t] = (observed[t] - s.mean()) / sd if sd > 0 else np.copysign(np.inf, observed[t] - s.mean()) \
+                if observed[t] != s.mean() else 0.0
+            out["p_normal"][t] = 2 * sstats.norm.sf(abs(out["z"][t]))
     return out

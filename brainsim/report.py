@@ -41,6 +41,13 @@ CAPTIONS = {
     "posterior_models": "ABC posterior model probabilities (mean over seeds ± its Monte-Carlo standard error).",
     "posterior_params": "ABC posteriors of each hypothesis's own parameters (last generation, weighted).",
     "decomposition": "Share of IQ variance per cause, each switched off in turn with common random numbers.",
+    "recovery_confusion": "Model recovery: P(chosen | true) by leave-one-out ABC rejection on the reference table.",
+    "recovery_calibration": "Reliability of the model probabilities: observed share against predicted probability "
+                            "(95% Wilson intervals); calibrated points lie on the diagonal.",
+    "recovery_coverage": "Parameter recovery: coverage of the 50% and 90% posterior intervals (± 2 MC SE) against "
+                         "the nominal levels (dashed).",
+    "recovery_influence": "Target influence: model probabilities with each target left out, and each target's share "
+                          "of the distance near the observed targets.",
 }
 
 
@@ -74,7 +81,8 @@ def _figure(path: Path) -> str:
 def render(ranking: pd.DataFrame, card: pd.DataFrame, paradox: pd.DataFrame, figures: Mapping[str, Path],
            abc: pd.DataFrame | None = None, provenance: Mapping | None = None, claims: Mapping[str, str] | None = None,
            *, verdict: list[str] | None = None, decomposition: pd.DataFrame | None = None,
-           posterior_card: pd.DataFrame | None = None, diagnostics: pd.DataFrame | None = None) -> str:
+           posterior_card: pd.DataFrame | None = None, diagnostics: pd.DataFrame | None = None,
+           recovery: Mapping[str, pd.DataFrame] | None = None) -> str:
     """The report as one HTML string: the verdict first, then the evidence."""
     prov = provenance or {}
     parts = [
@@ -122,6 +130,21 @@ def render(ranking: pd.DataFrame, card: pd.DataFrame, paradox: pd.DataFrame, fig
                   _table(diagnostics.reset_index(), "diagnostics")]
     if abc is not None:
         parts += ["<h2>ABC model selection</h2>", _table(abc, "abc")]
+    if recovery:
+        conf = recovery["confusion"].pivot_table(index="true", columns="chosen", values="p_chosen_given_true",
+                                                 sort=False)
+        parts += ["<h2>How far the verdict can be trusted</h2><p>Leave-one-out ABC rejection on the reference "
+                  "table (<code>reference_table.parquet</code>): P(chosen | true) "
+                  "(<code>recovery_confusion.csv</code>; calibration, parameter coverage, target influence and "
+                  "absolute fit in the other <code>recovery_*.csv</code>).</p>",
+                  '<div class="wide">' + _table(conf.reset_index(), "recovery", 2) + "</div>"]
+        if recovery.get("fit") is not None:
+            fit = recovery["fit"].dropna(subset=["predictive_p"])
+            if len(fit):
+                parts += ["<p>Absolute fit: posterior-predictive z and p-values of the most probable hypotheses "
+                          "(<code>recovery_fit.csv</code>).</p>",
+                          _table(fit[["hypothesis", "statistic", "observed", "prior_quantile", "predictive_z",
+                                      "predictive_p_normal"]], "fit")]
     parts.append("<h2>Figures</h2>")
     parts += [_figure(p) for p in figures.values()]
     parts.append("</body></html>")

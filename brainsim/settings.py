@@ -17,6 +17,7 @@ from .backends import BackendParams, backend_from_config
 from .params import ModelParams, _sub, model_from_config
 from .targets import Hypothesis, Target, hypothesis_from_config, load_targets
 from .validation import (
+    ConfigError,
     Strict,
     check_bool,
     check_float,
@@ -42,6 +43,21 @@ class ABCSettings:
 
 
 @dataclass(frozen=True)
+class RecoverySettings:
+    """Model recovery and calibration from a reference table (see `brainsim.recovery`);
+    per_hypothesis == 0 switches it off."""
+
+    per_hypothesis: int  # prior-predictive simulations per hypothesis in the reference table
+    neighbours: int  # k accepted rows per leave-one-out rejection
+    local: int  # rows nearest the observed targets for the local error rate
+    resamples: int  # bootstrap and consistency-null resamples
+    predictive: int  # posterior-predictive simulations per checked hypothesis
+    top: int  # hypotheses checked by posterior predictive
+    smc_checks: int  # table rows per hypothesis re-run through the production ABC
+    table: str | None  # reference table to reuse or extend; None: the run directory's
+
+
+@dataclass(frozen=True)
 class PlotSettings:
     enabled: bool
     n: int  # people per hypothesis drawn for figures
@@ -58,6 +74,7 @@ class RunSettings:
     targets: tuple[Target, ...]
     backend: BackendParams
     abc: ABCSettings
+    recovery: RecoverySettings
     plots: PlotSettings
     report: bool
     threads: int | None
@@ -78,6 +95,28 @@ def abc_from_config(node: Mapping) -> ABCSettings:
         n=check_int("abc.n", node.get("n"), 2),
         norm_n=check_int("abc.norm_n", node.get("norm_n"), 2),
         missing_z=check_float("abc.missing_z", node.get("missing_z"), 0.0, low_open=True),
+    )
+
+
+def recovery_from_config(node: Mapping) -> RecoverySettings:
+    per = check_int("recovery.per_hypothesis", node.get("per_hypothesis"), 0, 1_000_000)
+    k = check_int("recovery.neighbours", node.get("neighbours"), 1)
+    if per and k >= per:
+        raise ConfigError(f"The 'recovery.neighbours' parameter must be an int below recovery.per_hypothesis "
+                          f"({per}): parameter recovery draws its neighbours from one hypothesis's rows. Got {k} "
+                          f"instead.")
+    table = node.get("table")
+    if table is not None and not isinstance(table, str):
+        raise ConfigError(f"The 'recovery.table' parameter must be a path or null. Got {table!r} instead.")
+    return RecoverySettings(
+        per_hypothesis=per,
+        neighbours=k,
+        local=check_int("recovery.local", node.get("local"), 1),
+        resamples=check_int("recovery.resamples", node.get("resamples"), 20, 100_000),
+        predictive=check_int("recovery.predictive", node.get("predictive"), 0, 100_000),
+        top=check_int("recovery.top", node.get("top"), 1),
+        smc_checks=check_int("recovery.smc_checks", node.get("smc_checks"), 0, 1000),
+        table=table,
     )
 
 
@@ -103,6 +142,7 @@ def settings_from_config(cfg: Mapping) -> RunSettings:
         targets=tuple(load_targets(str(strict.get("targets", "human")))),
         backend=backend_from_config(strict.get("backend")),
         abc=abc_from_config(_sub(strict, "abc", "")),
+        recovery=recovery_from_config(_sub(strict, "recovery", "")),
         plots=plots_from_config(_sub(strict, "plots", "")),
         report=check_bool("report", strict.get("report", True)),
         threads=None if threads is None else check_int("threads", threads, 1, 1024),

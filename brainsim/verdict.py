@@ -26,7 +26,8 @@ def not_final(posterior_card: pd.DataFrame) -> list[str]:
 
 
 def verdict(models: pd.DataFrame | None, runs: list[dict] | None, file_card: pd.DataFrame,
-            posterior_card: pd.DataFrame | None, decomposition: pd.DataFrame | None) -> list[str]:
+            posterior_card: pd.DataFrame | None, decomposition: pd.DataFrame | None, *,
+            recovery: dict | None = None) -> list[str]:
     """Sentences: the favoured hypothesis with its probability and MC error, convergence, its
     fit at its posterior, the targets no hypothesis reaches, and what explains its variance.
 
@@ -35,6 +36,7 @@ def verdict(models: pd.DataFrame | None, runs: list[dict] | None, file_card: pd.
     runs : per-seed convergence records (`summary.json` abc.runs)
     file_card, posterior_card : scorecards at the files' values and at the posterior medians
     decomposition : hypothesis, at, cause, share (see `brainsim.decomposition`)
+    recovery : summary.json's `recovery` (see `brainsim.assessment.recover`), or None
     """
     lines = []
     card = file_card
@@ -73,6 +75,8 @@ def verdict(models: pd.DataFrame | None, runs: list[dict] | None, file_card: pd.
         ranked = file_card.groupby("hypothesis", sort=False).apply(total_distance, include_groups=False)
         name = str(ranked.idxmin())
         lines.append(f"Without ABC, {name} is closest at its file's values (RMS z {ranked.min():.2f}).")
+    if recovery is not None:
+        lines += recovery_lines(recovery, name)
     best_fit = card.groupby("hypothesis", sort=False).apply(total_distance, include_groups=False).min()
     if best_fit > FITS_RMS_Z:
         lines.append(f"No hypothesis fits: the best RMS z is {best_fit:.2f} (> {FITS_RMS_Z:g}). Model "
@@ -88,4 +92,34 @@ def verdict(models: pd.DataFrame | None, runs: list[dict] | None, file_card: pd.
         top = sorted(order, key=lambda c: -abs(shares[c]))[:3]
         lines.append(f"What explains IQ variance under {name} (at its {at} values): "
                      + ", ".join(f"{c} {shares[c]:.0%}" for c in top) + ".")
+    return lines
+
+
+def recovery_lines(rec: dict, chosen: str) -> list[str]:
+    """How far the choice can be trusted: recovery at this budget, calibration, absolute fit."""
+    p, se = rec["recovery"].get(chosen, [float("nan"), float("nan")])
+    cal = rec["calibration"]
+    lines = [f"Recovery at this budget ({rec['table_rows']} prior-predictive simulations, leave-one-out rejection "
+             f"with {rec['neighbours']} neighbours): when {chosen} is true it is picked in {p:.2f} ± {se:.2f} of "
+             f"cases, any hypothesis in {rec['recovery_mean']:.2f} ± {rec['recovery_mean_se']:.2f} on average; "
+             f"near the observed targets P(the choice is wrong) = {rec['local_error']:.2f} ± "
+             f"{rec['local_error_se']:.2f} (prior error rate {rec['prior_error']:.2f} ± {rec['prior_error_se']:.2f})."]
+    if rec["confused"]:
+        pairs = ", ".join(f"{t} as {c} ({q:.2f})" for t, c, q in rec["confused"][:6])
+        lines.append(f"The targets do not tell these apart (true taken as another in ≥ 20% of cases): {pairs}.")
+    calibrated = cal["ece_p_value"] > 0.05
+    lines.append(f"Model probabilities are {'' if calibrated else 'NOT '}calibrated: ECE {cal['ece']:.3f} ± "
+                 f"{cal['ece_se']:.3f} against {cal['ece_null_mean']:.3f} (95% below {cal['ece_null_q95']:.3f}) for "
+                 f"a calibrated predictor of this size.")
+    fits = rec.get("fit") or {}
+    if fits:
+        good = [h for h, f in fits.items() if f["fits"]]
+        bad = {h: f["failed"] for h, f in fits.items() if not f["fits"]}
+        if not good:
+            lines.append("No checked hypothesis reproduces every target (posterior predictive, family-wise 5%): "
+                         + "; ".join(f"{h} misses {', '.join(f)}" for h, f in bad.items()) + ".")
+        else:
+            lines.append(f"Posterior predictive (family-wise 5%): {', '.join(good)} reproduce(s) every target"
+                         + ("; " + "; ".join(f"{h} misses {', '.join(f)}" for h, f in bad.items()) if bad else "")
+                         + ".")
     return lines

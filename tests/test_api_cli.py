@@ -168,13 +168,50 @@ def test_cli_default_states_its_verdict_convergence_and_decomposition(default_ru
 
 @pytest.mark.parametrize("args", [["population.n=-5"], ["scaling=nope"], ["population.mz_fraction=2"],
                                   ["population.brain.volume_cv=-1"], ["population.typo=1"],
-                                  ["background.free={population.data.sd: [0.6, 0.1]}"], ["abc.min_acceptance=0"]])
+                                  ["background.free={population.data.sd: [0.6, 0.1]}"], ["abc.min_acceptance=0"],
+                                  ["recovery.neighbours=50"], ["recovery.table=3"]])
 def test_cli_bad_input_one_line_exit_2_nothing_written(tmp_path, args):
     res = _cli(*args, cwd=tmp_path)
     assert res.returncode == 2
     lines = res.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("brainsim: error:") and "Traceback" not in res.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_cli_refuses_a_foreign_reference_table_before_writing_anything(tmp_path):
+    from brainsim.reference import save_table
+
+    save_table(tmp_path / "foreign.parquet", pd.DataFrame({"row": [0], "hypothesis": ["baseline"]}), "f" * 64)
+    res = _cli("recovery.table=foreign.parquet", cwd=tmp_path)
+    assert res.returncode == 2, res.stderr
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and "another config" in lines[0] and "recovery.table" in lines[0]
+    assert [p.name for p in tmp_path.iterdir()] == ["foreign.parquet"]
+
+
+def test_cli_default_measures_recovery_and_quotes_it(default_run):
+    from brainsim.cli import hypothesis_names
+
+    res, run = default_run
+    summary = json.loads((run / "summary.json").read_text())
+    rec = summary["recovery"]
+    names = hypothesis_names()
+    assert rec["table_rows"] == 6 * len(names) and set(rec["recovery"]) == set(names)
+    assert 0 <= rec["prior_error"] <= 1 and rec["prior_error_se"] > 0
+    assert abs(rec["recovery_mean"] - (1 - rec["prior_error"])) < 1e-9  # balanced table: the same rows
+    assert any(line.startswith("Recovery at this budget") for line in summary["verdict"])
+    assert any("calibrated" in line for line in summary["verdict"])
+    conf = pd.read_csv(run / "recovery_confusion.csv")
+    assert conf.groupby("true")["p_chosen_given_true"].sum().to_numpy() == pytest.approx(1.0)
+    assert conf.groupby("true")["count"].sum().to_numpy() == pytest.approx(6.0)
+    table = pd.read_parquet(run / "reference_table.parquet")
+    assert len(table) == 6 * len(names) and {f"stat:{s}" for s in ("r_brain_iq", "twin_r_mz")} <= set(table.columns)
+    fit = pd.read_csv(run / "recovery_fit.csv")
+    assert fit["predictive_p"].notna().sum() > 0 and set(fit["hypothesis"]) == set(names)
+    for name in ("confusion", "calibration", "coverage", "influence"):
+        assert (run / f"recovery_{name}.png").exists() and (run / f"recovery_{name}.csv").exists()
+    assert "How far the verdict can be trusted" in (run / "report.html").read_text()
+    assert "model recovery" in res.stdout
 
 
 def test_cli_saved_population_without_figures(tmp_path):

@@ -7,7 +7,7 @@ from conftest import ALPHA
 
 from brainsim.inference import ModelSpec
 from brainsim.recovery import (calibration, confusion, ece, nearest, neighbour_probabilities, parameter_recovery,
-                               predictive_pvalues, prior_predictive_position, rate, row_errors, target_influence)
+                               predictive_check, prior_predictive_position, rate, row_errors, target_influence)
 from brainsim.reference import load_table, reference_table, save_table
 from brainsim.validation import ConfigError
 
@@ -120,8 +120,13 @@ def test_absolute_fit_statistics():
     assert pos["quantile"] == pytest.approx(0.5) and pos["computed"] == 0.75 and not pos["outside"]
     assert prior_predictive_position(table, {"x": 9.0}).iloc[0]["outside"]
     sims = np.column_stack([np.arange(99.0), np.full(99, np.nan)])
-    p = predictive_pvalues(sims, np.array([200.0, 0.0]))
-    assert p[0] == pytest.approx(2 / 100) and np.isnan(p[1])
+    check = predictive_check(sims, np.array([200.0, 0.0]))
+    assert check["p"][0] == pytest.approx(2 / 100) and np.isnan(check["p"][1])
+    assert check["z"][0] == pytest.approx((200 - 49) / np.arange(99.0).std(ddof=1))
+    assert check["p_normal"][0] < 1e-6 and np.isnan(check["p_normal"][1])
+    rng = np.random.default_rng(0)  # replicates and data from one normal: p_normal is uniform
+    p = [predictive_check(rng.standard_normal((40, 1)), rng.standard_normal(1))["p_normal"][0] for _ in range(400)]
+    assert abs(np.mean(np.array(p) < 0.1) - 0.1) < 0.05
 
 
 def test_table_rows_do_not_depend_on_size_batch_or_resume(tmp_path):

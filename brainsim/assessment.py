@@ -1,0 +1,237 @@
+"""The recovery stage of a run: build or extend the reference table, measure how well the
+comparison recovers a known truth, and write what it found (recovery_*.csv).
+
+Pure statistics live in `brainsim.recovery`, the table in `brainsim.reference`; this module
+wires them to a run's configs, backend and output folder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from omegaconf import OmegaConf
+
+from . import __version__
+from .inference import ModelSpec, config_statistics
+from .io import write_csv
+from .recovery import (calibration, confusion, choices, nearest, neighbour_probabilities, parameter_recovery,
+                       predictive_check, prior_predictive_position, rate, row_errors, target_influence)
+from .reference import STREAM, load_table, reference_table, save_table, table_fingerprint
+
+CONFUSED = 0.2  # P(chosen = j | true = i) at or above this: the targets do not tell i from j
+PREDICTIVE_ALPHA = 0.05  # family-wise level of the posterior-predictive check (Bonferroni over targets)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """The comparison a recovery measures: hypotheses, their resolved configs, the targets."""
+
+    names: list[str]
+    containers: list[dict]
+    specs: list[ModelSpec]
+    log: list[frozenset]
+    targets: list
+
+    @property
+    def statistics(self) -> list[str]:
+        return [t.statistic for t in self.targets]
+
+    @property
+    def tolerance(self) -> np.ndarray:
+        return np.array([t.tolerance for t in self.targets], float)
+
+    @property
+    def observed(self) -> np.ndarray:
+        return np.array([t.value for t in self.targets], float)
+
+
+def problem(configs: Mapping, jobs: Mapping) -> Problem:
+    """The comparison of a run: every hypothesis's resolved config, priors and the targets."""
+    names = list(configs)
+    return Problem(names, [OmegaConf.to_container(configs[h], resolve=True) for h in names],
+                   [ModelSpec(h, jobs[h].hypothesis.free) for h in names],
+                   [jobs[h].hypothesis.log for h in names], list(jobs[names[0]].targets))
+
+
+def table_path(settings, out: Path) -> Path:
+    return Path(settings.table).expanduser() if settings.table else Path(out) / "reference_table.parquet"
+
+
+def fingerprint_of(prob: Problem, abc, seed: int) -> str:
+    return table_fingerprint(prob.containers, prob.statistics, n=abc.n, norm_n=abc.norm_n, seed=seed,
+                             version=__version__)
+
+
+def check_table(settings, abc, prob: Problem, seed: int, out: Path) -> None:
+    """Refuse an existing table of another config before anything is simulated (ConfigError)."""
+    path = table_path(settings, out)
+    if settings.per_hypothesis and path.exists():
+        load_table(path, fingerprint_of(prob, abc, seed), prob.names, prob.statistics)
+
+
+def build_table(settings, abc, prob: Problem, seed: int, out: Path, backend,
+                progress: Callable[[int], None] | None = None) -> tuple[pd.DataFrame, Path]:
+    """The reference table of `settings.per_hypothesis` rows per hypothesis: reused and
+    extended from its file if there is one (same fingerprint), saved after every batch."""
+    path = table_path(settings, out)
+    fp = fingerprint_of(prob, abc, seed)
+    existing = load_table(path, fp, prob.names, prob.statistics) if path.exists() else None
+    simulate = config_statistics(prob.containers, prob.statistics, abc.n, abc.norm_n, prob.log)
+    table = reference_table(prob.specs, simulate, prob.statistics, settings.per_hypothesis * len(prob.names),
+                            seed=seed, map_fn=backend.map, existing=existing, progress=progress,
+                            on_batch=lambda t: save_table(path, t, fp))
+    if existing is None or len(existing) < len(table):
+        save_table(path, table, fp)
+    return table, path
+
+
+def _posterior_draws(prob: Problem, m: int, count: int, seed: int, abc_results, table, near) -> list[dict]:
+    """`count` parameter vectors of hypothesis m's posterior: the ABC's particles by weight,
+    or without ABC the hypothesis's table rows among the rejection neighbours."""
+    from .inference import posterior_particles
+
+    name, keys = prob.names[m], list(prob.specs[m].priors)
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(STREAM + 1, m)))
+    if abc_results:
+        kept = posterior_particles(abc_results, name)
+        if kept.empty:
+            return []
+        w = kept["weight"].to_numpy(float)
+        pick = rng.choice(len(kept), size=count, p=w / w.sum())
+        return [{k: float(kept[f"{name}:{k}"].iloc[j]) for k in keys} for j in pick]
+    rows = table.iloc[near][table.iloc[near]["hypothesis"] == name]
+    if rows.empty:
+        return []
+    pick = rng.choice(len(rows), size=count)
+    return [{k: float(rows[f"param:{k}"].iloc[j]) for k in keys} for j in pick]
+
+
+def absolute_fit(settings, abc, prob: Problem, table: pd.DataFrame, ranked: Sequence[str], seed: int, backend,
+                 abc_results=None, progress=None) -> pd.DataFrame:
+    """Per hypothesis and target: where the observed value falls in the prior predictive, and
+    for the `settings.top` hypotheses of `ranked` a posterior-predictive p-value from
+    `settings.predictive` fresh simulations at posterior draws (the ABC's particles; without
+    ABC, the table rows among the k x M nearest to the observed targets)."""
+    fit = prior_predictive_position(table, dict(zip(prob.statistics, prob.observed))).rename(
+        columns={"quantile": "prior_quantile", "outside": "outside_prior"})
+    for col in ("predictive_p", "predictive_z", "predictive_p_normal"):
+        fit[col] = np.nan
+    if settings.predictive == 0:
+        return fit
+    simulate = config_statistics(prob.containers, prob.statistics, abc.n, abc.norm_n, prob.log)
+    near = None
+    if not abc_results:
+        stats = table[[f"stat:{s}" for s in prob.statistics]].to_numpy(float)
+        near = nearest(prob.observed[None], stats, prob.tolerance, min(len(table), settings.neighbours * len(prob.names)),
+                       missing_z=abc.missing_z)[0][0]
+    for name in list(ranked)[: settings.top]:
+        m = prob.names.index(name)
+        draws = _posterior_draws(prob, m, settings.predictive, seed, abc_results, table, near)
+        if not draws:
+            continue
+        seeds = np.random.SeedSequence(seed, spawn_key=(STREAM + 2, m)).generate_state(len(draws))
+        sims = np.array(backend.map(lambda job: simulate(m, job[0], int(job[1])), list(zip(draws, seeds))))
+        if progress is not None:
+            progress(len(draws))
+        check = predictive_check(sims, prob.observed)
+        for t, stat in enumerate(prob.statistics):
+            at = (fit.hypothesis == name) & (fit.statistic == stat)
+            for key in ("p", "z", "p_normal"):
+                fit.loc[at, "predictive_" + key] = check[key][t]
+    return fit
+
+
+def smc_spot_checks(settings, abc, prob: Problem, table: pd.DataFrame, rejection_choice: np.ndarray, seed: int,
+                    backend, progress=None) -> pd.DataFrame:
+    """The production ABC-SMC run on `settings.smc_checks` table rows per hypothesis as if they
+    were observed: does it choose what the rejection on the table chose?"""
+    from .inference import abc_smc, config_simulator
+    from .targets import Target
+
+    rows = []
+    for m, name in enumerate(prob.names):
+        for i in table.index[table.hypothesis == name][: settings.smc_checks]:
+            values = table.loc[i, [f"stat:{s}" for s in prob.statistics]].to_numpy(float)
+            pseudo = [Target(t.name, t.statistic, float(v), t.tolerance, "table row", "unconfirmed")
+                      for t, v in zip(prob.targets, values) if np.isfinite(v)]
+            res = abc_smc(prob.specs, config_simulator(prob.containers, pseudo, abc.n, abc.norm_n, abc.missing_z,
+                                                       prob.log),
+                          abc.particles, abc.generations, seed=seed + 1 + int(i), quantile=abc.quantile,
+                          min_epsilon=abc.min_epsilon, min_acceptance=abc.min_acceptance,
+                          max_simulations=abc.max_simulations, map_fn=backend.map, progress=progress)
+            p = res.probabilities.set_index("hypothesis")["probability"]
+            rows.append({"row": int(table.loc[i, "row"]), "true": name, "smc_chosen": str(p.idxmax()),
+                         "smc_probability": float(p.max()),
+                         "rejection_chosen": prob.names[int(rejection_choice[i])],
+                         "agree": str(p.idxmax()) == prob.names[int(rejection_choice[i])],
+                         "smc_epsilon": res.epsilon, "smc_converged": res.converged})
+    return pd.DataFrame(rows)
+
+
+def recover(settings, abc, prob: Problem, table: pd.DataFrame, seed: int, *, abc_epsilon: float | None = None
+            ) -> tuple[dict, dict[str, pd.DataFrame]]:
+    """Every recovery statistic of a table: what summary.json keeps and the frames to write."""
+    k = settings.neighbours
+    stats = table[[f"stat:{s}" for s in prob.statistics]].to_numpy(float)
+    labels = pd.Categorical(table.hypothesis, categories=prob.names).codes.astype(np.int64)
+    idx, dist = nearest(stats, stats, prob.tolerance, k, missing_z=abc.missing_z, exclude_self=True)
+    probs = neighbour_probabilities(labels, idx, len(prob.names))
+    conf = confusion(labels, probs, prob.names)
+    errors = row_errors(labels, probs)
+    near, near_d = nearest(prob.observed[None], stats, prob.tolerance, min(settings.local, len(table)),
+                           missing_z=abc.missing_z)
+    local, local_se = rate(errors[near[0]])
+    reliability, scores = calibration(probs, labels, prob.names, resamples=settings.resamples, seed=seed, k=k)
+    cov, ranks = parameter_recovery(table, prob.statistics, prob.tolerance, k, missing_z=abc.missing_z)
+    influence = target_influence(stats, labels, prob.observed, prob.tolerance, prob.names, k,
+                                 missing_z=abc.missing_z, target_names=[t.name for t in prob.targets])
+    at_obs = influence[influence.left_out == "none"].set_index("hypothesis")["probability"]
+    diag = conf[conf["true"] == conf["chosen"]].set_index("true")
+    confused = conf[(conf["true"] != conf["chosen"]) & (conf["p_chosen_given_true"] >= CONFUSED)]
+    prior_error, prior_se = rate(errors)
+    summary = {
+        "table_rows": len(table), "per_hypothesis": int(len(table) // len(prob.names)), "neighbours": k,
+        "rejection_epsilon": float(np.median(dist[:, -1])), "abc_epsilon": abc_epsilon,
+        "observed_epsilon": float(near_d[0, min(k, near_d.shape[1]) - 1]),
+        "recovery_mean": float(diag["p_chosen_given_true"].mean()),
+        "recovery_mean_se": float(np.sqrt((diag["se"] ** 2).sum()) / len(diag)),
+        "recovery": {h: [float(r.p_chosen_given_true), float(r.se)] for h, r in diag.iterrows()},
+        "prior_error": prior_error, "prior_error_se": prior_se,
+        "local_error": local, "local_error_se": local_se, "local_rows": int(near.shape[1]),
+        "chosen_at_observed": prob.names[int(np.argmax(choices(at_obs.to_numpy()[None])[0]))],
+        "rejection_probabilities": {h: float(p) for h, p in at_obs.items()},
+        "confused": [[str(r.true), str(r.chosen), float(r.p_chosen_given_true)] for r in confused.itertuples()],
+        "calibration": scores,
+        "coverage": {str(lv): [float(g.coverage.mean()), float(np.sqrt((g.se**2).sum()) / len(g))]
+                     for lv, g in cov.groupby("level")} if len(cov) else {},
+    }
+    frames = {"confusion": conf, "calibration": reliability, "coverage": cov, "sbc": ranks, "influence": influence,
+              "probabilities": pd.DataFrame(probs, columns=prob.names).assign(
+                  row=table["row"].to_numpy(), true=table["hypothesis"].to_numpy(), error=errors)}
+    return summary, frames
+
+
+def write_outputs(out: Path, frames: Mapping[str, pd.DataFrame]) -> list[str]:
+    """recovery_<name>.csv for each frame; returns the file names."""
+    names = []
+    for key, frame in frames.items():
+        if frame is not None and len(frame):
+            write_csv(Path(out) / f"recovery_{key}.csv", frame)
+            names.append(f"recovery_{key}.csv")
+    return names
+
+
+def fit_summary(fit: pd.DataFrame, n_targets: int) -> dict:
+    """Per checked hypothesis: whether every target passes the posterior-predictive check
+    (normal p-value) at family-wise level PREDICTIVE_ALPHA (Bonferroni), and the targets that
+    fail; a target no replicate computes fails."""
+    checked = fit[fit.hypothesis.isin(fit.dropna(subset=["predictive_p"]).hypothesis)]
+    out = {}
+    for name, g in checked.groupby("hypothesis", sort=False):
+        failed = g.loc[~(g.predictive_p_normal >= PREDICTIVE_ALPHA / n_targets), "statistic"].tolist()
+        out[name] = {"fits": not failed, "failed": failed}
+    return out
