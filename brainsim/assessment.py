@@ -145,6 +145,10 @@ def absolute_fit(settings, abc, prob: Problem, table: pd.DataFrame, ranked: Sequ
     return fit
 
 
+def _check_seed(seed: int, row: int) -> int:
+    return int(np.random.SeedSequence(seed, spawn_key=(STREAM + 3, row)).generate_state(1)[0])
+
+
 def smc_spot_checks(settings, abc, prob: Problem, table: pd.DataFrame, rejection_choice: np.ndarray, seed: int,
                     backend, progress=None) -> pd.DataFrame:
     """The production ABC-SMC run on `settings.smc_checks` table rows per hypothesis as if they
@@ -160,7 +164,7 @@ def smc_spot_checks(settings, abc, prob: Problem, table: pd.DataFrame, rejection
                       for t, v in zip(prob.targets, values) if np.isfinite(v)]
             res = abc_smc(prob.specs, config_simulator(prob.containers, pseudo, abc.n, abc.norm_n, abc.missing_z,
                                                        prob.log),
-                          abc.particles, abc.generations, seed=seed + 1 + int(i), quantile=abc.quantile,
+                          abc.particles, abc.generations, seed=_check_seed(seed, int(i)), quantile=abc.quantile,
                           min_epsilon=abc.min_epsilon, min_acceptance=abc.min_acceptance,
                           max_simulations=abc.max_simulations, map_fn=backend.map, progress=progress)
             p = res.probabilities.set_index("hypothesis")["probability"]
@@ -197,6 +201,8 @@ def recover(settings, abc, prob: Problem, table: pd.DataFrame, seed: int, *, abc
         "table_rows": len(table), "per_hypothesis": int(len(table) // len(prob.names)), "neighbours": k,
         "rejection_epsilon": float(np.median(dist[:, -1])), "abc_epsilon": abc_epsilon,
         "observed_epsilon": float(near_d[0, min(k, near_d.shape[1]) - 1]),
+        # share of table rows whose k-th neighbour is nearer than the observed targets' is
+        "observed_epsilon_quantile": float(np.mean(dist[:, -1] < near_d[0, min(k, near_d.shape[1]) - 1])),
         "recovery_mean": float(diag["p_chosen_given_true"].mean()),
         "recovery_mean_se": float(np.sqrt((diag["se"] ** 2).sum()) / len(diag)),
         "recovery": {h: [float(r.p_chosen_given_true), float(r.se)] for h, r in diag.iterrows()},

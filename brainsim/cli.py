@@ -362,7 +362,7 @@ def _run_abc(settings: ABCSettings, configs: dict, jobs: dict, seed: int, out: P
     for run in runs:
         flag = "converged" if run["converged"] else "DID NOT CONVERGE"
         print(f"  seed {run['seed']}: {flag} ({run['reason']}) after {run['generations']} generations: "
-              f"epsilon {run['epsilon']:.3g}, acceptance {run['acceptance']:.3g}, {run['simulations']} simulations")
+              f"epsilon {run['epsilon']:.3g}, acceptance {run['acceptance']:.3f}, {run['simulations']} simulations")
     return ({"probabilities": models.to_dict(orient="records"), "epsilon": common, "runs": runs,
              "converged": all(run["converged"] for run in runs),
              "simulations": int(sum(r.simulations for r in results))}, models, particles, posterior_setups,
@@ -411,6 +411,10 @@ def _print_recovery(summary: dict) -> None:
           f"{summary['neighbours']} neighbours, median epsilon {summary['rejection_epsilon']:.2f}):")
     for name, (p, se) in summary["recovery"].items():
         print(f"  P(choose {name:<22} | it is true) = {p:.2f} ± {se:.2f}")
+    print(f"  the observed targets' {summary['neighbours']}-th nearest simulation: RMS z "
+          f"{summary['observed_epsilon']:.2f} (farther than for {summary['observed_epsilon_quantile']:.0%} of the "
+          f"simulations); rejection there: " + ", ".join(
+              f"{h} {p:.2f}" for h, p in sorted(summary["rejection_probabilities"].items(), key=lambda kv: -kv[1])[:3]))
     print(f"  prior error rate {summary['prior_error']:.3f} ± {summary['prior_error_se']:.3f}; near the observed "
           f"targets ({summary['local_rows']} rows) {summary['local_error']:.3f} ± {summary['local_error_se']:.3f}")
     print(f"  calibration: ECE {cal['ece']:.3f} ± {cal['ece_se']:.3f} (calibrated at this size: mean "

@@ -104,13 +104,25 @@ def recovery_lines(rec: dict, chosen: str) -> list[str]:
              f"cases, any hypothesis in {rec['recovery_mean']:.2f} ± {rec['recovery_mean_se']:.2f} on average; "
              f"near the observed targets P(the choice is wrong) = {rec['local_error']:.2f} ± "
              f"{rec['local_error_se']:.2f} (prior error rate {rec['prior_error']:.2f} ± {rec['prior_error_se']:.2f})."]
+    at_obs = rec.get("chosen_at_observed")
+    if at_obs and at_obs != chosen:
+        lines.append(f"Rejection on the reference table at the observed targets favours {at_obs} "
+                     f"({rec['rejection_probabilities'][at_obs]:.2f}), not {chosen} "
+                     f"({rec['rejection_probabilities'].get(chosen, 0.0):.2f}): the table is coarser than the ABC, "
+                     f"so treat the choice as unsettled.")
     if rec["confused"]:
         pairs = ", ".join(f"{t} as {c} ({q:.2f})" for t, c, q in rec["confused"][:6])
         lines.append(f"The targets do not tell these apart (true taken as another in ≥ 20% of cases): {pairs}.")
     calibrated = cal["ece_p_value"] > 0.05
     lines.append(f"Model probabilities are {'' if calibrated else 'NOT '}calibrated: ECE {cal['ece']:.3f} ± "
                  f"{cal['ece_se']:.3f} against {cal['ece_null_mean']:.3f} (95% below {cal['ece_null_q95']:.3f}) for "
-                 f"a calibrated predictor of this size.")
+                 f"a calibrated predictor of this size" + ("." if calibrated else
+                                                           f"; the excess is {cal['ece'] - cal['ece_null_mean']:.3f}."))
+    q = rec.get("observed_epsilon_quantile")
+    if q is not None and q > 0.95:
+        lines.append(f"The observed targets lie at the edge of every prior predictive: their {rec['neighbours']}-th "
+                     f"nearest simulation is at RMS z {rec['observed_epsilon']:.2f}, farther than for {q:.0%} of the "
+                     f"simulations themselves.")
     fits = rec.get("fit") or {}
     if fits:
         good = [h for h, f in fits.items() if f["fits"]]
