@@ -122,6 +122,7 @@ def _item_uniforms(key, first_person, m, form, n_forms, per_form, out):
 
 
 _SAFE_EXP = 300.0  # |argument| below which a product of two exps cannot overflow or underflow
+_CUT = 40.0  # widths beyond which the exact path needs no exp: 1 + e^-40 == 1.0 in float64
 
 
 _BLOCK = 64  # people per parallel task; inner loops run over a block's people so they vectorise
@@ -173,7 +174,7 @@ def _respond(x, noise, thresholds, depth, k_max, width, centre, item_b, item_saf
             for d in range(n_dom):
                 hits[:m] = 0
                 expected[:m] = 0.0
-                for j in range(n_items):
+                for j in range(n_items if item_safe else 0):  # no item is safe: every person is exact below
                     k = depth[f, d, j]
                     b = item_b[f, d, j]
                     row = d * n_items + j
@@ -184,14 +185,26 @@ def _respond(x, noise, thresholds, depth, k_max, width, centre, item_b, item_saf
                             expected[i] += survive[k, i] / (1.0 + ea[d, i] * b)
                 if extreme:
                     for i in range(m):
-                        if item_safe and abs(x[lo + i, d] / width - centre) < _SAFE_EXP:
+                        xi = x[lo + i, d]
+                        if item_safe and abs(xi / width - centre) < _SAFE_EXP:
                             continue
                         hits[i] = 0
                         expected[i] = 0.0
+                        # exps only within _CUT widths: above, 1 + exp(arg) rounds to 1 exactly; below,
+                        # P < e^-_CUT and only u == 0 can pass (computed exactly); the expected score
+                        # drops those terms (each below 4e-18)
+                        above, below = xi + _CUT * width, xi - _CUT * width
                         for j in range(n_items):
-                            den = 1.0 + np.exp((x[lo + i, d] - thresholds[f, d, j]) / width)
-                            expected[i] += survive[depth[f, d, j], i] / den
-                            hits[i] += uniforms[d * n_items + j, i] * den < survive[depth[f, d, j], i]
+                            t = thresholds[f, d, j]
+                            sv = survive[depth[f, d, j], i]
+                            u = uniforms[d * n_items + j, i]
+                            if t >= above:
+                                expected[i] += sv
+                                hits[i] += u < sv
+                            elif t > below or u == 0.0:
+                                den = 1.0 + np.exp((xi - t) / width)
+                                expected[i] += sv / den
+                                hits[i] += u * den < sv
                 for i in range(m):
                     raw[f, lo + i, d] = hits[i]
                     hits_total[i] += hits[i]

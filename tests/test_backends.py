@@ -56,3 +56,24 @@ def test_multirun_with_parallel_launchers(tmp_path, launcher):
     names = sorted(json.loads((sweep / str(job) / "summary.json").read_text())["ranking"][0]["hypothesis"]
                    for job in (0, 1))
     assert names == ["baseline", "h2_selection"]
+
+
+def test_dask_reference_table_of_the_real_model_is_bit_identical_to_local(dask_backend):
+    import pandas as pd
+    from omegaconf import OmegaConf
+
+    from brainsim.api import compose
+    from brainsim.inference import config_statistics
+    from brainsim.reference import reference_table
+    from brainsim.settings import settings_from_config
+
+    names = ["h3_mutation_load", "h4_architecture"]
+    containers = [OmegaConf.to_container(compose([f"hypothesis={h}"]), resolve=True) for h in names]
+    jobs = [settings_from_config(c) for c in containers]
+    stats = [t.statistic for t in jobs[0].targets]
+    specs = [ModelSpec(h, j.hypothesis.free) for h, j in zip(names, jobs)]
+    simulate = config_statistics(containers, stats, 600, 600, [j.hypothesis.log for j in jobs])
+    local = reference_table(specs, simulate, stats, 6, seed=2, batch=4)
+    remote = reference_table(specs, simulate, stats, 6, seed=2, batch=3, map_fn=dask_backend.map)
+    pd.testing.assert_frame_equal(local, remote, check_exact=True)
+    assert np.isfinite(local[[f"stat:{s}" for s in stats if s != "cotwin_iq_of_iq_below_50"]].to_numpy()).all()

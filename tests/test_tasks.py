@@ -82,6 +82,20 @@ def test_extreme_losses_take_the_exact_path():
     np.testing.assert_allclose(out["true"], p.sum(axis=3), rtol=KERNEL_RTOL, atol=1e-300)
 
 
+def test_a_narrow_item_width_takes_the_exact_path_without_bias():
+    # width 1e-4: thresholds span ~1,500 widths, so no item is safe for the factorised form and
+    # every person is scored on the exact path, exps only within 40 widths of their loss
+    bat = Battery(_battery().thresholds, _battery().depth, 1e-4, 0.1)
+    rng = np.random.default_rng(2)
+    x, noise = rng.uniform(0.04, 0.21, (4000, 3)), rng.uniform(0, 0.1, 4000)
+    out = respond(x, noise, bat, key=9)
+    p = solve_probability(x[None, :, :, None], noise[None, :, None, None], bat.thresholds[:, None],
+                          bat.depth[:, None], bat.width)
+    np.testing.assert_allclose(out["true"], p.sum(axis=3), rtol=KERNEL_RTOL, atol=25 * 4.3e-18)
+    hits, expected = out["raw"].sum(), p.sum()
+    assert abs(hits - expected) < 4 * np.sqrt((p * (1 - p)).sum())  # Bernoulli with the exact P
+
+
 def test_probabilities_near_zero_and_one_stay_exact():
     bat = _battery()
     x = np.array([[0.0, 0.0, 0.0], [1e6, 1e6, 1e6], [1e-300, 1e-300, 1e-300]])
@@ -207,8 +221,10 @@ def test_engine_chunk_matches_the_numpy_oracle(overrides):
     for key in ("family", "zygosity", "inherited_variants", "shared_variants"):
         np.testing.assert_array_equal(got[key], want[key], err_msg=key)
     for key in ("brain_volume", "n_params", "data", "mutation_burden", "noise", "step_error", "reducible_loss",
-                "true_score", "rt_mean", "rt_sd"):
+                "rt_mean", "rt_sd"):
         np.testing.assert_allclose(got[key], want[key], rtol=1e-9, atol=1e-300, err_msg=key)
+    # the exact path drops items more than 40 widths below a person's loss (P < 4.3e-18 each)
+    np.testing.assert_allclose(got["true_score"], want["true_score"], rtol=1e-9, atol=4.3e-18)
     for key in ("capability", "output"):  # two computations of one integral, both exact to far below 1e-9
         np.testing.assert_allclose(got[key], want[key], rtol=1e-9, atol=1e-12, err_msg=key)
     # one twin per pair: independent samples for the KS test
