@@ -371,16 +371,23 @@ def build_battery(
 class CapabilityTable:
     """G(u) = P(logistic threshold test passed) averaged over the universe, u = x / r_med.
 
-    A table on [start, start + (values.size - 1) step] (the people's range) with cubic Hermite
-    interpolation and exact derivatives, fine against the logistic width (error far below
-    1e-9, tested against direct quadrature); outside it, G is the exact quadrature sum over the
-    `nodes` within `_TAIL_WIDTHS` widths of u (nodes further above count fully: `above`).
+    Tabulated on [lo, hi] (the people's range) in segments, each with cubic Hermite
+    interpolation and exact derivatives: a grid of w/16 within _TAIL_WIDTHS widths of the
+    universe's ends (where G bends on the scale of the logistic width w), a geometric grid
+    between them (where G is as smooth as the threshold density itself: its step is set from
+    the density's third derivative for an interpolation error below ~1e-10), and two points
+    where G is flat to e^-40 (beyond the ends). Error far below 1e-9, tested against direct
+    quadrature. Outside [lo, hi], G is the exact quadrature sum over the `nodes` within
+    `_TAIL_WIDTHS` widths of u (nodes further above count fully: `above`).
     """
 
-    start: float
-    step: float
+    seg_lo: np.ndarray  # (S,) segment starts (ascending; each ends where the next starts)
+    seg_hi: np.ndarray  # (S,) segment ends
+    seg_step: np.ndarray  # (S,) grid step: in u, or in log u for geometric segments
+    seg_log: np.ndarray  # (S,) bool: geometric grid
+    seg_off: np.ndarray  # (S,) index of each segment's first point in values and slopes
     values: np.ndarray
-    slopes: np.ndarray
+    slopes: np.ndarray  # dG/d(grid index): the derivative times the local step
     nodes: np.ndarray  # quadrature nodes r (ascending), relative thresholds
     weights: np.ndarray  # their weights times the threshold density
     above: np.ndarray  # above[j] = sum of weights[j:]
@@ -432,27 +439,88 @@ def capability_table(bat: BatteryParams, u_range: tuple[float, float] | None = N
     return _capability_table(bat.density, bat.gamma, bat.lower, bat.upper, bat.width, lo, max(hi, lo))
 
 
+_SMOOTH_TOL = 1e-10  # interpolation error aimed at on the geometric segment
+
+
+def _segments(density: str, gamma: float, lower: float, upper: float, width: float, lo: float, hi: float):
+    """(start, end, step, geometric) of each table segment covering [lo, hi]."""
+    edge = _TAIL_WIDTHS * width
+    fine = width / 16.0
+    cuts = sorted({lo, hi, *[c for c in (lower - edge, lower + edge, upper - edge, upper + edge) if lo < c < hi]})
+    # the geometric step: |d^4 G / d(log u)^4| <= (g + 3)^3 max(u rho(u)) away from the ends, with
+    # g = 1 for the log-linear density (rho ~ 1/r) and u rho(u) largest at an end; a factor 16
+    # covers the logistic's smoothing there (w / u <= 1/40)
+    g = 1.0 if density == "loglinear" else max(gamma, 1.0)
+    ends = np.array([lower * (1 + 1e-12), upper * (1 - 1e-12)])  # u rho(u) ~ u^(1 - g) peaks at an end
+    peak = max(float((ends * threshold_density(ends, density, gamma, lower, upper)).max()), 1e-300)
+    log_step = (384.0 * _SMOOTH_TOL / (16.0 * (g + 3.0) ** 3 * peak)) ** 0.25
+    out = []
+    for a, b in zip(cuts[:-1], cuts[1:]):
+        mid = 0.5 * (a + b)
+        if mid < lower - edge or mid > upper + edge:  # flat: G within e^-40 of a constant
+            out.append((a, b, b - a, False))
+        elif mid > lower + edge and mid < upper - edge and a > 0 and np.log(b / a) / log_step < (b - a) / fine:
+            n = max(1, int(np.ceil(np.log(b / a) / log_step)))
+            out.append((a, b, np.log(b / a) / n, True))
+        else:
+            n = max(1, int(np.ceil((b - a) / fine)))
+            out.append((a, b, (b - a) / n, False))
+    return out
+
+
 @lru_cache(maxsize=64)
 def _capability_table(density: str, gamma: float, lower: float, upper: float, width: float, lo: float,
                       hi: float) -> CapabilityTable:
     nodes, weights = _quadrature_nodes(lower, upper, width)
     weights = weights * threshold_density(nodes, density, gamma, lower, upper)
     above = np.concatenate([np.cumsum(weights[::-1])[::-1], [0.0]])
-    step = width / 16.0
-    grid = lo + step * np.arange(int(np.ceil((hi - lo) / step)) + 2)
+    segs = _segments(density, gamma, lower, upper, width, lo, hi) if hi > lo else [(lo, lo, 1.0, False)]
+    grids, offsets, start = [], [], 0
+    for a, b, step, geometric in segs:
+        n = int(round((np.log(b / a) if geometric else b - a) / step)) + 1 if b > a else 1
+        grid = a * np.exp(step * np.arange(n)) if geometric else a + step * np.arange(n)
+        grid[-1] = b  # the segments meet exactly
+        grids.append(grid)
+        offsets.append(start)
+        start += n
+    grid = np.concatenate(grids)
     values, slopes = np.empty(grid.size), np.empty(grid.size)
     _tabulate(grid, nodes, weights, above, width, _TAIL_WIDTHS, values, slopes)
-    for a in (values, slopes, nodes, weights, above):
+    for (_, _, step, geometric), off, g in zip(segs, offsets, grids):  # dG/du -> dG/d(index)
+        slopes[off:off + g.size] *= step * g if geometric else step
+    seg = np.array([(a, b, step) for a, b, step, _ in segs], float).reshape(len(segs), 3)
+    table = CapabilityTable(seg[:, 0].copy(), seg[:, 1].copy(), seg[:, 2].copy(),
+                            np.array([geo for *_, geo in segs], np.bool_), np.array(offsets, np.int64), values,
+                            slopes, nodes, weights, above, width)
+    for a in (values, slopes, nodes, weights, above, table.seg_lo, table.seg_hi, table.seg_step, table.seg_log,
+              table.seg_off):
         a.flags.writeable = False  # shared by every caller of the cache
-    return CapabilityTable(lo, step, values, slopes, nodes, weights, above, width)
+    return table
+
+
+@njit(cache=True, inline="always")
+def _lookup(u, seg_lo, seg_hi, seg_step, seg_log, seg_off, values, slopes):
+    # G(u) from the segment holding u (NaN outside every segment)
+    for s in range(seg_lo.size):
+        if seg_lo[s] <= u <= seg_hi[s]:
+            t = (np.log(u / seg_lo[s]) if seg_log[s] else u - seg_lo[s]) / seg_step[s]
+            last = int(round((np.log(seg_hi[s] / seg_lo[s]) if seg_log[s] else seg_hi[s] - seg_lo[s])
+                             / seg_step[s]))
+            j = min(max(int(t), 0), max(last - 1, 0))
+            if last == 0:
+                return values[seg_off[s]]
+            r = t - j
+            k = seg_off[s] + j
+            return ((1 + 2 * r) * (1 - r) ** 2 * values[k] + r * (1 - r) ** 2 * slopes[k]
+                    + r * r * (3 - 2 * r) * values[k + 1] + r * r * (r - 1) * slopes[k + 1])
+    return np.nan
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def _capability(x, scale, noise, depth, start, step, values, slopes, nodes, weights, above, width, out_mean,
-                out_product):
-    # Table lookup inside [start, start + (size - 1) step], the exact window sum outside.
+def _capability(x, scale, noise, depth, seg_lo, seg_hi, seg_step, seg_log, seg_off, values, slopes, nodes, weights,
+                above, width, out_mean, out_product):
+    # Table lookup inside the table's segments, the exact window sum outside.
     n, n_dom = x.shape
-    last = values.shape[0] - 1
     for i in prange(n):
         em = np.expm1(-noise[i])
         out_mean[i] = 0.0
@@ -460,13 +528,8 @@ def _capability(x, scale, noise, depth, start, step, values, slopes, nodes, weig
         for d in range(n_dom):
             factor = np.exp(-noise[i] + (depth[d] - 1.0) * em)
             u = max(x[i, d] * scale, 0.0)
-            t = (u - start) / step
-            if 0.0 <= t < last:
-                j = int(t)
-                s = t - j
-                g = ((1 + 2 * s) * (1 - s) ** 2 * values[j] + s * (1 - s) ** 2 * step * slopes[j]
-                     + s * s * (3 - 2 * s) * values[j + 1] + s * s * (s - 1) * step * slopes[j + 1])
-            else:
+            g = _lookup(u, seg_lo, seg_hi, seg_step, seg_log, seg_off, values, slopes)
+            if np.isnan(g):
                 g = _window_sum(u, nodes, weights, above, width, _TAIL_WIDTHS)[0]
             g *= factor
             out_mean[i] += g
@@ -484,7 +547,7 @@ def capability(x: np.ndarray, noise: np.ndarray, table: CapabilityTable, r_med: 
     """
     x = np.ascontiguousarray(x, float)
     mean, prod = np.empty(x.shape[0]), np.empty(x.shape[0])
-    _capability(x, 1.0 / r_med, np.ascontiguousarray(noise, float), np.asarray(depth, float), table.start,
-                table.step, table.values, table.slopes, table.nodes, table.weights, table.above, table.width,
-                mean, prod)
+    _capability(x, 1.0 / r_med, np.ascontiguousarray(noise, float), np.asarray(depth, float), table.seg_lo,
+                table.seg_hi, table.seg_step, table.seg_log, table.seg_off, table.values, table.slopes, table.nodes,
+                table.weights, table.above, table.width, mean, prod)
     return mean, prod
