@@ -9,10 +9,14 @@ the same seed to check reproducibility; pyabc runs with its single-core sampler 
 --procs > 1, its multicore sampler. pyabc is not a dependency: without it only brainsim's
 sampler is measured (`pip install pyabc` to compare).
 
-The last line is: abc_sims_per_s=<x> comparison_wall_s=<t> reproducible=<bool>
+First, where a simulation's time goes: the median milliseconds of each stage of one
+simulation per hypothesis (prior draws, --breakdown draws each), and the reference table's
+throughput (`brainsim.reference`, prior-predictive simulations over every hypothesis).
+
+The last line is: table_sims_per_s=<r> abc_sims_per_s=<x> comparison_wall_s=<t> reproducible=<bool>
 [pyabc_sims_per_s=<y> speed_ratio_vs_pyabc=<x/y> pyabc_reproducible=<bool>]
 
-    python benchmarks/bench_abc.py [--particles 20] [--generations 3] [--n 6000] [--procs 2]
+    python benchmarks/bench_abc.py [--particles 20] [--generations 3] [--n 6000] [--procs 2] [--breakdown 12]
 """
 
 from __future__ import annotations
@@ -39,6 +43,80 @@ def _setup(n: int, norm_n: int):
     containers = [OmegaConf.to_container(c, resolve=True) for c in configs]
     return names, specs, config_simulator(containers, list(jobs[0].targets), n, norm_n, 5.0,
                                           log=[job.hypothesis.log for job in jobs])
+
+
+def _breakdown(names, n: int, norm_n: int, draws: int) -> pd.DataFrame:
+    """Median ms per stage of one simulation, per hypothesis, at prior draws."""
+    import dataclasses
+
+    from brainsim import engine, population, tasks
+    from brainsim.inference import with_parameters
+    from brainsim.params import model_from_config
+    from brainsim.summaries import Summary
+
+    rows = {}
+    for h in names:
+        cfg = OmegaConf.to_container(compose([f"hypothesis={h}"]), resolve=True)
+        hyp = validate(compose([f"hypothesis={h}"])).hypothesis
+        lo, hi = np.array(list(hyp.free.values())).T
+        rng = np.random.default_rng(0)
+        times: dict[str, list[float]] = {}
+        for seed in range(draws):
+            t = [time.perf_counter()]
+
+            def lap(stage):
+                t.append(time.perf_counter())
+                times.setdefault(stage, []).append(1e3 * (t[-1] - t[-2]))
+
+            c = with_parameters(cfg, dict(zip(hyp.free, lo + rng.random(lo.size) * (hi - lo))), hyp.log)
+            c["population"]["n"], c["battery"]["norm_n"] = n, norm_n
+            model = model_from_config(c)
+            lap("config")
+            norm_pop = dataclasses.replace(model.population, design="unrelated")
+            d = population.draw_traits(engine._rng(seed, engine.STREAM_NORM), norm_pop, model.battery.n_domains, norm_n)
+            phen = population.phenotypes(d, norm_pop)
+            x, _ = engine.losses(model, phen)
+            lap("norm sample")
+            r_med = float(np.median(x))
+            battery = tasks.build_battery(engine._rng(seed, engine.STREAM_BATTERY), model.battery, r_med, x,
+                                          phen["noise"])
+            lap("battery")
+            tasks.respond(x, phen["noise"], battery, 1, expected_forms=0)
+            lap("norm responses")
+            u = x / r_med
+            tasks.capability_table(model.battery, (0.9 * float(u.min()), 1.1 * float(u.max())))
+            lap("capability table")
+            setup = engine.prepare(model, seed)
+            t.append(time.perf_counter())  # (prepare again for a Setup: not timed)
+            d = population.draw_traits(engine._rng(seed, engine.STREAM_CHUNKS, 0), model.population,
+                                       model.battery.n_domains, n, 0)
+            phen = population.phenotypes(d, model.population)
+            x, _ = engine.losses(model, phen)
+            lap("people")
+            tasks.respond(x, phen["noise"], setup.battery, 2, 0, expected_forms=1)
+            lap("responses")
+            cols = engine.simulate_chunk(setup, 0, 0, n)
+            t.append(time.perf_counter())
+            Summary.of_columns(cols, model.battery.domains, n, items=engine.items_per_form(model))
+            lap("statistics")
+            engine.summarize(model, seed)
+            lap("whole simulation")
+        rows[h] = {k: float(np.median(v)) for k, v in times.items()}
+    return pd.DataFrame(rows).T
+
+
+def _table_rate(names, specs, n: int, norm_n: int, rows: int) -> float:
+    """Reference-table simulations per second (prior predictive, every hypothesis in turn)."""
+    from brainsim.inference import config_statistics
+    from brainsim.reference import reference_table
+
+    containers = [OmegaConf.to_container(compose([f"hypothesis={h}"]), resolve=True) for h in names]
+    jobs = [validate(compose([f"hypothesis={h}"])) for h in names]
+    stats = [t.statistic for t in jobs[0].targets]
+    simulate = config_statistics(containers, stats, n, norm_n, [j.hypothesis.log for j in jobs])
+    t = time.perf_counter()
+    reference_table(specs, simulate, stats, rows, seed=0)
+    return rows / (time.perf_counter() - t)
 
 
 def _own(specs, simulate, args, seed):
@@ -83,11 +161,20 @@ def main(argv=None) -> None:
     ap.add_argument("--norm-n", type=int, default=3000)
     ap.add_argument("--procs", type=int, default=2, help="pyabc multicore sampler processes (1: skip it)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--breakdown", type=int, default=12, help="prior draws per hypothesis for the stage times")
+    ap.add_argument("--table-rows", type=int, default=100, help="reference-table rows timed")
     args = ap.parse_args(argv)
     names, specs, simulate = _setup(args.n, args.norm_n)
     simulate(0, {}, 0)  # JIT warm-up outside the timings
 
-    table, line = {}, {}
+    stages = _breakdown(names, args.n, args.norm_n, args.breakdown)
+    stages.loc["mean"] = stages.mean()
+    print(f"median ms per stage of one simulation ({args.n} people, norm sample {args.norm_n}; the stages are "
+          f"timed apart, 'whole simulation' in one call):")
+    print(stages.round(2).to_string())
+    rate = _table_rate(names, specs, args.n, args.norm_n, args.table_rows)
+    print(f"reference table: {rate:.1f} simulations/s over {args.table_rows} rows")
+    table, line = {}, {"table_sims_per_s": f"{rate:.2f}"}
     runs = [_own(specs, simulate, args, args.seed) for _ in range(2)]
     for i, (wall, sims, probs) in enumerate(runs):
         print(f"brainsim run {i}: {wall:.1f} s, {sims} simulations, {sims / wall:.1f} sim/s")

@@ -126,8 +126,8 @@ def absolute_fit(settings, abc, prob: Problem, table: pd.DataFrame, ranked: Sequ
     near = None
     if not abc_results:
         stats = table[[f"stat:{s}" for s in prob.statistics]].to_numpy(float)
-        near = nearest(prob.observed[None], stats, prob.tolerance, min(len(table), settings.neighbours * len(prob.names)),
-                       missing_z=abc.missing_z)[0][0]
+        count = min(len(table), settings.neighbours * len(prob.names))
+        near = nearest(prob.observed[None], stats, prob.tolerance, count, missing_z=abc.missing_z)[0][0]
     for name in list(ranked)[: settings.top]:
         m = prob.names.index(name)
         draws = _posterior_draws(prob, m, settings.predictive, seed, abc_results, table, near)
@@ -149,29 +149,32 @@ def _check_seed(seed: int, row: int) -> int:
     return int(np.random.SeedSequence(seed, spawn_key=(STREAM + 3, row)).generate_state(1)[0])
 
 
-def smc_spot_checks(settings, abc, prob: Problem, table: pd.DataFrame, rejection_choice: np.ndarray, seed: int,
+def smc_spot_checks(settings, abc, prob: Problem, table: pd.DataFrame, probs: np.ndarray, seed: int,
                     backend, progress=None) -> pd.DataFrame:
     """The production ABC-SMC run on `settings.smc_checks` table rows per hypothesis as if they
-    were observed: does it choose what the rejection on the table chose?"""
+    were observed: does it choose what the rejection on the table chose (`probs`, the rows'
+    leave-one-out probabilities; `agree` is fractional where the rejection tied)?"""
     from .inference import abc_smc, config_simulator
     from .targets import Target
 
     rows = []
-    for m, name in enumerate(prob.names):
-        for i in table.index[table.hypothesis == name][: settings.smc_checks]:
-            values = table.loc[i, [f"stat:{s}" for s in prob.statistics]].to_numpy(float)
+    picked = choices(probs)
+    for name in prob.names:
+        for pos in np.flatnonzero(table["hypothesis"].to_numpy() == name)[: settings.smc_checks]:
+            values = table.iloc[pos][[f"stat:{s}" for s in prob.statistics]].to_numpy(float)
             pseudo = [Target(t.name, t.statistic, float(v), t.tolerance, "table row", "unconfirmed")
                       for t, v in zip(prob.targets, values) if np.isfinite(v)]
+            row = int(table["row"].iloc[pos])
             res = abc_smc(prob.specs, config_simulator(prob.containers, pseudo, abc.n, abc.norm_n, abc.missing_z,
                                                        prob.log),
-                          abc.particles, abc.generations, seed=_check_seed(seed, int(i)), quantile=abc.quantile,
+                          abc.particles, abc.generations, seed=_check_seed(seed, row), quantile=abc.quantile,
                           min_epsilon=abc.min_epsilon, min_acceptance=abc.min_acceptance,
                           max_simulations=abc.max_simulations, map_fn=backend.map, progress=progress)
             p = res.probabilities.set_index("hypothesis")["probability"]
-            rows.append({"row": int(table.loc[i, "row"]), "true": name, "smc_chosen": str(p.idxmax()),
-                         "smc_probability": float(p.max()),
-                         "rejection_chosen": prob.names[int(rejection_choice[i])],
-                         "agree": str(p.idxmax()) == prob.names[int(rejection_choice[i])],
+            smc = str(p.idxmax())
+            rows.append({"row": row, "true": name, "smc_chosen": smc, "smc_probability": float(p.max()),
+                         "rejection_chosen": prob.names[int(np.argmax(picked[pos]))],
+                         "agree": float(picked[pos, prob.names.index(smc)]),
                          "smc_epsilon": res.epsilon, "smc_converged": res.converged})
     return pd.DataFrame(rows)
 
@@ -184,13 +187,15 @@ def recover(settings, abc, prob: Problem, table: pd.DataFrame, seed: int, *, abc
     labels = pd.Categorical(table.hypothesis, categories=prob.names).codes.astype(np.int64)
     idx, dist = nearest(stats, stats, prob.tolerance, k, missing_z=abc.missing_z, exclude_self=True)
     probs = neighbour_probabilities(labels, idx, len(prob.names))
+    probs[~np.isfinite(stats).any(axis=1)] = 1.0 / len(prob.names)  # a simulation that computed nothing
     conf = confusion(labels, probs, prob.names)
     errors = row_errors(labels, probs)
-    near, near_d = nearest(prob.observed[None], stats, prob.tolerance, min(settings.local, len(table)),
-                           missing_z=abc.missing_z)
+    near, _ = nearest(prob.observed[None], stats, prob.tolerance, min(settings.local, len(table)),
+                      missing_z=abc.missing_z)
+    observed_eps = float(nearest(prob.observed[None], stats, prob.tolerance, k, missing_z=abc.missing_z)[1][0, -1])
     local, local_se = rate(errors[near[0]])
     reliability, scores = calibration(probs, labels, prob.names, resamples=settings.resamples, seed=seed, k=k)
-    cov, ranks = parameter_recovery(table, prob.statistics, prob.tolerance, k, missing_z=abc.missing_z)
+    cov, ranks = parameter_recovery(table, prob.statistics, prob.tolerance, k, missing_z=abc.missing_z, seed=seed)
     influence = target_influence(stats, labels, prob.observed, prob.tolerance, prob.names, k,
                                  missing_z=abc.missing_z, target_names=[t.name for t in prob.targets])
     at_obs = influence[influence.left_out == "none"].set_index("hypothesis")["probability"]
@@ -200,9 +205,9 @@ def recover(settings, abc, prob: Problem, table: pd.DataFrame, seed: int, *, abc
     summary = {
         "table_rows": len(table), "per_hypothesis": int(len(table) // len(prob.names)), "neighbours": k,
         "rejection_epsilon": float(np.median(dist[:, -1])), "abc_epsilon": abc_epsilon,
-        "observed_epsilon": float(near_d[0, min(k, near_d.shape[1]) - 1]),
+        "observed_epsilon": observed_eps,
         # share of table rows whose k-th neighbour is nearer than the observed targets' is
-        "observed_epsilon_quantile": float(np.mean(dist[:, -1] < near_d[0, min(k, near_d.shape[1]) - 1])),
+        "observed_epsilon_quantile": float(np.mean(dist[:, -1] < observed_eps)),
         "recovery_mean": float(diag["p_chosen_given_true"].mean()),
         "recovery_mean_se": float(np.sqrt((diag["se"] ** 2).sum()) / len(diag)),
         "recovery": {h: [float(r.p_chosen_given_true), float(r.se)] for h, r in diag.iterrows()},

@@ -395,9 +395,9 @@ def _run_recovery(first: RunSettings, configs: dict, jobs: dict, seed: int, out:
     summary["table"] = str(path)
     if settings.smc_checks:
         stage[0] = "re-running the production ABC on table rows"
-        chosen = frames["probabilities"][prob.names].to_numpy().argmax(axis=1)
+        loo = frames["probabilities"][prob.names].to_numpy()
         with _progress_bar(None, unit="sim", desc="SMC spot checks") as bar:
-            frames["smc_checks"] = checks = assessment.smc_spot_checks(settings, first.abc, prob, table, chosen, seed,
+            frames["smc_checks"] = checks = assessment.smc_spot_checks(settings, first.abc, prob, table, loo, seed,
                                                                        backend, progress=bar.update)
         summary["smc_agreement"] = [float(checks["agree"].mean()), float(checks["agree"].std(ddof=1)
                                                                          / np.sqrt(len(checks)))]
@@ -523,7 +523,7 @@ def main() -> None:
                 configs = {}
                 for name in names:
                     cfg = compose(job + ([f"hypothesis={name}"] if name else []))
-                    configs[str(cfg.hypothesis.name)] = cfg
+                    configs[name or str(cfg.hypothesis.name)] = cfg  # keyed as the run keys them
                 _check_reference_table(configs, {h: validate(c) for h, c in configs.items()})
         except ConfigError as exc:
             print(f"brainsim: error: {exc}", file=sys.stderr)

@@ -68,7 +68,7 @@ def dirichlet_concentration(diet_cv: float, n_domains: int) -> float:
 
     CV^2 = (K - 1) / (K alpha + 1) for a symmetric Dirichlet over K domains; 0 -> even split.
     """
-    if diet_cv <= 0.0 or n_domains == 1:
+    if diet_cv <= 0.0 or diet_cv * diet_cv == 0.0 or n_domains == 1:  # a CV below 1e-162 squares to 0
         return np.inf
     return max(((n_domains - 1) / diet_cv**2 - 1.0) / n_domains, 1e-3)
 

@@ -447,13 +447,13 @@ def _segments(density: str, gamma: float, lower: float, upper: float, width: flo
     edge = _TAIL_WIDTHS * width
     fine = width / 16.0
     cuts = sorted({lo, hi, *[c for c in (lower - edge, lower + edge, upper - edge, upper + edge) if lo < c < hi]})
-    # the geometric step: |d^4 G / d(log u)^4| <= (g + 3)^3 max(u rho(u)) away from the ends, with
-    # g = 1 for the log-linear density (rho ~ 1/r) and u rho(u) largest at an end; a factor 16
-    # covers the logistic's smoothing there (w / u <= 1/40)
-    g = 1.0 if density == "loglinear" else max(gamma, 1.0)
+    # the geometric step: away from the ends G ~ integral of rho above u, so d^4 G / d(log u)^4 =
+    # (1 - g)^3 u rho(u) with rho ~ r^-g (g = 1: log-linear), and u rho(u) peaks at an end; the
+    # + 3 and a factor 16 cover the logistic's smoothing there (w / u <= 1/40)
+    g = 1.0 if density == "loglinear" else gamma
     ends = np.array([lower * (1 + 1e-12), upper * (1 - 1e-12)])  # u rho(u) ~ u^(1 - g) peaks at an end
     peak = max(float((ends * threshold_density(ends, density, gamma, lower, upper)).max()), 1e-300)
-    log_step = (384.0 * _SMOOTH_TOL / (16.0 * (g + 3.0) ** 3 * peak)) ** 0.25
+    log_step = (384.0 * _SMOOTH_TOL / (16.0 * (abs(1.0 - g) + 3.0) ** 3 * peak)) ** 0.25
     out = []
     for a, b in zip(cuts[:-1], cuts[1:]):
         mid = 0.5 * (a + b)

@@ -107,7 +107,7 @@ def _cli(*args, cwd):
 
 def test_cli_one_hypothesis_writes_summary_scorecard_and_population(tmp_path):
     res = _cli(*SMALL, "seed=3", "hypothesis=h3_mutation_load", "save_population=true", "hydra.run.dir=run",
-               "abc.particles=0", cwd=tmp_path)
+               "abc.particles=0", "recovery.per_hypothesis=0", cwd=tmp_path)
     assert res.returncode == 0, res.stderr
     data = json.loads((tmp_path / "run" / "summary.json").read_text())
     stats = data["statistics"]["h3_mutation_load"]
@@ -215,7 +215,7 @@ def test_cli_default_measures_recovery_and_quotes_it(default_run):
 
 
 def test_cli_saved_population_without_figures(tmp_path):
-    res = _cli("population.n=500", "battery.norm_n=500", "hypothesis=baseline", "abc.particles=0",
+    res = _cli("population.n=500", "battery.norm_n=500", "hypothesis=baseline", "abc.particles=0", "recovery.per_hypothesis=0",
                "save_population=true", "plots.enabled=false", "hydra.run.dir=run", cwd=tmp_path)
     assert res.returncode == 0, res.stderr[-2000:]
     assert (tmp_path / "run" / "population.parquet").exists() and (tmp_path / "run" / "summary.json").exists()

@@ -12,7 +12,7 @@ from brainsim.collect import collect, expected_jobs, main
 def test_collect_tolerates_failed_and_missing_runs(tmp_path, capsys):
     sweep = tmp_path / "sweep"
     args = ["-m", "hypothesis=baseline,h2_selection", "scaling=kaplan2020,chinchilla2022", "population.n=1000",
-            "battery.norm_n=500", "abc.particles=0", "plots.enabled=false", f"hydra.sweep.dir={sweep}"]
+            "battery.norm_n=500", "abc.particles=0", "recovery.per_hypothesis=0", "plots.enabled=false", f"hydra.sweep.dir={sweep}"]
     done = subprocess.run([sys.executable, "-m", "brainsim.cli", *args], cwd=tmp_path, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
     jobs = expected_jobs(sweep)

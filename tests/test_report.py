@@ -12,7 +12,8 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 REQUIRED = os.environ.get("BRAINSIM_REQUIRE_CHROMIUM") == "1"
 
 FIGURES = {"scorecard", "iq_histograms", "iq_qq", "brain_vs_iq", "loss_landscape", "rt_vs_iq", "twins",
-           "output_tail", "posterior_models", "posterior_params", "decomposition"}
+           "output_tail", "posterior_models", "posterior_params", "decomposition", "recovery_confusion",
+           "recovery_calibration", "recovery_coverage", "recovery_influence"}
 
 # appended to a copy of the report: after load, record how many images decoded
 PROBE = """<script>window.addEventListener('load', () => {

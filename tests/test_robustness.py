@@ -19,7 +19,8 @@ from brainsim.settings import settings_from_config
 from brainsim.validation import ConfigError
 
 SMALL = ["population.n=2000", "battery.norm_n=1000", "plots.n=500"]
-ABC = ["abc.particles=12", "abc.generations=4", "abc.repeats=1", "abc.n=1000", "abc.norm_n=500"]
+ABC = ["abc.particles=12", "abc.generations=4", "abc.repeats=1", "abc.n=1000", "abc.norm_n=500",
+       "recovery.per_hypothesis=4", "recovery.neighbours=2", "recovery.predictive=3", "recovery.resamples=20"]
 
 
 def _cli(*args, cwd, **kw):
@@ -162,7 +163,7 @@ def test_sigterm_mid_abc_then_resume_gives_the_uninterrupted_result(tmp_path):
 
 def test_ctrl_c_while_scoring_says_where_it_stopped(tmp_path):
     run = tmp_path / "run"
-    proc = subprocess.Popen([sys.executable, "-m", "brainsim.cli", "population.n=300000", "abc.particles=0",
+    proc = subprocess.Popen([sys.executable, "-m", "brainsim.cli", "population.n=300000", "abc.particles=0", "recovery.per_hypothesis=0",
                              "plots.enabled=false", f"hydra.run.dir={run}"], cwd=tmp_path,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     _wait_for(run / ".checkpoints" / "score_baseline.pkl", proc)
@@ -177,13 +178,13 @@ def test_resume_with_another_config_is_refused(tmp_path):
     run = tmp_path / "run"
     (run / ".checkpoints").mkdir(parents=True)
     (run / ".checkpoints" / "fingerprint.json").write_text(json.dumps({"fingerprint": "other"}))
-    res = _cli(*SMALL, "abc.particles=0", "hypothesis=baseline", f"hydra.run.dir={run}", "resume=true", cwd=tmp_path)
+    res = _cli(*SMALL, "abc.particles=0", "recovery.per_hypothesis=0", "hypothesis=baseline", f"hydra.run.dir={run}", "resume=true", cwd=tmp_path)
     assert res.returncode != 0 and "made with another config" in res.stderr
 
 
 def test_relaunched_multirun_skips_complete_jobs(tmp_path):
     sweep = tmp_path / "sweep"
-    args = ["-m", "hypothesis=baseline,h2_selection", *SMALL, "abc.particles=0", "plots.enabled=false",
+    args = ["-m", "hypothesis=baseline,h2_selection", *SMALL, "abc.particles=0", "recovery.per_hypothesis=0", "plots.enabled=false",
             f"hydra.sweep.dir={sweep}"]
     assert _cli(*args, cwd=tmp_path).returncode == 0
     done = (sweep / "0" / "summary.json").stat().st_mtime_ns
@@ -200,7 +201,7 @@ def test_relaunched_multirun_skips_complete_jobs(tmp_path):
 # --- determinism ----------------------------------------------------------------------------
 
 def test_printed_command_reproduces_the_run_bit_for_bit(tmp_path):
-    first = _cli(*SMALL, "abc.particles=0", "hypothesis=h4_architecture", "seed=null", "hydra.run.dir=a",
+    first = _cli(*SMALL, "abc.particles=0", "recovery.per_hypothesis=0", "hypothesis=h4_architecture", "seed=null", "hydra.run.dir=a",
                  cwd=tmp_path)
     assert first.returncode == 0, first.stderr[-2000:]
     command = first.stdout.strip().splitlines()[-1].removeprefix("reproduce with: ")

@@ -151,7 +151,7 @@ def test_a_users_targets_file_runs_through_the_cli_and_bad_ones_write_nothing(tm
     mine.write_text(yaml.safe_dump({"retest": {"statistic": "retest_r", "value": 0.5, "tolerance": 0.1,
                                                "source": "made up for a test", "confidence": "unconfirmed"}}))
     run = [sys.executable, "-m", "brainsim.cli", "hypothesis=baseline", "population.n=1000", "battery.norm_n=500",
-           "abc.particles=0", "plots.enabled=false"]
+           "abc.particles=0", "recovery.per_hypothesis=0", "plots.enabled=false"]
     res = subprocess.run(run + [f"targets={mine}", "hydra.run.dir=ok"], cwd=tmp_path, capture_output=True, text=True)
     assert res.returncode == 0, res.stderr[-2000:]
     card = (tmp_path / "ok" / "scorecard.csv").read_text()
