@@ -243,6 +243,8 @@ def fit_summary(fit: pd.DataFrame, n_targets: int) -> dict:
     checked = fit[fit.hypothesis.isin(fit.dropna(subset=["predictive_p"]).hypothesis)]
     out = {}
     for name, g in checked.groupby("hypothesis", sort=False):
-        failed = g.loc[~(g.predictive_p_normal >= PREDICTIVE_ALPHA / n_targets), "statistic"].tolist()
+        bad = g[~(g.predictive_p_normal >= PREDICTIVE_ALPHA / n_targets)]
+        failed = [f"{r.statistic}{'' if np.isfinite(r.predictive_p_normal) else ' (not computed)'}"
+                  for r in bad.itertuples()]
         out[name] = {"fits": not failed, "failed": failed}
     return out

@@ -168,8 +168,10 @@ def _app(cfg: DictConfig) -> None:
         with _signals_interrupt():
             _execute(config, configs, jobs, seed, out, overrides, reproduce, checkpoints, stage)
     except Interrupted as exc:
+        table = " (reference_table.parquet holds the table rows simulated so far; resuming extends it)" \
+            if (out / "reference_table.parquet").exists() else ""
         print(f"brainsim: interrupted by {signal.Signals(exc.signum).name} while {stage[0]}; no partial output "
-              f"files were left. Continue with: {_resume_command(out)}", file=sys.stderr)
+              f"files were left{table}. Continue with: {_resume_command(out)}", file=sys.stderr)
         sys.exit(128 + exc.signum)
 
 

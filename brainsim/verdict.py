@@ -97,6 +97,26 @@ def verdict(models: pd.DataFrame | None, runs: list[dict] | None, file_card: pd.
 
 def recovery_lines(rec: dict, chosen: str) -> list[str]:
     """How far the choice can be trusted: recovery at this budget, calibration, absolute fit."""
+    lines = _recovery_of_choice(rec, chosen) if len(rec["recovery"]) > 1 else []  # one: nothing to confuse
+    q = rec.get("observed_epsilon_quantile")
+    if q is not None and q > 0.95:
+        lines.append(f"The observed targets lie at the edge of every prior predictive: their {rec['neighbours']}-th "
+                     f"nearest simulation is at RMS z {rec['observed_epsilon']:.2f}, farther than for {q:.0%} of the "
+                     f"simulations themselves.")
+    fits = rec.get("fit") or {}
+    if fits:
+        good = [h for h, f in fits.items() if f["fits"]]
+        bad = "; ".join(f"{h} misses {', '.join(f['failed'])}" for h, f in fits.items() if not f["fits"])
+        if not good:
+            lines.append(f"No checked hypothesis reproduces every target (posterior predictive, family-wise 5%): "
+                         f"{bad}.")
+        else:
+            lines.append(f"Posterior predictive (family-wise 5%): {', '.join(good)} reproduce(s) every target"
+                         + (f"; {bad}" if bad else "") + ".")
+    return lines
+
+
+def _recovery_of_choice(rec: dict, chosen: str) -> list[str]:
     p, se = rec["recovery"].get(chosen, [float("nan"), float("nan")])
     cal = rec["calibration"]
     lines = [f"Recovery at this budget ({rec['table_rows']} prior-predictive simulations, leave-one-out rejection "
@@ -116,22 +136,6 @@ def recovery_lines(rec: dict, chosen: str) -> list[str]:
     calibrated = cal["ece_p_value"] > 0.05
     lines.append(f"Model probabilities are {'' if calibrated else 'NOT '}calibrated: ECE {cal['ece']:.3f} ± "
                  f"{cal['ece_se']:.3f} against {cal['ece_null_mean']:.3f} (95% below {cal['ece_null_q95']:.3f}) for "
-                 f"a calibrated predictor of this size" + ("." if calibrated else
-                                                           f"; the excess is {cal['ece'] - cal['ece_null_mean']:.3f}."))
-    q = rec.get("observed_epsilon_quantile")
-    if q is not None and q > 0.95:
-        lines.append(f"The observed targets lie at the edge of every prior predictive: their {rec['neighbours']}-th "
-                     f"nearest simulation is at RMS z {rec['observed_epsilon']:.2f}, farther than for {q:.0%} of the "
-                     f"simulations themselves.")
-    fits = rec.get("fit") or {}
-    if fits:
-        good = [h for h, f in fits.items() if f["fits"]]
-        bad = {h: f["failed"] for h, f in fits.items() if not f["fits"]}
-        if not good:
-            lines.append("No checked hypothesis reproduces every target (posterior predictive, family-wise 5%): "
-                         + "; ".join(f"{h} misses {', '.join(f)}" for h, f in bad.items()) + ".")
-        else:
-            lines.append(f"Posterior predictive (family-wise 5%): {', '.join(good)} reproduce(s) every target"
-                         + ("; " + "; ".join(f"{h} misses {', '.join(f)}" for h, f in bad.items()) if bad else "")
-                         + ".")
+                 f"a calibrated predictor of this size"
+                 + ("." if calibrated else f"; the excess is {cal['ece'] - cal['ece_null_mean']:.3f}."))
     return lines

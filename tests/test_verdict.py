@@ -54,3 +54,30 @@ def test_not_final_lists_hypotheses_taken_from_an_earlier_generation():
     card = _card([("a", "x", 0.5), ("a", "y", 1.0), ("b", "x", 4.0), ("b", "y", 2.5)])
     assert not_final(card) == []  # a card without the column
     assert not_final(card.assign(final=card["hypothesis"] == "a")) == ["b"]
+
+
+def _rec(**kw):
+    rec = {"table_rows": 40, "neighbours": 5, "recovery": {"a": [0.8, 0.05], "b": [0.6, 0.06]},
+           "recovery_mean": 0.7, "recovery_mean_se": 0.04, "local_error": 0.3, "local_error_se": 0.1,
+           "prior_error": 0.3, "prior_error_se": 0.05, "chosen_at_observed": "a",
+           "rejection_probabilities": {"a": 0.8, "b": 0.2}, "confused": [["b", "a", 0.4]],
+           "calibration": {"ece": 0.05, "ece_se": 0.01, "ece_null_mean": 0.02, "ece_null_q95": 0.03,
+                           "ece_p_value": 0.01},
+           "observed_epsilon": 3.0, "observed_epsilon_quantile": 0.99,
+           "fit": {"a": {"fits": False, "failed": ["x", "y (not computed)"]}}}
+    return rec | kw
+
+
+def test_recovery_lines_quote_recovery_confusion_calibration_and_fit():
+    from brainsim.verdict import recovery_lines
+
+    text = " ".join(recovery_lines(_rec(), "a"))
+    assert "when a is true it is picked in 0.80 ± 0.05" in text and "P(the choice is wrong) = 0.30 ± 0.10" in text
+    assert "b as a (0.40)" in text and "NOT calibrated" in text and "the excess is 0.030" in text
+    assert "edge of every prior predictive" in text and "a misses x, y (not computed)" in text
+    assert "favours" not in text  # the rejection agrees with the ABC
+    assert "favours b" in " ".join(recovery_lines(_rec(chosen_at_observed="b"), "a"))
+    single = " ".join(recovery_lines(_rec(recovery={"a": [1.0, 0.0]}, observed_epsilon_quantile=0.5,
+                                          fit={"a": {"fits": True, "failed": []}}), "a"))
+    assert "Recovery" not in single and "calibrated" not in single  # one hypothesis: nothing to confuse
+    assert "a reproduce(s) every target" in single
