@@ -100,8 +100,8 @@ def _posterior_draws(prob: Problem, m: int, count: int, seed: int, abc_results, 
         kept = posterior_particles(abc_results, name)
         if kept.empty:
             return []
-        w = kept["weight"].to_numpy(float)
-        pick = rng.choice(len(kept), size=count, p=w / w.sum())
+        w = kept["weight"].to_numpy(float)  # the run's weights times P(m): all 0 for a hypothesis at 0
+        pick = rng.choice(len(kept), size=count, p=w / w.sum() if w.sum() > 0 else None)
         return [{k: float(kept[f"{name}:{k}"].iloc[j]) for k in keys} for j in pick]
     rows = table.iloc[near][table.iloc[near]["hypothesis"] == name]
     if rows.empty:
