@@ -159,3 +159,24 @@ def test_stale_foreign_or_broken_tables_are_refused(tmp_path):
         load_table(tmp_path / "junk.parquet", "abc", ["a"], ["x"])
     with pytest.raises(ConfigError, match="recovery.neighbours"):
         nearest(np.zeros((1, 1)), np.zeros((5, 1)), TOL, 5, missing_z=5.0, exclude_self=True)
+
+
+def test_recover_summarises_a_toy_comparison_near_its_observed_data():
+    from types import SimpleNamespace
+
+    from brainsim.assessment import Problem, recover
+    from brainsim.targets import Target
+
+    # "wide" covers [0, 2], "narrow" only [0, 1]: data near 1.8 can only come from "wide"
+    specs = [ModelSpec("wide", {"mu": (0.0, 2.0)}), ModelSpec("narrow", {"mu": (0.0, 1.0)})]
+    table = reference_table(specs, _noisy(0.02), ["x"], 2000, seed=4)
+    prob = Problem(["wide", "narrow"], [{}, {}], specs, [frozenset()] * 2,
+                   [Target("x", "x", 1.8, 0.1, "toy", "unconfirmed")])
+    settings = SimpleNamespace(neighbours=20, local=100, resamples=50)
+    summary, frames = recover(settings, SimpleNamespace(missing_z=5.0), prob, table, 0)
+    assert summary["chosen_at_observed"] == "wide" and summary["rejection_probabilities"]["wide"] == 1.0
+    assert summary["local_error"] < 0.03 < 0.15 < summary["prior_error"]  # near 1.8 nothing is ambiguous
+    assert summary["observed_epsilon_quantile"] < 0.99
+    assert ["wide", "narrow"] == summary["confused"][0][:2]  # wide rows below 1 look narrow
+    assert set(frames) >= {"confusion", "calibration", "coverage", "sbc", "influence", "probabilities"}
+    assert summary["recovery_mean"] == pytest.approx(1 - summary["prior_error"])
