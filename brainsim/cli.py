@@ -172,7 +172,20 @@ def _app(cfg: DictConfig) -> None:
             if (out / "reference_table.parquet").exists() else ""
         print(f"brainsim: interrupted by {signal.Signals(exc.signum).name} while {stage[0]}; no partial output "
               f"files were left{table}. Continue with: {_resume_command(out)}", file=sys.stderr)
-        sys.exit(128 + exc.signum)
+        _exit_now(128 + exc.signum)
+
+
+def _exit_now(status: int) -> None:
+    """Exit at once after an interruption, logs and streams flushed: every output is already
+    cleaned up, and the interpreter's teardown (with Numba's and Arrow's worker threads) was
+    seen to crash once in CI (SIGSEGV instead of the status)."""
+    import logging
+    import os
+
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)
 
 
 def _execute(config, configs, jobs, seed, out, overrides, reproduce, checkpoints, stage) -> None:
