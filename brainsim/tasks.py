@@ -122,7 +122,6 @@ def _item_uniforms(key, first_person, m, form, n_forms, per_form, out):
 
 
 _SAFE_EXP = 300.0  # |argument| below which a product of two exps cannot overflow or underflow
-_CUT = 40.0  # widths beyond which the exact path needs no exp: 1 + e^-40 == 1.0 in float64
 
 
 _BLOCK = 64  # people per parallel task; inner loops run over a block's people so they vectorise
@@ -190,10 +189,10 @@ def _respond(x, noise, thresholds, depth, k_max, width, centre, item_b, item_saf
                             continue
                         hits[i] = 0
                         expected[i] = 0.0
-                        # exps only within _CUT widths: above, 1 + exp(arg) rounds to 1 exactly; below,
-                        # P < e^-_CUT and only u == 0 can pass (computed exactly); the expected score
-                        # drops those terms (each below 4e-18)
-                        above, below = xi + _CUT * width, xi - _CUT * width
+                        # exps only within _TAIL_WIDTHS widths: above, 1 + exp(arg) rounds to 1 exactly
+                        # (1 + e^-40 == 1.0); below, P < e^-40 and only u == 0 can pass (computed
+                        # exactly); the expected score drops those terms (each below 4e-18)
+                        above, below = xi + _TAIL_WIDTHS * width, xi - _TAIL_WIDTHS * width
                         for j in range(n_items):
                             t = thresholds[f, d, j]
                             sv = survive[depth[f, d, j], i]
