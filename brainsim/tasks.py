@@ -384,7 +384,7 @@ class CapabilityTable:
     seg_hi: np.ndarray  # (S,) segment ends
     seg_step: np.ndarray  # (S,) grid step: in u, or in log u for geometric segments
     seg_log: np.ndarray  # (S,) bool: geometric grid
-    seg_off: np.ndarray  # (S,) index of each segment's first point in values and slopes
+    seg_off: np.ndarray  # (S + 1,) index of each segment's first point in values and slopes; values.size
     values: np.ndarray
     slopes: np.ndarray  # dG/d(grid index): the derivative times the local step
     nodes: np.ndarray  # quadrature nodes r (ascending), relative thresholds
@@ -442,7 +442,7 @@ _SMOOTH_TOL = 1e-10  # interpolation error aimed at on the geometric segment
 
 
 def _segments(density: str, gamma: float, lower: float, upper: float, width: float, lo: float, hi: float):
-    """(start, end, step, geometric) of each table segment covering [lo, hi]."""
+    """(start, end, steps, geometric) of each table segment covering [lo, hi]."""
     edge = _TAIL_WIDTHS * width
     fine = width / 16.0
     cuts = sorted({lo, hi, *[c for c in (lower - edge, lower + edge, upper - edge, upper + edge) if lo < c < hi]})
@@ -457,13 +457,11 @@ def _segments(density: str, gamma: float, lower: float, upper: float, width: flo
     for a, b in zip(cuts[:-1], cuts[1:]):
         mid = 0.5 * (a + b)
         if mid < lower - edge or mid > upper + edge:  # flat: G within e^-40 of a constant
-            out.append((a, b, b - a, False))
+            out.append((a, b, 1, False))
         elif mid > lower + edge and mid < upper - edge and a > 0 and np.log(b / a) / log_step < (b - a) / fine:
-            n = max(1, int(np.ceil(np.log(b / a) / log_step)))
-            out.append((a, b, np.log(b / a) / n, True))
+            out.append((a, b, max(1, int(np.ceil(np.log(b / a) / log_step))), True))
         else:
-            n = max(1, int(np.ceil((b - a) / fine)))
-            out.append((a, b, (b - a) / n, False))
+            out.append((a, b, max(1, int(np.ceil((b - a) / fine))), False))
     return out
 
 
@@ -473,23 +471,21 @@ def _capability_table(density: str, gamma: float, lower: float, upper: float, wi
     nodes, weights = _quadrature_nodes(lower, upper, width)
     weights = weights * threshold_density(nodes, density, gamma, lower, upper)
     above = np.concatenate([np.cumsum(weights[::-1])[::-1], [0.0]])
-    segs = _segments(density, gamma, lower, upper, width, lo, hi) if hi > lo else [(lo, lo, 1.0, False)]
-    grids, offsets, start = [], [], 0
-    for a, b, step, geometric in segs:
-        n = int(round((np.log(b / a) if geometric else b - a) / step)) + 1 if b > a else 1
-        grid = a * np.exp(step * np.arange(n)) if geometric else a + step * np.arange(n)
+    segs = _segments(density, gamma, lower, upper, width, lo, hi) if hi > lo else [(lo, lo, 0, False)]
+    steps = [((np.log(b / a) if geometric else b - a) / n) if n else 1.0 for a, b, n, geometric in segs]
+    grids = []
+    for (a, b, n, geometric), step in zip(segs, steps):
+        grid = a * np.exp(step * np.arange(n + 1)) if geometric else a + step * np.arange(n + 1)
         grid[-1] = b  # the segments meet exactly
         grids.append(grid)
-        offsets.append(start)
-        start += n
+    offsets = np.concatenate([[0], np.cumsum([g.size for g in grids])]).astype(np.int64)
     grid = np.concatenate(grids)
     values, slopes = np.empty(grid.size), np.empty(grid.size)
     _tabulate(grid, nodes, weights, above, width, _TAIL_WIDTHS, values, slopes)
-    for (_, _, step, geometric), off, g in zip(segs, offsets, grids):  # dG/du -> dG/d(index)
+    for (*_, geometric), step, off, g in zip(segs, steps, offsets, grids):  # dG/du -> dG/d(index)
         slopes[off:off + g.size] *= step * g if geometric else step
-    seg = np.array([(a, b, step) for a, b, step, _ in segs], float).reshape(len(segs), 3)
-    table = CapabilityTable(seg[:, 0].copy(), seg[:, 1].copy(), seg[:, 2].copy(),
-                            np.array([geo for *_, geo in segs], np.bool_), np.array(offsets, np.int64), values,
+    table = CapabilityTable(np.array([a for a, *_ in segs], float), np.array([b for _, b, *_ in segs], float),
+                            np.array(steps, float), np.array([geo for *_, geo in segs], np.bool_), offsets, values,
                             slopes, nodes, weights, above, width)
     for a in (values, slopes, nodes, weights, above, table.seg_lo, table.seg_hi, table.seg_step, table.seg_log,
               table.seg_off):
@@ -503,11 +499,10 @@ def _lookup(u, seg_lo, seg_hi, seg_step, seg_log, seg_off, values, slopes):
     for s in range(seg_lo.size):
         if seg_lo[s] <= u <= seg_hi[s]:
             t = (np.log(u / seg_lo[s]) if seg_log[s] else u - seg_lo[s]) / seg_step[s]
-            last = int(round((np.log(seg_hi[s] / seg_lo[s]) if seg_log[s] else seg_hi[s] - seg_lo[s])
-                             / seg_step[s]))
-            j = min(max(int(t), 0), max(last - 1, 0))
+            last = seg_off[s + 1] - seg_off[s] - 1  # the segment's steps
             if last == 0:
                 return values[seg_off[s]]
+            j = min(max(int(t), 0), last - 1)
             r = t - j
             k = seg_off[s] + j
             return ((1 + 2 * r) * (1 - r) ** 2 * values[k] + r * (1 - r) ** 2 * slopes[k]
