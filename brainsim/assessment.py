@@ -16,10 +16,12 @@ import pandas as pd
 from omegaconf import OmegaConf
 
 from . import __version__
-from .inference import ModelSpec, config_statistics
+from .engine import _rng
+from .inference import ModelSpec, config_statistics, derived_seed
 from .io import write_csv
 from .recovery import (calibration, confusion, choices, nearest, neighbour_probabilities, parameter_recovery,
-                       predictive_check, prior_predictive_position, rate, row_errors, target_influence)
+                       predictive_check, prior_predictive_position, rate, row_errors, statistics_matrix,
+                       target_influence)
 from .reference import STREAM, load_table, reference_table, save_table, table_fingerprint
 
 CONFUSED = 0.2  # P(chosen = j | true = i) at or above this: the targets do not tell i from j
@@ -95,7 +97,7 @@ def _posterior_draws(prob: Problem, m: int, count: int, seed: int, abc_results, 
     from .inference import posterior_particles
 
     name, keys = prob.names[m], list(prob.specs[m].priors)
-    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(STREAM + 1, m)))
+    rng = _rng(seed, STREAM + 1, m)
     if abc_results:
         kept = posterior_particles(abc_results, name)
         if kept.empty:
@@ -125,7 +127,7 @@ def absolute_fit(settings, abc, prob: Problem, table: pd.DataFrame, ranked: Sequ
     simulate = config_statistics(prob.containers, prob.statistics, abc.n, abc.norm_n, prob.log)
     near = None
     if not abc_results:
-        stats = table[[f"stat:{s}" for s in prob.statistics]].to_numpy(float)
+        stats = statistics_matrix(table, prob.statistics)
         count = min(len(table), settings.neighbours * len(prob.names))
         near = nearest(prob.observed[None], stats, prob.tolerance, count, missing_z=abc.missing_z)[0][0]
     for name in list(ranked)[: settings.top]:
@@ -145,10 +147,6 @@ def absolute_fit(settings, abc, prob: Problem, table: pd.DataFrame, ranked: Sequ
     return fit
 
 
-def _check_seed(seed: int, row: int) -> int:
-    return int(np.random.SeedSequence(seed, spawn_key=(STREAM + 3, row)).generate_state(1)[0])
-
-
 def smc_spot_checks(settings, abc, prob: Problem, table: pd.DataFrame, probs: np.ndarray, seed: int,
                     backend, progress=None) -> pd.DataFrame:
     """The production ABC-SMC run on `settings.smc_checks` table rows per hypothesis as if they
@@ -159,15 +157,16 @@ def smc_spot_checks(settings, abc, prob: Problem, table: pd.DataFrame, probs: np
 
     rows = []
     picked = choices(probs)
+    stats = statistics_matrix(table, prob.statistics)
     for name in prob.names:
         for pos in np.flatnonzero(table["hypothesis"].to_numpy() == name)[: settings.smc_checks]:
-            values = table.iloc[pos][[f"stat:{s}" for s in prob.statistics]].to_numpy(float)
+            values = stats[pos]
             pseudo = [Target(t.name, t.statistic, float(v), t.tolerance, "table row", "unconfirmed")
                       for t, v in zip(prob.targets, values) if np.isfinite(v)]
             row = int(table["row"].iloc[pos])
             res = abc_smc(prob.specs, config_simulator(prob.containers, pseudo, abc.n, abc.norm_n, abc.missing_z,
                                                        prob.log),
-                          abc.particles, abc.generations, seed=_check_seed(seed, row), quantile=abc.quantile,
+                          abc.particles, abc.generations, seed=derived_seed(seed, STREAM + 3, row), quantile=abc.quantile,
                           min_epsilon=abc.min_epsilon, min_acceptance=abc.min_acceptance,
                           max_simulations=abc.max_simulations, map_fn=backend.map, progress=progress)
             p = res.probabilities.set_index("hypothesis")["probability"]
@@ -183,16 +182,17 @@ def recover(settings, abc, prob: Problem, table: pd.DataFrame, seed: int, *, abc
             ) -> tuple[dict, dict[str, pd.DataFrame]]:
     """Every recovery statistic of a table: what summary.json keeps and the frames to write."""
     k = settings.neighbours
-    stats = table[[f"stat:{s}" for s in prob.statistics]].to_numpy(float)
+    stats = statistics_matrix(table, prob.statistics)
     labels = pd.Categorical(table.hypothesis, categories=prob.names).codes.astype(np.int64)
     idx, dist = nearest(stats, stats, prob.tolerance, k, missing_z=abc.missing_z, exclude_self=True)
     probs = neighbour_probabilities(labels, idx, len(prob.names))
     probs[~np.isfinite(stats).any(axis=1)] = 1.0 / len(prob.names)  # a simulation that computed nothing
     conf = confusion(labels, probs, prob.names)
     errors = row_errors(labels, probs)
-    near, _ = nearest(prob.observed[None], stats, prob.tolerance, min(settings.local, len(table)),
-                      missing_z=abc.missing_z)
-    observed_eps = float(nearest(prob.observed[None], stats, prob.tolerance, k, missing_z=abc.missing_z)[1][0, -1])
+    near, near_d = nearest(prob.observed[None], stats, prob.tolerance, min(max(settings.local, k), len(table)),
+                           missing_z=abc.missing_z)  # nearest first: the local rows and the k-th distance
+    near = near[:, : settings.local]
+    observed_eps = float(near_d[0, k - 1])
     local, local_se = rate(errors[near[0]])
     reliability, scores = calibration(probs, labels, prob.names, resamples=settings.resamples, seed=seed, k=k)
     cov, ranks = parameter_recovery(table, prob.statistics, prob.tolerance, k, missing_z=abc.missing_z, seed=seed)

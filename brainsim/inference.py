@@ -281,8 +281,13 @@ def _model_probabilities(z: np.ndarray, z_se: np.ndarray) -> tuple[np.ndarray, n
     return p, np.sqrt((grad**2) @ (z_se**2))
 
 
+def derived_seed(seed: int, *key: int) -> int:
+    """A simulation's seed: the first 32-bit word of SeedSequence(seed, spawn_key=key)."""
+    return int(np.random.SeedSequence(seed, spawn_key=key).generate_state(1)[0])
+
+
 def _sim_seed(seed: int, gen: int, model: int, proposal: int) -> int:
-    return int(np.random.SeedSequence(seed, spawn_key=(gen, model, proposal, 1)).generate_state(1)[0])
+    return derived_seed(seed, gen, model, proposal, 1)
 
 
 def _kernel_sd(pop, bounds: np.ndarray) -> np.ndarray:
@@ -379,10 +384,11 @@ def config_simulator(containers: Sequence[dict], targets, n: int, norm_n: int, m
                      log: Sequence[frozenset[str]] | None = None) -> Simulator:
     """A simulator for `abc_smc`: `config_statistics` of the targets' statistics, and their
     distance to `targets`."""
-    stats = config_statistics(containers, [t.statistic for t in targets], n, norm_n, log)
+    names = [t.statistic for t in targets]
+    stats = config_statistics(containers, names, n, norm_n, log)
 
     def simulate(m: int, theta: dict, seed: int) -> float:
-        return distance(dict(zip([t.statistic for t in targets], stats(m, theta, seed))), targets, missing_z)
+        return distance(dict(zip(names, stats(m, theta, seed))), targets, missing_z)
 
     return simulate
 

@@ -28,6 +28,11 @@ from .validation import ConfigError
 _BLOCK = 256  # query rows per distance block: (block, N) floats per target
 
 
+def statistics_matrix(table: pd.DataFrame, statistics: Sequence[str]) -> np.ndarray:
+    """A reference table's statistics (float64, (rows, len(statistics))), from its `stat:` columns."""
+    return table[[f"stat:{s}" for s in statistics]].to_numpy(float)
+
+
 def _scaled(stats: np.ndarray, tolerance: np.ndarray) -> np.ndarray:
     return np.asarray(stats, float) / np.asarray(tolerance, float)[None, :]
 
@@ -181,13 +186,12 @@ def parameter_recovery(table: pd.DataFrame, statistics: Sequence[str], tolerance
     parameter, level, coverage, se, n, sbc_p: KS of the ranks against uniform) and the SBC
     ranks (hypothesis, parameter, rank, k)."""
     cov_rows, rank_rows = [], []
-    cols = [f"stat:{s}" for s in statistics]
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(2,)))
     for name, rows in table.groupby("hypothesis", sort=False):
         if len(rows) <= k:
             raise ConfigError(f"The 'recovery.neighbours' parameter must be below the rows per hypothesis "
                               f"({len(rows)}). Got {k} instead.")
-        s = rows[cols].to_numpy(float)
+        s = statistics_matrix(rows, statistics)
         idx, _ = nearest(s, s, tolerance, k, missing_z=missing_z, exclude_self=True)
         for col in [c for c in rows.columns if c.startswith("param:")]:
             values = rows[col].to_numpy(float)

@@ -27,7 +27,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .inference import ModelSpec
+from .engine import _rng
+from .inference import ModelSpec, derived_seed
 from .io import _atomic
 from .validation import ConfigError
 
@@ -53,10 +54,8 @@ def table_fingerprint(containers: Sequence[dict], statistics: Sequence[str], *, 
 def draw_row(i: int, spec: ModelSpec, seed: int) -> tuple[dict, int]:
     """Row i's parameters {key: sampled value} from `spec`'s priors, and its simulation seed."""
     bounds = np.array(list(spec.priors.values()), float).reshape(len(spec.priors), 2)
-    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(STREAM, i, 0)))
-    theta = bounds[:, 0] + rng.random(bounds.shape[0]) * (bounds[:, 1] - bounds[:, 0])
-    sim_seed = int(np.random.SeedSequence(seed, spawn_key=(STREAM, i, 1)).generate_state(1)[0])
-    return dict(zip(spec.priors, theta.tolist())), sim_seed
+    theta = bounds[:, 0] + _rng(seed, STREAM, i, 0).random(bounds.shape[0]) * (bounds[:, 1] - bounds[:, 0])
+    return dict(zip(spec.priors, theta.tolist())), derived_seed(seed, STREAM, i, 1)
 
 
 def reference_table(specs: Sequence[ModelSpec], simulate: StatisticsSimulator, statistics: Sequence[str],
