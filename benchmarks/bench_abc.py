@@ -31,6 +31,7 @@ import pandas as pd
 from omegaconf import OmegaConf
 
 from brainsim.api import compose
+from brainsim.backends import LocalBackend
 from brainsim.cli import hypothesis_names, validate
 from brainsim.inference import ModelSpec, abc_smc, config_simulator
 
@@ -115,13 +116,14 @@ def _table_rate(names, specs, n: int, norm_n: int, rows: int) -> float:
     stats = [t.statistic for t in jobs[0].targets]
     simulate = config_statistics(containers, stats, n, norm_n, [j.hypothesis.log for j in jobs])
     t = time.perf_counter()
-    reference_table(specs, simulate, stats, rows, seed=0)
+    reference_table(specs, simulate, stats, rows, seed=0, map_fn=LocalBackend().map)
     return rows / (time.perf_counter() - t)
 
 
 def _own(specs, simulate, args, seed):
     t = time.perf_counter()
-    res = abc_smc(specs, simulate, args.particles, args.generations, seed=seed, quantile=0.5)
+    res = abc_smc(specs, simulate, args.particles, args.generations, seed=seed, quantile=0.5,
+                  map_fn=LocalBackend().map)
     wall = time.perf_counter() - t
     return wall, res.simulations, res.probabilities.set_index("hypothesis")["probability"]
 

@@ -175,6 +175,13 @@ def _app(cfg: DictConfig) -> None:
         _exit_now(128 + exc.signum)
 
 
+def _workers(threads: int | None) -> int:
+    """Processes for the figures: the run's thread count."""
+    import numba
+
+    return threads or numba.config.NUMBA_NUM_THREADS
+
+
 def _exit_now(status: int) -> None:
     """Exit at once after an interruption, logs and streams flushed: every output is already
     cleaned up, and the interpreter's teardown (with Numba's and Arrow's worker threads) was
@@ -270,7 +277,7 @@ def _execute(config, configs, jobs, seed, out, overrides, reproduce, checkpoints
                   for name, job in jobs.items()}  # each hypothesis's own parameters (background: parquet)
         figures = write_figures(run_figures(samples, first.model.law, card, abc_models, abc_particles, priors,
                                             decomposition=decomposition, recovery=recovery_frames), out,
-                                first.plots.dpi)
+                                first.plots.dpi, workers=_workers(first.threads))
         written.append(f"{len(figures)} figures (*.png)")
         if first.report:
             from .report import write_report

@@ -9,6 +9,9 @@ PNG atomically at 150 dpi. `samples` maps hypothesis name -> a frame of simulate
 from __future__ import annotations
 
 import math
+import multiprocessing as mp
+import signal
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -393,6 +396,40 @@ def run_figures(samples: Mapping[str, pd.DataFrame], law: ScalingLaw, card: pd.D
     return figs
 
 
-def write_figures(makers: Mapping, folder: str | Path, dpi: int = DPI) -> dict[str, Path]:
-    """Draw and save each figure as folder/<name>.png, one at a time; returns the paths."""
-    return {name: save(make(), Path(folder) / f"{name}.png", dpi) for name, make in makers.items()}
+def write_figures(makers: Mapping, folder: str | Path, dpi: int = DPI, *, workers: int = 1) -> dict[str, Path]:
+    """Draw and save each figure as folder/<name>.png; returns the paths. With `workers` > 1
+    the figures are drawn in that many forked processes (where the OS can fork; else one at
+    a time): saving a figure is single-threaded rendering, and a run's 15 figures took 29 s
+    one at a time on 2 cores. The files are the same bytes either way."""
+    paths = {name: Path(folder) / f"{name}.png" for name in makers}
+    workers = min(workers, len(makers))
+    if workers < 2 or "fork" not in mp.get_all_start_methods():
+        return {name: save(make(), paths[name], dpi) for name, make in makers.items()}
+    global _MAKERS
+    _MAKERS = makers  # inherited by the forked workers: the makers are closures, not picklable
+    pool = mp.get_context("fork").Pool(workers, initializer=_worker_signals)
+    try:
+        pending = {name: pool.apply_async(_draw, (name, paths[name], dpi)) for name in makers}
+        done = {name: job.get() for name, job in pending.items()}
+        pool.close()
+        return done
+    except BaseException:
+        pool.terminate()  # SIGTERM: each worker removes its temporary file and exits
+        raise
+    finally:
+        pool.join()
+        _MAKERS = {}
+
+
+_MAKERS: Mapping = {}
+
+
+def _draw(name: str, path: Path, dpi: int) -> Path:
+    return save(_MAKERS[name](), path, dpi)
+
+
+def _worker_signals() -> None:
+    """In a figure worker: Ctrl-C is left to the parent, which terminates the pool; SIGTERM
+    exits through SystemExit, so the atomic writer removes its temporary file."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))

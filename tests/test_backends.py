@@ -26,6 +26,32 @@ def test_dask_summary_is_bit_identical_to_local(dask_backend):
     np.testing.assert_equal(engine.summarize(m, seed=5, backend=dask_backend), local)
 
 
+def test_local_map_runs_simulations_side_by_side_with_the_same_bits():
+    import threading
+
+    import numba
+
+    from brainsim.backends import LocalBackend, _concurrent_workers
+
+    m = model("population.n=3000", "battery.norm_n=1000", "hypothesis=h3_mutation_load")
+    serial = [engine.summarize(m, seed=s) for s in range(6)]  # also starts Numba's threading layer
+    threads = set()
+
+    def simulate(s):
+        threads.add(threading.get_ident())
+        return engine.summarize(m, seed=s)
+
+    side_by_side = LocalBackend().map(simulate, range(6))
+    for a, b in zip(side_by_side, serial):
+        np.testing.assert_equal(a, b)
+    expected = 2 if numba.threading_layer() in ("omp", "tbb") and numba.get_num_threads() >= 2 else 1
+    assert _concurrent_workers() >= expected
+    if expected > 1:  # the simulations ran in worker threads, more than one of them
+        assert len(threads) > 1 and threading.get_ident() not in threads
+    else:
+        assert threads == {threading.get_ident()}
+
+
 def test_dask_abc_is_bit_identical_to_local(dask_backend):
     def simulate(m, theta, seed):  # a cheap stand-in: a noisy distance to theta = 0.3
         rng = np.random.default_rng(seed)

@@ -59,6 +59,17 @@ def test_pngs_open_at_150_dpi_and_leave_no_temporary_file(inputs, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"{n}.png" for n in LABELS)
 
 
+def test_figures_drawn_in_worker_processes_are_the_same_bytes(inputs, tmp_path):
+    one, two = tmp_path / "one", tmp_path / "two"
+    one.mkdir(), two.mkdir()
+    serial = plots.write_figures(plots.run_figures(*inputs), one)
+    forked = plots.write_figures(plots.run_figures(*inputs), two, workers=2)
+    assert list(forked) == list(serial)
+    for name in serial:
+        assert forked[name].read_bytes() == serial[name].read_bytes(), name
+    assert sorted(p.name for p in two.iterdir()) == sorted(p.name for p in one.iterdir())
+
+
 def test_regression_legend_reports_pearson_r(inputs):
     samples = inputs[0]
     fig = plots.brain_vs_iq(samples)
