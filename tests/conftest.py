@@ -5,6 +5,8 @@ from omegaconf import OmegaConf
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
+from golden import GOLDEN_ARGS
+
 from brainsim.api import compose
 from brainsim.params import model_from_config
 
@@ -28,10 +30,7 @@ def default_run(tmp_path_factory):
     import sys
 
     cwd = tmp_path_factory.mktemp("default_run")
-    res = subprocess.run([sys.executable, "-m", "brainsim.cli", "population.n=2000", "battery.norm_n=2000",
-                          "hydra.run.dir=run", "abc.particles=4", "abc.generations=2", "abc.repeats=2",
-                          "abc.n=1000", "abc.norm_n=1000", "plots.n=2000", "recovery.per_hypothesis=6",
-                          "recovery.neighbours=3", "recovery.predictive=4", "recovery.resamples=20"],
+    res = subprocess.run([sys.executable, "-m", "brainsim.cli", "hydra.run.dir=run", *GOLDEN_ARGS],
                          cwd=cwd, capture_output=True, text=True, check=False)
     assert res.returncode == 0, res.stderr[-3000:]
     return res, cwd / "run"

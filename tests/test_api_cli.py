@@ -220,3 +220,14 @@ def test_cli_saved_population_without_figures(tmp_path):
     assert res.returncode == 0, res.stderr[-2000:]
     assert (tmp_path / "run" / "population.parquet").exists() and (tmp_path / "run" / "summary.json").exists()
     assert not list((tmp_path / "run").glob("*.png")) and not (tmp_path / "run" / "report.html").exists()
+
+
+def test_default_run_outputs_match_the_stored_hashes(default_run):
+    """Same config, same seed, same bits as when tests/golden_hashes.json was stored (a refactor
+    must not change them; a deliberate model change re-stores them: python tests/golden.py RUN --update)."""
+    import golden
+
+    stored = json.loads(golden.STORE.read_text())
+    if stored["environment"] != golden.environment():
+        pytest.skip(f"hashes stored under another environment: {stored['environment']}")
+    assert golden.compare(default_run[1]) == []
