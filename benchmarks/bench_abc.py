@@ -32,8 +32,13 @@ from omegaconf import OmegaConf
 
 from brainsim.api import compose
 from brainsim.backends import LocalBackend
-from brainsim.cli import hypothesis_names, validate
+from brainsim.api import hypothesis_names
+from brainsim.settings import settings_from_config
 from brainsim.inference import ModelSpec, abc_smc, config_simulator
+
+
+def validate(cfg):
+    return settings_from_config(OmegaConf.to_container(cfg, resolve=True))
 
 
 def _setup(n: int, norm_n: int):

@@ -1,14 +1,48 @@
-"""brainsim: human populations under neural scaling laws, scored against observed IQ data."""
+"""brainsim: human populations under neural scaling laws, scored against observed IQ data.
 
+    >>> import brainsim
+    >>> pop = brainsim.simulate(["population.n=10000"], seed=1)     # one population
+    >>> result = brainsim.compare(["recovery.per_hypothesis=0"])    # the whole comparison
+    >>> brainsim.plots.iq_histograms({"baseline": pop.frame})       # submodules load on first use
+"""
+
+from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
 
-from .api import compose, simulate
-from .engine import Population
-from .validation import ConfigError
 
-try:
-    __version__ = version("brainsim")
-except PackageNotFoundError:  # running from a source tree without installation
-    __version__ = "0.0.0"
 
-__all__ = ["ConfigError", "Population", "__version__", "compose", "simulate"]
+def _version() -> str:
+    """The installed version; in a source tree without installation, pyproject.toml's + "+source"."""
+    try:
+        return version("brainsim")
+    except PackageNotFoundError:
+        import tomllib
+        from pathlib import Path
+
+        try:
+            with open(Path(__file__).parent.parent / "pyproject.toml", "rb") as fh:
+                return tomllib.load(fh)["project"]["version"] + "+source"
+        except (OSError, KeyError, ValueError):
+            return "0+unknown"
+
+
+__version__ = _version()
+
+from .api import compose, hypothesis_names, simulate  # noqa: E402  (the modules below read __version__)
+from .comparison import Comparison, compare  # noqa: E402
+from .engine import Population  # noqa: E402
+from .validation import ConfigError  # noqa: E402
+
+__all__ = ["Comparison", "ConfigError", "Population", "__version__", "compare", "compose", "hypothesis_names",
+           "simulate"]
+
+_SUBMODULES = {"assessment", "backends", "collect", "console", "decomposition", "engine", "inference", "paradox",
+               "params", "plots", "population", "psychometrics", "reaction_time", "recovery", "reference", "report",
+               "scaling", "settings", "summaries", "tables", "targets", "tasks", "verdict"}
+
+
+def __getattr__(name: str):
+    """`brainsim.plots` and the other submodules without importing them first (PEP 562)."""
+    if name in _SUBMODULES:
+        return import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'brainsim' has no attribute {name!r}")

@@ -1,18 +1,31 @@
-"""The notebook entry point: compose a config with Hydra overrides and simulate."""
+"""The notebook entry points: compose a config with Hydra overrides, list the hypotheses, simulate."""
 
 from __future__ import annotations
 
-from omegaconf import DictConfig, OmegaConf
+from collections.abc import Sequence
+from pathlib import Path
 
 from .engine import Population, run
 from .params import model_from_config
 from .scaling import CONF_DIR
 from .validation import ConfigError
 
+__all__ = ["compose", "hypothesis_names", "simulate"]
 
-def compose(overrides: list[str] | tuple[str, ...] = (), with_hydra: bool = False) -> DictConfig:
-    """The main config with Hydra override strings applied, e.g. ["population.n=1000"]
-    (`with_hydra`: keep the `hydra` node, e.g. to read an experiment's sweep)."""
+
+def _searchpath(config_dirs: Sequence[str | Path]) -> list[str]:
+    """The override adding the user's config folders to Hydra's search path (before the shipped one)."""
+    if not config_dirs:
+        return []
+    return ["hydra.searchpath=[" + ",".join(f"file://{Path(d).expanduser().resolve()}" for d in config_dirs) + "]"]
+
+
+def compose(overrides: Sequence[str] = (), with_hydra: bool = False, *,
+            config_dirs: Sequence[str | Path] = ()):
+    """The main config (an OmegaConf DictConfig) with Hydra override strings applied, e.g.
+    ["population.n=1000"]. `config_dirs`: the user's config folders (as `brainsim
+    --config-dir`), searched for hypotheses, targets, laws and batteries of their own;
+    `with_hydra`: keep the `hydra` node, e.g. to read an experiment's sweep."""
     from hydra import compose as hydra_compose
     from hydra import initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
@@ -23,19 +36,29 @@ def compose(overrides: list[str] | tuple[str, ...] = (), with_hydra: bool = Fals
         GlobalHydra.instance().clear()
     try:
         with initialize_config_dir(config_dir=str(CONF_DIR), version_base=None):
-            return hydra_compose(config_name="config", overrides=list(overrides), return_hydra_config=with_hydra)
+            return hydra_compose(config_name="config", overrides=list(overrides) + _searchpath(config_dirs),
+                                 return_hydra_config=with_hydra)
     except (HydraException, OmegaConfBaseException) as exc:
         lines = [ln.strip() for ln in str(exc).strip().splitlines()]
         keep = [ln for ln in lines if ln and not ln.split(":")[0] in ("full_key", "object_type", "reference_type")]
         raise ConfigError(" ".join(keep).split(" Config search path")[0]) from None
 
 
-def simulate(overrides: list[str] | tuple[str, ...] = (), seed: int | None = 0, progress=None) -> Population:
+def hypothesis_names(config_dirs: Sequence[str | Path] = ()) -> list[str]:
+    """Every hypothesis Hydra can see: the shipped ones and those in `config_dirs`/hypothesis/."""
+    folders = [CONF_DIR, *(Path(d).expanduser() for d in config_dirs)]
+    return sorted({p.stem for folder in folders for p in (folder / "hypothesis").glob("*.yaml")})
+
+
+def simulate(overrides: Sequence[str] = (), seed: int | None = 0, progress=None, *,
+             config_dirs: Sequence[str | Path] = ()) -> Population:
     """Simulate a population from the built-in config plus Hydra `overrides`.
 
     >>> pop = simulate(["population.n=10000", "scaling=kaplan2020"], seed=1)
     >>> pop.frame[["brain_volume", "iq"]].corr()
     """
-    cfg = compose(overrides)
+    from omegaconf import OmegaConf
+
+    cfg = compose(overrides, config_dirs=config_dirs)
     model = model_from_config(OmegaConf.to_container(cfg, resolve=True))
     return run(model, seed, progress=progress)

@@ -59,8 +59,12 @@ def problem(configs: Mapping, jobs: Mapping) -> Problem:
                    [jobs[h].hypothesis.log for h in names], list(jobs[names[0]].targets))
 
 
-def table_path(settings, out: Path) -> Path:
-    return Path(settings.table).expanduser() if settings.table else Path(out) / "reference_table.parquet"
+def table_path(settings, out: Path | None) -> Path | None:
+    """Where the reference table is kept: recovery.table, else `out`/reference_table.parquet
+    (None: nowhere, the table lives in memory)."""
+    if settings.table:
+        return Path(settings.table).expanduser()
+    return None if out is None else Path(out) / "reference_table.parquet"
 
 
 def fingerprint_of(prob: Problem, abc, seed: int) -> str:
@@ -71,22 +75,23 @@ def fingerprint_of(prob: Problem, abc, seed: int) -> str:
 def check_table(settings, abc, prob: Problem, seed: int, out: Path) -> None:
     """Refuse an existing table of another config before anything is simulated (ConfigError)."""
     path = table_path(settings, out)
-    if settings.per_hypothesis and path.exists():
+    if settings.per_hypothesis and path is not None and path.exists():
         load_table(path, fingerprint_of(prob, abc, seed), prob.names, prob.statistics)
 
 
-def build_table(settings, abc, prob: Problem, seed: int, out: Path, backend,
-                progress: Callable[[int], None] | None = None) -> tuple[pd.DataFrame, Path]:
+def build_table(settings, abc, prob: Problem, seed: int, out: Path | None, backend,
+                progress: Callable[[int], None] | None = None) -> tuple[pd.DataFrame, Path | None]:
     """The reference table of `settings.per_hypothesis` rows per hypothesis: reused and
-    extended from its file if there is one (same fingerprint), saved after every batch."""
+    extended from its file if there is one (same fingerprint), saved after every batch
+    (unless `table_path` is None)."""
     path = table_path(settings, out)
     fp = fingerprint_of(prob, abc, seed)
-    existing = load_table(path, fp, prob.names, prob.statistics) if path.exists() else None
+    existing = load_table(path, fp, prob.names, prob.statistics) if path is not None and path.exists() else None
     simulate = config_statistics(prob.containers, prob.statistics, abc.n, abc.norm_n, prob.log)
     table = reference_table(prob.specs, simulate, prob.statistics, settings.per_hypothesis * len(prob.names),
                             seed=seed, map_fn=backend.map, existing=existing, progress=progress,
-                            on_batch=lambda t: save_table(path, t, fp))
-    if existing is None or len(existing) < len(table):
+                            on_batch=None if path is None else lambda t: save_table(path, t, fp))
+    if path is not None and (existing is None or len(existing) < len(table)):
         save_table(path, table, fp)
     return table, path
 

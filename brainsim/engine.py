@@ -212,8 +212,10 @@ def _frame(cols: dict[str, np.ndarray], design: str) -> pd.DataFrame:
 
 
 def sample(setup: Setup, n: int) -> pd.DataFrame:
-    """The first min(n, chunk size, population size) people of chunk 0's stream, as a frame:
-    a sample of the same population (same battery and norms) for figures, in constant memory."""
+    """min(n, chunk size, population size) people drawn from chunk 0's stream, as a frame: a
+    sample of the same population (same parameters, battery and norms) for figures, in
+    constant memory. Not always the run's first people: the traits drawn per chunk (mutation
+    load, RT sampling error and with them IQ) depend on the chunk's size."""
     pop = setup.model.population
     _, first, size = next(chunk_layout(pop))
     k = min(int(n), size)

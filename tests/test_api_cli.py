@@ -231,3 +231,43 @@ def test_default_run_outputs_match_the_stored_hashes(default_run):
     if stored["environment"] != golden.environment():
         pytest.skip(f"hashes stored under another environment: {stored['environment']}")
     assert golden.compare(default_run[1]) == []
+
+
+def test_compare_from_python_gives_the_cli_bits_and_writes_only_when_asked(default_run, tmp_path):
+    import golden
+
+    result = brainsim.compare(golden.GOLDEN_ARGS)
+    assert list(tmp_path.iterdir()) == []  # nothing written
+    assert isinstance(result.posterior_models, pd.DataFrame) and result.verdict[0].startswith("The data favour")
+    assert result.provenance["environment"]["numba"] and result.recovery["table"] is None
+    result.write(tmp_path / "out", figures=False)
+    cli = golden.hashes(default_run[1])
+    cli.pop("reference_table.parquet")  # kept in a run directory only (compare's table_dir)
+    assert golden.hashes(tmp_path / "out") == cli
+
+
+def _user_hypothesis(folder):
+    """A config folder holding one hypothesis of the user's: H3's file under another name."""
+    from brainsim.scaling import CONF_DIR
+
+    (folder / "hypothesis").mkdir(parents=True)
+    text = (CONF_DIR / "hypothesis" / "h3_mutation_load.yaml").read_text()
+    (folder / "hypothesis" / "mine.yaml").write_text(text.replace("name: h3_mutation_load", "name: mine"))
+    return folder
+
+
+@pytest.mark.parametrize("how", ["--config-dir", "--config-dir=", "searchpath"])
+def test_a_user_hypothesis_in_their_own_config_folder_runs(tmp_path, how):
+    folder = _user_hypothesis(tmp_path / "mine")
+    where = {"--config-dir": ["--config-dir", str(folder)], "--config-dir=": [f"--config-dir={folder}"],
+             "searchpath": [f"hydra.searchpath=[file://{folder}]"]}[how]
+    one = ["hypothesis=mine"] if how != "--config-dir" else []  # without one: the main job, every hypothesis
+    res = _cli(*where, "population.n=400", "battery.norm_n=400", *one, "abc.particles=0", "recovery.per_hypothesis=0",
+               "plots.enabled=false", "hydra.run.dir=run", cwd=tmp_path)
+    assert res.returncode == 0, res.stderr[-2000:]
+    scored = set(pd.read_csv(tmp_path / "run" / "scorecard.csv")["hypothesis"])
+    assert scored == ({"mine"} if one else set(brainsim.hypothesis_names()) | {"mine"})
+    assert "mine" in brainsim.hypothesis_names([folder]) and "mine" not in brainsim.hypothesis_names()
+    from brainsim.comparison import compose_hypotheses
+
+    assert set(compose_hypotheses(["population.n=10"], config_dirs=[folder])) == set(brainsim.hypothesis_names()) | {"mine"}

@@ -1,0 +1,394 @@
+"""The main job as a function: score every hypothesis against the targets, run ABC model
+selection, rescore each hypothesis at its posterior, measure how far the answer can be
+trusted (recovery), decompose IQ variance, and state the verdict.
+
+    >>> result = brainsim.compare(["population.n=20000", "recovery.per_hypothesis=0"])
+    >>> result.posterior_models, result.verdict
+    >>> result.write("outputs/mine")   # the files `brainsim` writes
+
+`compare` composes the configs and calls `run`, which takes composed configs (the Hydra
+app passes its own). Nothing is written unless asked: `Comparison.write`, or `table_dir` for
+the reference table (kept there after every batch, so an interrupted run can extend it).
+Stages are reported through `on_stage(text)`, progress through `progress(total, unit,
+desc)` (a context manager with `update(k)` and `set_description(text)`), and finished units
+of work go through `checkpoints` (`load(name)`, `save(name, obj)`) so that a run can resume.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import __version__, tables
+from .backends import open_backend
+from .decomposition import decompose, decomposition_table
+from .engine import prepare, resolve_seed, run as run_population, sample, summarize
+from .paradox import implied_exponents
+from .params import model_from_config
+from .settings import ABCSettings, RunSettings, settings_from_config
+from .targets import scorecard, to_markdown
+from .verdict import verdict
+
+__all__ = ["Comparison", "chooses_hypothesis", "compare", "compose_hypotheses", "environment", "run"]
+
+
+@dataclass
+class Comparison:
+    """What one comparison found. Frames (pandas): `scorecard` (hypothesis x target at each
+    hypothesis's file values), `ranking`, `decomposition` (share of IQ variance per cause),
+    `diagnostics`, `paradox_table`; with ABC `posterior_models`, `abc_history`, `particles`
+    and `posterior_scorecard`; with recovery `recovery_frames` (see `brainsim.assessment`).
+    `verdict` is the list of sentences the run opens with; `statistics` every hypothesis's
+    named statistics; `samples` the figure sample per hypothesis (people x columns)."""
+
+    settings: RunSettings
+    seed: int
+    scorecard: pd.DataFrame
+    ranking: pd.DataFrame
+    statistics: dict[str, dict]
+    paradox: dict[str, dict]
+    paradox_table: pd.DataFrame
+    diagnostic_values: dict[str, dict]  # per hypothesis: input check and battery range
+    decomposition: pd.DataFrame
+    verdict: list[str]
+    claims: dict[str, str]
+    provenance: dict
+    abc: dict | None = None
+    posterior_models: pd.DataFrame | None = None
+    abc_history: pd.DataFrame | None = None
+    particles: pd.DataFrame | None = None
+    posterior_scorecard: pd.DataFrame | None = None
+    recovery: dict | None = None
+    recovery_frames: dict[str, pd.DataFrame] = field(default_factory=dict)
+    samples: dict[str, pd.DataFrame] = field(default_factory=dict)
+    population: pd.DataFrame | None = None  # save_population=true: the people, all hypotheses
+    priors: dict[str, dict] = field(default_factory=dict)  # each hypothesis's own parameters' ranges
+
+    @property
+    def diagnostics(self) -> pd.DataFrame:
+        """Input check and battery range, one row per hypothesis (flagged: outside it)."""
+        return pd.DataFrame(self.diagnostic_values).T.rename_axis("hypothesis")
+
+    def summary(self) -> dict:
+        """What summary.json holds."""
+        return {"verdict": self.verdict, "statistics": self.statistics, "paradox": self.paradox,
+                "diagnostics": self.diagnostic_values,
+                "decomposition": self.decomposition.to_dict(orient="records"),
+                "ranking": self.ranking.to_dict(orient="records"), "abc": self.abc, "recovery": self.recovery,
+                "provenance": self.provenance}
+
+    def write(self, out: str | Path, *, figures: bool | None = None, report: bool | None = None,
+              workers: int = 1, on_stage: Callable[[str], None] | None = None) -> list[str]:
+        """Write every output file into `out` (created if missing), summary.json last: its
+        presence marks a complete run. `figures` and `report` default to the config's
+        plots.enabled and report; `workers` processes draw the figures. Returns what was written."""
+        from .io import write_csv, write_json, write_parquet, write_text
+
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        written = []
+        if self.abc is not None:
+            write_csv(out / "posterior_models.csv", self.posterior_models)
+            write_csv(out / "abc_history.csv", self.abc_history)
+            write_parquet(out / "posterior_params.parquet", self.particles)
+            written += ["posterior_models.csv", "abc_history.csv", "posterior_params.parquet"]
+            if self.posterior_scorecard is not None:
+                write_csv(out / "scorecard_posterior.csv", self.posterior_scorecard)
+                written.append("scorecard_posterior.csv")
+        from .console import ranking_text
+
+        write_csv(out / "scorecard.csv", self.scorecard)
+        write_csv(out / "ranking.csv", self.ranking)
+        write_csv(out / "decomposition.csv", self.decomposition)
+        write_text(out / "scorecard.md", to_markdown(self.scorecard) + "\n" + ranking_text(self.ranking) + "\n")
+        written += ["summary.json", "scorecard.csv", "scorecard.md", "ranking.csv", "decomposition.csv"]
+        if self.population is not None:
+            write_parquet(out / "population.parquet", self.population)
+            written.append("population.parquet")
+        if self.recovery_frames:
+            from .assessment import write_outputs
+
+            written += write_outputs(out, self.recovery_frames)
+        figures = self.settings.plots.enabled if figures is None else figures
+        report = self.settings.report if report is None else report
+        if figures and self.samples:
+            from .plots import run_figures, write_figures
+
+            if on_stage is not None:
+                on_stage("drawing figures")
+            paths = write_figures(run_figures(self.samples, self.settings.model.law, self.scorecard,
+                                              self.posterior_models, self.particles, self.priors,
+                                              decomposition=self.decomposition, recovery=self.recovery_frames),
+                                  out, self.settings.plots.dpi, workers=workers)
+            written.append(f"{len(paths)} figures (*.png)")
+            if report:
+                from .report import write_report
+
+                write_report(out / "report.html", self.ranking, self.scorecard, self.paradox_table, paths,
+                             self.posterior_models, self.provenance, self.claims, verdict=self.verdict,
+                             decomposition=self.decomposition, posterior_card=self.posterior_scorecard,
+                             diagnostics=self.diagnostics, recovery=self.recovery_frames)
+                written.append("report.html")
+        write_json(out / "summary.json", self.summary())
+        return written
+
+
+class _NoCheckpoints:
+    def load(self, name: str):
+        return None
+
+    def save(self, name: str, obj) -> None:
+        pass
+
+
+def _no_progress(total=None, unit: str = "", desc: str = ""):
+    class Bar:
+        def update(self, k: int = 1) -> None:
+            pass
+
+        def set_description(self, text: str) -> None:
+            pass
+
+    return nullcontext(Bar())
+
+
+def chooses_hypothesis(overrides: Sequence[str]) -> bool:
+    """True when the overrides name one hypothesis (the run scores that one only)."""
+    return any(o.lstrip("+~").startswith("hypothesis=") for o in overrides)
+
+
+def compose_hypotheses(overrides: Sequence[str] = (), hypotheses: Sequence[str] | None = None, *,
+                       config_dirs: Sequence[str | Path] = ()) -> dict:
+    """{hypothesis: composed config}: one config when `overrides` choose a hypothesis, else
+    every hypothesis Hydra can see (or those named in `hypotheses`), each composed with
+    `overrides`; `config_dirs` are the user's config folders."""
+    from .api import compose, hypothesis_names
+
+    overrides = list(overrides)
+    if hypotheses is None and chooses_hypothesis(overrides):
+        cfg = compose(overrides, config_dirs=config_dirs)
+        return {str(cfg.hypothesis.name): cfg}
+    return {h: compose(overrides + [f"hypothesis={h}"], config_dirs=config_dirs)
+            for h in (hypotheses or hypothesis_names(config_dirs))}
+
+
+def compare(overrides: Sequence[str] = (), *, hypotheses: Sequence[str] | None = None,
+            config_dirs: Sequence[str | Path] = (), backend=None, table_dir: str | Path | None = None,
+            on_stage: Callable[[str], None] | None = None, progress: Callable | None = None) -> Comparison:
+    """Compare the hypotheses under the default config plus Hydra `overrides` (e.g.
+    ["seed=3", "abc.repeats=3"]); every hypothesis unless `overrides` or `hypotheses`
+    choose. `config_dirs`: the user's config folders (hypotheses, targets... of their own).
+    See the module docstring for the other options."""
+    configs = compose_hypotheses(overrides, hypotheses, config_dirs=config_dirs)
+    return run(configs, overrides=list(overrides), backend=backend, table_dir=table_dir, on_stage=on_stage,
+               progress=progress)
+
+
+def environment() -> dict:
+    """Versions and CPU the bits depend on (LLVM may fuse multiply-adds where the CPU has FMA)."""
+    import platform
+
+    import llvmlite
+    import numba
+    import scipy
+
+    cpu, flags = platform.processor(), ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            key = line.split(":", 1)[0].strip()
+            if key == "model name" and not cpu:
+                cpu = line.split(":", 1)[1].strip()
+            elif key == "model name":
+                cpu = line.split(":", 1)[1].strip()
+            elif key == "flags":
+                flags = " ".join(f for f in line.split(":", 1)[1].split() if f.startswith(("avx", "fma", "sse")))
+                break
+    except OSError:
+        pass
+    return {"python": platform.python_version(), "numpy": np.__version__, "numba": numba.__version__,
+            "llvmlite": llvmlite.__version__, "scipy": scipy.__version__, "pandas": pd.__version__,
+            "machine": platform.machine(), "cpu": cpu, "cpu_flags": flags}
+
+
+def run(configs: Mapping, *, overrides: Sequence[str] = (), seed: int | None = None, backend=None,
+        table_dir: str | Path | None = None, checkpoints=None, on_stage: Callable[[str], None] | None = None,
+        progress: Callable | None = None) -> Comparison:
+    """The comparison of composed configs {hypothesis: DictConfig}; `seed` (default: the
+    configs' seed, fresh entropy when null) roots every random stream."""
+    from omegaconf import OmegaConf
+
+    jobs = {name: settings_from_config(OmegaConf.to_container(c, resolve=True)) for name, c in configs.items()}
+    first = next(iter(jobs.values()))
+    seed = resolve_seed(first.seed if seed is None else seed)
+    stage = on_stage or (lambda text: None)
+    progress = progress or _no_progress
+    checkpoints = checkpoints or _NoCheckpoints()
+    summaries, cards, claims, frames, paradox, samples, setups = {}, [], {}, [], {}, {}, {}
+    plot_n = first.plots.n if first.plots.enabled else 0
+    with open_backend(first.backend) if backend is None else nullcontext(backend) as backend:
+        total = sum(s.model.population.n for s in jobs.values())
+        with progress(total, "person", "simulating") as bar:
+            for name, job in jobs.items():
+                model = job.model
+                stage(f"scoring {name}")
+                bar.set_description(name)
+                reliability = tables.reliability_target(job.targets)
+                if first.save_population:
+                    pop = run_population(model, seed, progress=bar.update)
+                    setups[name] = pop.setup
+                    summaries[name], paradox[name] = pop.summary(), implied_exponents(model, reliability)
+                    frames.append(pop.frame.head(first.save_max_rows).assign(hypothesis=name))
+                    if plot_n:
+                        samples[name] = pop.frame.head(plot_n)
+                else:  # streaming: constant memory whatever population.n
+                    setup = None
+                    done = checkpoints.load(f"score_{name}")  # scored before an interruption?
+                    if done is None:
+                        setup = prepare(model, seed)
+                        done = (summarize(model, seed, progress=bar.update, setup=setup, backend=backend),
+                                implied_exponents(model, reliability))
+                        checkpoints.save(f"score_{name}", done)
+                    else:
+                        bar.update(model.population.n)
+                    summaries[name], paradox[name] = done
+                    if plot_n:
+                        stage(f"drawing the figure sample of {name}")
+                        setup = setup or prepare(model, seed)
+                        samples[name] = sample(setup, plot_n)
+                    if setup is not None:
+                        setups[name] = setup
+                claims[name] = job.hypothesis.claim
+                cards.append(scorecard(name, summaries[name], list(job.targets)))
+        card = pd.concat(cards, ignore_index=True)
+        ranked = tables.ranking(card)
+        found = _abc(first.abc, configs, jobs, seed, backend, checkpoints, stage, progress)
+        recovery, recovery_frames = _recovery(first, configs, jobs, seed, table_dir, backend, stage, progress,
+                                              found, ranked)
+    stage("decomposing IQ variance")
+    shares = {(name, "file"): decompose(setups.get(name) or prepare(job.model, seed)) for name, job in jobs.items()}
+    shares |= {(name, "posterior"): decompose(setup) for name, setup in found["setups"].items()}
+    decomposition = decomposition_table(shares)
+    diagnostics = {name: tables.diagnostics(summaries[name], job.model) for name, job in jobs.items()}
+    abc = found["summary"]
+    answer = verdict(found["models"], abc["runs"] if abc else None, card, found["card"], decomposition,
+                     recovery=recovery)
+    provenance = {"brainsim_version": __version__, "seed": seed, "overrides": list(overrides),
+                  "config": OmegaConf.to_container(next(iter(configs.values())), resolve=True),
+                  "environment": environment()}
+    priors = {name: {k: v for k, v in job.hypothesis.free.items() if k in job.hypothesis.own}
+              for name, job in jobs.items()}  # each hypothesis's own parameters (background: parquet)
+    return Comparison(
+        settings=first, seed=seed, scorecard=card, ranking=ranked, statistics=summaries, paradox=paradox,
+        paradox_table=tables.paradox_table(summaries, paradox),
+        diagnostic_values=diagnostics, decomposition=decomposition,
+        verdict=answer, claims=claims, provenance=provenance, abc=abc, posterior_models=found["models"],
+        abc_history=found["history"], particles=found["particles"], posterior_scorecard=found["card"],
+        recovery=recovery, recovery_frames=recovery_frames, samples=samples,
+        population=pd.concat(frames, ignore_index=True) if frames else None, priors=priors)
+
+
+def _abc(settings: ABCSettings, configs: Mapping, jobs: Mapping, seed: int, backend, checkpoints, stage,
+         progress) -> dict:
+    """ABC-SMC over the hypotheses, repeated over seeds, and every hypothesis rescored at its
+    posterior median. Each seed's sampler state is checkpointed after every generation."""
+    from omegaconf import OmegaConf
+
+    from .inference import ModelSpec, abc_smc, config_simulator, posterior_particles, posterior_point, with_parameters
+
+    found = {"summary": None, "models": None, "history": None, "particles": None, "card": None, "setups": {},
+             "results": None}
+    if settings.particles <= 0 or len(configs) == 0:
+        return found
+    names = list(configs)
+    containers = [OmegaConf.to_container(configs[h], resolve=True) for h in names]
+    specs = [ModelSpec(h, jobs[h].hypothesis.free) for h in names]
+    targets = list(jobs[names[0]].targets)
+    simulate = config_simulator(containers, targets, settings.n, settings.norm_n, settings.missing_z,
+                                log=[jobs[h].hypothesis.log for h in names])
+    results, params = [], []
+    with progress(None, "sim", "ABC") as bar:
+        for r in range(settings.repeats):
+            def where(generation: int, r=r) -> str:
+                return (f"running ABC seed {seed + r} (repeat {r + 1} of {settings.repeats}), generation "
+                        f"{generation + 1} (at most {settings.generations})")
+
+            def saved(state, r=r):
+                checkpoints.save(f"abc_{r}", state)
+                stage(where(state["generation"]))
+
+            state = checkpoints.load(f"abc_{r}")
+            stage(where(state["generation"] if state else 0))
+            res = abc_smc(specs, simulate, settings.particles, settings.generations, seed=seed + r,
+                          quantile=settings.quantile,
+                          min_epsilon=settings.min_epsilon, min_acceptance=settings.min_acceptance,
+                          max_simulations=settings.max_simulations,
+                          progress=bar.update, map_fn=backend.map, state=state, on_generation=saved)
+            results.append(res)
+            params.append(res.particles.assign(repeat=r))
+    models, common = tables.model_table(results, seed)
+    # posterior predictive: every hypothesis at its posterior median, full-size run; one with no
+    # accepted proposal in the final generation at the last generation that had one (final = False)
+    cards = []
+    for name in names:
+        hyp = jobs[name].hypothesis
+        kept = posterior_particles(results, name)
+        if kept.empty:
+            continue
+        sampled = posterior_point(results, name)  # the weighted median commutes with log10
+        point = {k: hyp.value(k, v) for k, v in sampled.items()}
+        model = model_from_config(with_parameters(OmegaConf.to_container(configs[name], resolve=True), point))
+        stage(f"rescoring {name} at its posterior median")
+        found["setups"][name] = setup = prepare(model, seed)  # the decomposition reuses it
+        cards.append(scorecard(name, summarize(model, seed, setup=setup, backend=backend), targets)
+                     .assign(final=bool(kept["final"].all()), **{f"param:{k}": v for k, v in point.items()}))
+    runs = tables.convergence(results, seed)
+    found |= {"summary": {"probabilities": models.to_dict(orient="records"), "epsilon": common, "runs": runs,
+                          "converged": all(run["converged"] for run in runs),
+                          "simulations": int(sum(r.simulations for r in results))},
+              "models": models, "particles": pd.concat(params, ignore_index=True), "results": results,
+              "history": pd.concat([r.history.assign(seed=seed + i) for i, r in enumerate(results)],
+                                   ignore_index=True),
+              "card": pd.concat(cards, ignore_index=True) if cards else None}
+    return found
+
+
+def _recovery(first: RunSettings, configs: Mapping, jobs: Mapping, seed: int, table_dir, backend, stage, progress,
+              found: dict, ranked: pd.DataFrame):
+    """Recovery and calibration on a reference table, and the absolute fit (see
+    `brainsim.assessment`); (None, {}) when recovery.per_hypothesis is 0."""
+    from . import assessment
+
+    settings = first.recovery
+    if settings.per_hypothesis == 0 or not configs:
+        return None, {}
+    prob = assessment.problem(configs, jobs)
+    stage("simulating the reference table")
+    with progress(settings.per_hypothesis * len(prob.names), "sim", "reference table") as bar:
+        table, path = assessment.build_table(settings, first.abc, prob, seed, table_dir, backend, progress=bar.update)
+    stage("measuring model recovery and calibration")
+    abc = found["summary"]
+    summary, frames = assessment.recover(settings, first.abc, prob, table, seed,
+                                         abc_epsilon=abc["epsilon"] if abc else None)
+    models = found["models"]
+    order = (list(models.sort_values("probability", ascending=False)["hypothesis"]) if models is not None
+             else list(ranked["hypothesis"]))
+    stage("checking the absolute fit (posterior predictive)")
+    with progress(settings.predictive * min(settings.top, len(order)), "sim", "predictive") as bar:
+        frames["fit"] = assessment.absolute_fit(settings, first.abc, prob, table, order, seed, backend,
+                                                abc_results=found["results"], progress=bar.update)
+    summary["fit"] = assessment.fit_summary(frames["fit"], len(prob.statistics))
+    summary["table"] = None if path is None else str(path)
+    if settings.smc_checks:
+        stage("re-running the production ABC on table rows")
+        loo = frames["probabilities"][prob.names].to_numpy()
+        with progress(None, "sim", "SMC spot checks") as bar:
+            frames["smc_checks"] = checks = assessment.smc_spot_checks(settings, first.abc, prob, table, loo, seed,
+                                                                       backend, progress=bar.update)
+        summary["smc_agreement"] = [float(checks["agree"].mean()), float(checks["agree"].std(ddof=1)
+                                                                         / np.sqrt(len(checks)))]
+    return summary, frames
