@@ -9,6 +9,7 @@ Given the seed and chunk size, results are bit-identical whatever the thread cou
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -179,11 +180,26 @@ def summarize(model: ModelParams, seed: int | None = 0, progress: Callable[[int]
     layout = list(chunk_layout(model.population))
     groups = [(tuple(layout[i : i + CHUNKS_PER_TASK]),) for i in range(0, len(layout), CHUNKS_PER_TASK)]
     total = Summary.empty(model.battery.domains, model.population.n)
-    for (group,), part in zip(groups, backend.map_ordered(group_summary, groups, shared=(setup,))):
+    start = time.perf_counter()
+    for i, ((group,), part) in enumerate(zip(groups, backend.map_ordered(group_summary, groups, shared=(setup,)))):
         total = total.merge(part)
         if progress is not None:
             progress(sum(size for _, _, size in group))
+        if i == 0 and len(groups) > 1:
+            _announce(model.population.n, (time.perf_counter() - start) * len(groups))
     return total.statistics()
+
+
+LONG_RUN_S = 60.0  # a population expected to take longer than this is announced in the log
+
+
+def _announce(n: int, seconds: float) -> None:
+    """Log how long a population will take, from its first group of chunks, when that is long."""
+    if seconds > LONG_RUN_S:
+        import logging
+
+        logging.getLogger("brainsim").info("%s people: about %s at the first chunks' pace", f"{n:,}",
+                                           f"{seconds / 60:.0f} min" if seconds < 7200 else f"{seconds / 3600:.1f} h")
 
 
 def run(model: ModelParams, seed: int | None = 0, progress: Callable[[int], None] | None = None) -> Population:

@@ -150,5 +150,9 @@ def settings_from_config(cfg: Mapping) -> RunSettings:
         save_max_rows=check_int("save_max_rows", strict.get("save_max_rows", 100_000), 1),
         resume=check_bool("resume", strict.get("resume", False)),
     )
+    limit = check_int("max_people", strict.get("max_people", 10**10), 1)
+    if settings.model.population.n > limit:
+        raise ConfigError(f"The 'population.n' parameter must be an int <= max_people ({limit:,}): more would run "
+                          f"for days. Got {settings.model.population.n:,} instead; raise max_people to go beyond.")
     strict.check_no_unknown()
     return settings

@@ -169,7 +169,7 @@ def test_cli_default_states_its_verdict_convergence_and_decomposition(default_ru
 @pytest.mark.parametrize("args", [["population.n=-5"], ["scaling=nope"], ["population.mz_fraction=2"],
                                   ["population.brain.volume_cv=-1"], ["population.typo=1"],
                                   ["background.free={population.data.sd: [0.6, 0.1]}"], ["abc.min_acceptance=0"],
-                                  ["recovery.neighbours=50"], ["recovery.table=3"]])
+                                  ["recovery.neighbours=50"], ["recovery.table=3"], ["population.n=1e20"]])
 def test_cli_bad_input_one_line_exit_2_nothing_written(tmp_path, args):
     res = _cli(*args, cwd=tmp_path)
     assert res.returncode == 2
@@ -271,3 +271,17 @@ def test_a_user_hypothesis_in_their_own_config_folder_runs(tmp_path, how):
     from brainsim.comparison import compose_hypotheses
 
     assert set(compose_hypotheses(["population.n=10"], config_dirs=[folder])) == set(brainsim.hypothesis_names()) | {"mine"}
+
+
+def test_a_population_above_max_people_is_refused_and_a_long_one_announced(caplog):
+    import logging
+
+    from brainsim.engine import _announce
+
+    with pytest.raises(ConfigError, match=r"'population.n' parameter must be an int <= max_people \(1,000\)"):
+        brainsim.comparison.run(brainsim.comparison.compose_hypotheses(["hypothesis=baseline", "max_people=1000"]))
+    with caplog.at_level(logging.INFO, logger="brainsim"):
+        _announce(10**9, 30.0)
+        assert caplog.records == []
+        _announce(10**9, 5400.0)
+    assert caplog.records[0].getMessage() == "1,000,000,000 people: about 90 min at the first chunks' pace"
