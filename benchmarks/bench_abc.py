@@ -33,7 +33,7 @@ from omegaconf import OmegaConf
 from brainsim.api import compose
 from brainsim.backends import LocalBackend
 from brainsim.api import hypothesis_names
-from brainsim.settings import settings_from_config
+from brainsim.config.settings import settings_from_config
 from brainsim.inference import ModelSpec, abc_smc, config_simulator
 
 
@@ -55,9 +55,11 @@ def _breakdown(names, n: int, norm_n: int, draws: int) -> pd.DataFrame:
     """Median ms per stage of one simulation, per hypothesis, at prior draws."""
     import dataclasses
 
-    from brainsim import engine, population, tasks
+    from brainsim import engine
+
+    from brainsim.model import population, tasks
     from brainsim.inference import with_parameters
-    from brainsim.params import model_from_config
+    from brainsim.config.params import model_from_config
     from brainsim.summaries import Summary
 
     rows = {}

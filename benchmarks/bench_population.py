@@ -32,9 +32,9 @@ from omegaconf import OmegaConf
 from brainsim import engine
 from brainsim.api import compose
 from brainsim.engine import STREAM_CHUNKS, STREAM_NORM, _rng, chunk_layout, run
-from brainsim.params import model_from_config
-from brainsim.population import draw_traits
-from brainsim.tasks import _BLOCK, _item_uniforms
+from brainsim.config.params import model_from_config
+from brainsim.model.population import draw_traits
+from brainsim.model.tasks import _BLOCK, _item_uniforms
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 import naive  # noqa: E402  (the NumPy oracle lives with the tests)

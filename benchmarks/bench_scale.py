@@ -33,7 +33,7 @@ def _child(n: int, backend: str, chunk_size: int) -> None:
     from brainsim import engine
     from brainsim.api import compose
     from brainsim.backends import BackendParams, open_backend
-    from brainsim.params import model_from_config
+    from brainsim.config.params import model_from_config
 
     def model(size):
         overrides = [f"population.n={size}", f"population.chunk_size={chunk_size}"]
@@ -58,7 +58,7 @@ def _warm_up() -> None:
 
     from brainsim import engine
     from brainsim.api import compose
-    from brainsim.params import model_from_config
+    from brainsim.config.params import model_from_config
 
     engine.summarize(model_from_config(OmegaConf.to_container(compose(["population.n=20000"]), resolve=True)), seed=0)
 

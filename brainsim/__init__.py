@@ -31,14 +31,15 @@ __version__ = _version()
 from .api import compose, hypothesis_names, simulate  # noqa: E402  (the modules below read __version__)
 from .comparison import Comparison, compare  # noqa: E402
 from .engine import Population  # noqa: E402
-from .validation import ConfigError  # noqa: E402
+from .config.loaders import available_laws, law  # noqa: E402
+from .config.validation import ConfigError  # noqa: E402
 
-__all__ = ["Comparison", "ConfigError", "Population", "__version__", "compare", "compose", "hypothesis_names",
-           "simulate"]
+__all__ = ["Comparison", "ConfigError", "Population", "__version__", "available_laws", "compare", "compose",
+           "hypothesis_names", "law", "simulate"]
 
-_SUBMODULES = {"assessment", "backends", "collect", "console", "decomposition", "engine", "inference", "paradox",
-               "params", "plots", "population", "psychometrics", "reaction_time", "recovery", "reference", "report",
-               "scaling", "settings", "summaries", "tables", "targets", "tasks", "verdict"}
+_SUBMODULES = {"assessment", "backends", "checkpoint", "cli", "collect", "comparison", "config", "console",
+               "decomposition", "engine", "inference", "io", "model", "paradox", "plots", "recovery", "reference",
+               "report", "summaries", "tables", "targets", "verdict"}
 
 
 def __getattr__(name: str):

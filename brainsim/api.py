@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .engine import Population, run
-from .params import model_from_config
-from .scaling import CONF_DIR
-from .validation import ConfigError
+from .config.params import model_from_config
+from .config.loaders import CONF_DIR
+from .config.validation import ConfigError
 
 __all__ = ["compose", "hypothesis_names", "simulate"]
 

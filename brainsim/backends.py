@@ -13,7 +13,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
-from .validation import ConfigError, check_choice, check_int
+from .config.validation import ConfigError, check_choice, check_int
 
 BACKENDS = ("local", "dask")
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .io import _atomic, write_json
-from .validation import ConfigError
+from .config.validation import ConfigError
 
 # keys that may differ between a run and its resumption without changing any result
 RUN_ONLY_KEYS = ("resume", "threads", "backend")

@@ -20,8 +20,8 @@ from omegaconf import DictConfig, OmegaConf
 from .api import compose, hypothesis_names
 from .checkpoint import Checkpoints, fingerprint
 from .comparison import chooses_hypothesis
-from .settings import RunSettings, settings_from_config
-from .validation import ConfigError
+from .config.settings import RunSettings, settings_from_config
+from .config.validation import ConfigError
 
 _INFO_FLAGS = ("--help", "-h", "--hydra-help", "--info", "-i", "--cfg", "-c", "--shell-completion", "-sc")
 _VALUED_FLAGS = ("--config-dir", "-cd", "--config-path", "-cp", "--config-name", "-cn", "--experimental-rerun")

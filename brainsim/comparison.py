@@ -29,8 +29,8 @@ from .backends import open_backend
 from .decomposition import decompose, decomposition_table
 from .engine import prepare, resolve_seed, run as run_population, sample, summarize
 from .paradox import implied_exponents
-from .params import model_from_config
-from .settings import ABCSettings, RunSettings, settings_from_config
+from .config.params import model_from_config
+from .config.settings import ABCSettings, RunSettings, settings_from_config
 from .targets import scorecard, to_markdown
 from .verdict import verdict
 

@@ -21,11 +21,11 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
-from . import psychometrics as psy
+from .model import psychometrics as psy
 from .engine import STREAM_CHUNKS, STREAM_RESPONSES, Setup, _rng, _stream_key, losses
-from .population import I_ARCH, I_BRAIN, I_DATA, I_DENSITY, I_EFFICIENCY, I_NOISE, N_FIXED, WILD_TYPE, Draws
-from .population import draw_traits, phenotypes
-from .tasks import respond
+from .model.population import I_ARCH, I_BRAIN, I_DATA, I_DENSITY, I_EFFICIENCY, I_NOISE, N_FIXED, WILD_TYPE, Draws
+from .model.population import draw_traits, phenotypes
+from .model.tasks import respond
 
 ITEM_SAMPLING, REMAINDER = "item sampling", "interaction remainder"
 

@@ -16,21 +16,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from . import psychometrics as psy
-from .params import ModelParams, PopulationParams
-from .population import draw_traits, phenotypes
-from .reaction_time import sample_rt
-from .scaling import person_losses
+from .model import psychometrics as psy
+from .model.params import ModelParams, PopulationParams
+from .model.population import draw_traits, phenotypes
+from .model.reaction_time import sample_rt
+from .model.scaling import person_losses
 from .summaries import Summary
 from .summaries import summarize as summarize_frame
-from .tasks import (
-    Battery,
-    CapabilityTable,
-    build_battery,
-    capability,
-    capability_table,
-    respond,
-)
+from .model.tasks import Battery, CapabilityTable, build_battery, capability, capability_table, respond
 
 STREAM_NORM, STREAM_BATTERY, STREAM_CHUNKS, STREAM_RESPONSES, STREAM_NORM_RESPONSES = range(5)
 # Chunks per unit of backend work. It fixes the order in which summaries merge (and so their
@@ -43,7 +36,7 @@ def resolve_seed(seed: int | None) -> int:
     """`None` -> fresh OS entropy (recorded with the result); ints must be >= 0."""
     if seed is None:
         return int(np.random.SeedSequence().entropy)
-    from .validation import check_int
+    from .config.validation import check_int
 
     return check_int("seed", seed, 0)
 

@@ -367,7 +367,7 @@ def config_statistics(containers: Sequence[dict], statistics: Sequence[str], n: 
     `log[m]` are sampled as log10 of the value), simulate `n` people and return their
     `statistics` (float64, (len(statistics),); NaN where undefined)."""
     from .engine import summarize
-    from .params import model_from_config
+    from .config.params import model_from_config
 
     log = list(log) if log is not None else [frozenset()] * len(containers)
 

@@ -20,10 +20,10 @@ import dataclasses
 import numpy as np
 from scipy import optimize
 
-from .params import ModelParams
-from .psychometrics import IQ_SD
-from .scaling import person_losses
-from .tasks import depth_factor, threshold_quantile
+from .model.params import ModelParams
+from .model.psychometrics import IQ_SD
+from .model.scaling import person_losses
+from .model.tasks import depth_factor, threshold_quantile
 
 _NODES, _WEIGHTS = np.polynomial.hermite_e.hermegauss(48)
 _WEIGHTS = _WEIGHTS / _WEIGHTS.sum()  # expectations over z ~ N(0, 1)

@@ -22,7 +22,7 @@ from matplotlib.figure import Figure
 from scipy import stats
 
 from .io import _atomic
-from .scaling import ScalingLaw
+from .model.scaling import ScalingLaw
 
 DPI = 150
 PALETTE = "colorblind"  # Okabe-Ito-like, safe for the common colour-vision deficiencies

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sstats
 
-from .validation import ConfigError
+from .config.validation import ConfigError
 
 _BLOCK = 256  # query rows per distance block: (block, N) floats per target
 

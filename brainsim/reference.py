@@ -30,7 +30,7 @@ import pandas as pd
 from .engine import _rng
 from .inference import ModelSpec, derived_seed
 from .io import _atomic
-from .validation import ConfigError
+from .config.validation import ConfigError
 
 STREAM = 7_919  # spawn-key prefix of the table's draws (apart from the ABC's generation keys)
 MODEL_KEYS = ("scaling", "population", "battery", "background", "hypothesis")  # what a simulation reads

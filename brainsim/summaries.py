@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numba import njit
 
-from . import psychometrics as psy
+from .model import psychometrics as psy
 
 # Columns whose means and co-moments are kept; subtest scores follow them.
 # every statistic `Summary.statistics` can return (the twin ones only for twin designs)

@@ -17,9 +17,9 @@ from pathlib import Path
 import pandas as pd
 from omegaconf import OmegaConf
 
-from .scaling import CONF_DIR, config_names
+from .config.loaders import CONF_DIR, config_names
 from .summaries import STATISTICS
-from .validation import ConfigError, Strict
+from .config.validation import ConfigError, Strict
 
 PASS_Z = 2.0
 CONFIDENCE = ("text", "secondary", "unconfirmed")

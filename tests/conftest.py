@@ -8,7 +8,7 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 from golden import GOLDEN_ARGS
 
 from brainsim.api import compose
-from brainsim.params import model_from_config
+from brainsim.config.params import model_from_config
 
 ALPHA = 1e-3  # significance level of every distributional test (fixed seeds make them repeatable)
 

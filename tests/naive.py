@@ -70,7 +70,7 @@ def _optional(g: np.random.Generator, pop, k: int, n: int):
 
 
 def draw_traits(g: np.random.Generator, pop, k: int, n: int, first_id: int = 0) -> SimpleNamespace:
-    """Random draws of n people (the fields of `brainsim.population.Draws`)."""
+    """Random draws of n people (the fields of `brainsim.model.population.Draws`)."""
     if pop.design == "twins":
         return _draw_twins(g, pop, k, n + n % 2, first_id)
     t = N_TRAITS + pop.hyper_dims
@@ -137,7 +137,7 @@ def _draw_twins(g: np.random.Generator, pop, k: int, n: int, first_id: int) -> S
 
 
 def phenotypes(d: SimpleNamespace, pop) -> dict[str, np.ndarray]:
-    """Deterministic traits (the keys of `brainsim.population.phenotypes`)."""
+    """Deterministic traits (the keys of `brainsim.model.population.phenotypes`)."""
     z, k = d.latent, d.shares.shape[1]
     lognormal = lambda sd, col: np.exp(sd * z[:, col] - 0.5 * sd**2)  # mean-1 multiplier
     s_v = np.sqrt(np.log1p(pop.volume_cv**2))

@@ -248,7 +248,7 @@ def test_compare_from_python_gives_the_cli_bits_and_writes_only_when_asked(defau
 
 def _user_hypothesis(folder):
     """A config folder holding one hypothesis of the user's: H3's file under another name."""
-    from brainsim.scaling import CONF_DIR
+    from brainsim.config.loaders import CONF_DIR
 
     (folder / "hypothesis").mkdir(parents=True)
     text = (CONF_DIR / "hypothesis" / "h3_mutation_load.yaml").read_text()

@@ -91,7 +91,7 @@ def test_dask_reference_table_of_the_real_model_is_bit_identical_to_local(dask_b
     from brainsim.api import compose
     from brainsim.inference import config_statistics
     from brainsim.reference import reference_table
-    from brainsim.settings import settings_from_config
+    from brainsim.config.settings import settings_from_config
 
     names = ["h3_mutation_load", "h4_architecture"]
     containers = [OmegaConf.to_container(compose([f"hypothesis={h}"]), resolve=True) for h in names]

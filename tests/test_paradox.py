@@ -8,9 +8,9 @@ from conftest import model
 
 from brainsim import engine
 from brainsim.paradox import implied_exponents, iq_per_brain_sd
-from brainsim.population import draw_traits, phenotypes
-from brainsim.psychometrics import norm_constants, to_iq
-from brainsim.tasks import Battery, respond, threshold_quantile
+from brainsim.model.population import draw_traits, phenotypes
+from brainsim.model.psychometrics import norm_constants, to_iq
+from brainsim.model.tasks import Battery, respond, threshold_quantile
 
 # only brain volume varies; depth 1 everywhere so every item's floor is exactly exp(-nu)
 BRAIN_ONLY = ["population.design=unrelated", "population.data.sd=0", "battery.depth=[1,1,1,1,1,1]",

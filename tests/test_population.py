@@ -9,7 +9,7 @@ from conftest import ALPHA, model
 from scipy import stats
 
 import naive
-from brainsim.population import dirichlet_concentration, draw_traits, phenotypes
+from brainsim.model.population import dirichlet_concentration, draw_traits, phenotypes
 
 N = 40_000
 

@@ -13,9 +13,9 @@ import brainsim
 from brainsim.api import compose
 from brainsim.inference import distance
 from brainsim.paradox import implied_exponents
-from brainsim.settings import settings_from_config
+from brainsim.config.settings import settings_from_config
 from brainsim.targets import load_targets, scorecard, total_distance
-from brainsim.validation import ConfigError
+from brainsim.config.validation import ConfigError
 
 TARGETS = load_targets()
 PROPERTY = settings(max_examples=60, deadline=None, derandomize=True, phases=[Phase.explicit, Phase.generate],

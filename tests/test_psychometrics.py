@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from brainsim import psychometrics as psy
+from brainsim.model import psychometrics as psy
 
 
 def test_linear_norming_gives_mean_100_sd_15_and_keeps_shape():

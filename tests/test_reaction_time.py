@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from brainsim.reaction_time import ez_moments, sample_rt, simulate_trials
+from brainsim.model.reaction_time import ez_moments, sample_rt, simulate_trials
 
 
 def test_ez_zero_drift_limits():

@@ -14,9 +14,9 @@ from omegaconf import OmegaConf
 from brainsim.api import compose
 from brainsim.cli import planned_jobs
 from brainsim.io import _atomic, write_json, write_text
-from brainsim.scaling import config_names
-from brainsim.settings import settings_from_config
-from brainsim.validation import ConfigError
+from brainsim.config.loaders import config_names
+from brainsim.config.settings import settings_from_config
+from brainsim.config.validation import ConfigError
 
 SMALL = ["population.n=2000", "battery.norm_n=1000", "plots.n=500"]
 ABC = ["abc.particles=12", "abc.generations=4", "abc.repeats=1", "abc.n=1000", "abc.norm_n=500",
@@ -43,7 +43,7 @@ def _leaves(node, prefix=""):
 
 @pytest.mark.parametrize("group", ["hypothesis", "scaling", "backend", "experiment", "background"])
 def test_every_shipped_config_passes_the_schema_and_lands_in_the_settings(group):
-    from brainsim.scaling import CONF_DIR
+    from brainsim.config.loaders import CONF_DIR
 
     for name in config_names(group):
         override = f"{'+' if group == 'experiment' else ''}{group}={name}"

@@ -2,7 +2,9 @@ import numpy as np
 import pytest
 
 from brainsim import ConfigError
-from brainsim.scaling import available_laws, law, law_from_config, person_losses
+from brainsim.config.loaders import available_laws, law
+from brainsim.config.params import law_from_config
+from brainsim.model.scaling import person_losses
 
 
 def test_chinchilla_published_loss():

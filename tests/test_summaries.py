@@ -12,8 +12,8 @@ from scipy import stats
 
 import brainsim
 from brainsim import engine
-from brainsim import psychometrics as psy
-from brainsim.summaries import MOMENT_COLUMNS, STATISTICS, Moments, Summary, TopK, summarize
+from brainsim.model import psychometrics as psy
+from brainsim.summaries import MOMENT_COLUMNS, STATISTICS, Moments, Summary, TopK
 
 DOMAINS = ("a", "b", "c")
 
@@ -112,7 +112,7 @@ from omegaconf import OmegaConf
 import brainsim
 from brainsim import engine
 from brainsim.api import compose
-from brainsim.params import model_from_config
+from brainsim.config.params import model_from_config
 h = hashlib.sha256()
 for hyp in ("h3_mutation_load", "h2_selection"):  # selected items take another kernel
     cfg = compose(["population.n=30001", "population.chunk_size=4096", "battery.norm_n=2000", f"hypothesis={hyp}"])

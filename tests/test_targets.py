@@ -7,7 +7,7 @@ from omegaconf import OmegaConf
 
 from brainsim import ConfigError
 from brainsim.api import compose
-from brainsim.scaling import config_names
+from brainsim.config.loaders import config_names
 from brainsim.targets import (
     hypothesis_from_config,
     load_targets,
@@ -166,10 +166,10 @@ def test_a_users_targets_file_runs_through_the_cli_and_bad_ones_write_nothing(tm
 
 
 def test_background_priors_are_shared_and_a_hypothesis_own_prior_wins():
-    from brainsim.settings import settings_from_config
+    from brainsim.config.settings import settings_from_config
 
     background = OmegaConf.to_container(OmegaConf.load(
-        __import__("brainsim").scaling.CONF_DIR / "background" / "default.yaml"))["free"]
+        __import__("brainsim").config.loaders.CONF_DIR / "background" / "default.yaml"))["free"]
     seen = {}
     for name in HYPOTHESES:
         h = settings_from_config(OmegaConf.to_container(compose([f"hypothesis={name}"]), resolve=True)).hypothesis

@@ -8,18 +8,8 @@ import pytest
 from conftest import ALPHA, model
 from scipy import integrate, stats
 
-from brainsim.tasks import (
-    Battery,
-    capability,
-    capability_table,
-    depth_factor,
-    respond,
-    solve_probability,
-    threshold_cdf,
-    threshold_density,
-    threshold_quantile,
-)
-from brainsim.validation import ConfigError
+from brainsim.model.tasks import Battery, capability, capability_table, depth_factor, respond, solve_probability, threshold_cdf, threshold_density, threshold_quantile
+from brainsim.config.validation import ConfigError
 
 KERNEL_RTOL = 1e-10  # kernel vs obvious reference (factorised logistic, fused multiply-adds)
 
@@ -134,7 +124,7 @@ def test_responses_do_not_depend_on_chunking():
 
 _KERNELS_HASH = """
 import hashlib, numpy as np
-from brainsim.tasks import Battery, respond, item_variances, build_battery
+from brainsim.model.tasks import Battery, respond, item_variances, build_battery
 from brainsim.engine import prepare
 import sys; sys.path.insert(0, "tests")
 from conftest import model
@@ -233,7 +223,7 @@ def test_engine_chunk_matches_the_numpy_oracle(overrides):
 
 
 def test_item_variances_match_numpy():
-    from brainsim.tasks import item_variances
+    from brainsim.model.tasks import item_variances
 
     bat = _battery(forms=2, k=3, j=40)
     rng = np.random.default_rng(6)
@@ -247,7 +237,7 @@ def test_item_variances_match_numpy():
 
 def test_item_variances_with_a_wide_universe():
     # thresholds 1 to 1000 widths: some items' factors overflow and take the exact path
-    from brainsim.tasks import item_variances
+    from brainsim.model.tasks import item_variances
 
     rng = np.random.default_rng(7)
     thresholds = 0.01 * np.exp(rng.uniform(0.0, np.log(1000.0), (1, 2, 50)))
@@ -261,7 +251,7 @@ def _norm_people(n, *overrides, seed=3):
     """Reducible losses (n, K) and noise (n,) of people drawn as the engine draws them, and the
     battery of the same model (its norm sample, anchoring and items)."""
     from brainsim import engine
-    from brainsim.population import draw_traits, phenotypes
+    from brainsim.model.population import draw_traits, phenotypes
 
     m = model("population.design=unrelated", "battery.norm_n=3000", *overrides)
     setup = engine.prepare(m, seed)

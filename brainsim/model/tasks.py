@@ -26,7 +26,7 @@ import numpy as np
 from numba import njit, prange
 
 from .params import BatteryParams
-from .validation import check_int
+from ..config.validation import check_int
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _TWO_M32 = 2.0**-32

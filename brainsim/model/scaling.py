@@ -5,7 +5,7 @@ Two functional forms cover the published fits:
 * ``chinchilla``: L = E + A / N**alpha + B / D**beta  (Hoffmann et al. 2022; Besiroglu et al. 2024)
 * ``kaplan``:     L = [(Nc / N)**(alpha_n / alpha_d) + Dc / D]**alpha_d  (Kaplan et al. 2020, Table 2)
 
-Every constant lives in ``brainsim/conf/scaling/<name>.yaml`` next to its source.
+Every constant lives in ``conf/scaling/<name>.yaml`` next to its source (`brainsim.law(name)` loads one).
 
 Extrapolation: the fits cover 1e3-1.6e10 parameters and 2e7-5e11 tokens. Brains sit at
 N ~ 1e14-1e15 synapses, far outside; there Kaplan's form has no irreducible term and falls
@@ -19,21 +19,11 @@ All arithmetic is done in log space so that huge N and D neither overflow nor un
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 from numba import njit, prange
-from omegaconf import OmegaConf
 
-from .validation import (
-    ConfigError,
-    check_choice,
-    check_float,
-    check_list,
-    check_positive,
-)
 
-CONF_DIR = Path(__file__).parent / "conf"
 FORMS = ("chinchilla", "kaplan")
 _PARAMS = {"chinchilla": ("E", "A", "B", "alpha", "beta"), "kaplan": ("Nc", "Dc", "alpha_n", "alpha_d")}
 
@@ -163,41 +153,3 @@ def person_losses(law: ScalingLaw, n_params, data, m, penalty) -> tuple[np.ndarr
     _person_losses(law.form == "kaplan", c, np.ascontiguousarray(n_params, float), data,
                    np.ascontiguousarray(m, float), np.ascontiguousarray(penalty, float), out, out_mean)
     return out, out_mean
-
-
-def law_from_config(cfg, key: str = "scaling") -> ScalingLaw:
-    """Build and validate a law from a mapping (Hydra node or dict)."""
-    form = check_choice(f"{key}.form", cfg.get("form"), FORMS)
-    params = {}
-    for name in _PARAMS[form]:
-        params[name] = check_positive(f"{key}.{name}", cfg.get(name))
-    if form == "chinchilla":
-        params["E"] = check_float(f"{key}.E", cfg.get("E"), 0.0)
-    source = cfg.get("source")
-    if not isinstance(source, str) or not source.strip():
-        raise ConfigError(f"The '{key}.source' parameter must be a non-empty citation string. Got {source!r} instead.")
-    ranges = {}
-    for rk in ("fitted_n", "fitted_d"):
-        lo, hi = check_list(f"{key}.{rk}", cfg.get(rk, [0.0, float("inf")]), length=2)
-        ranges[rk] = (float(lo), float(hi))
-    return ScalingLaw(
-        name=str(cfg.get("name", form)), form=form, params=params, source=source, notes=str(cfg.get("notes", "")), **ranges
-    )
-
-
-def config_names(group: str) -> list[str]:
-    """Names of the YAML files shipped in the config group brainsim/conf/<group>/."""
-    return sorted(p.stem for p in (CONF_DIR / group).glob("*.yaml"))
-
-
-def available_laws() -> list[str]:
-    """Names of the laws shipped in brainsim/conf/scaling/."""
-    return config_names("scaling")
-
-
-def law(name: str) -> ScalingLaw:
-    """Load a shipped scaling law by name, e.g. ``law("chinchilla2022").loss(70e9, 1.4e12)``."""
-    names = available_laws()
-    if name not in names:
-        raise ConfigError(f"The 'scaling' parameter must be one of {', '.join(names)}. Got {name!r} instead.")
-    return law_from_config(OmegaConf.to_container(OmegaConf.load(CONF_DIR / "scaling" / f"{name}.yaml")))

@@ -1,17 +1,24 @@
-"""Typed, validated model parameters built from a Hydra config (or any nested mapping).
-
-Library functions take these plain dataclasses, so notebooks need no Hydra. Every check
-raises `ConfigError` with a one-line message naming the dotted key and its allowed range.
-"""
+"""Model parameters from a config: each section validated into the dataclasses of
+`brainsim.model.params` (any nested mapping: a Hydra node or a dict). Every check raises
+`ConfigError` with a one-line message naming the dotted key and its allowed range."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 import numpy as np
 
-from .scaling import ScalingLaw, law_from_config
+from ..model.params import (
+    ARCH_MODES,
+    DENSITIES,
+    DESIGNS,
+    ITEM_SOURCES,
+    TRAITS,
+    BatteryParams,
+    ModelParams,
+    PopulationParams,
+)
+from ..model.scaling import _PARAMS, FORMS, ScalingLaw
 from .validation import (
     ConfigError,
     check_bool,
@@ -24,105 +31,25 @@ from .validation import (
     check_probability,
 )
 
-DESIGNS = ("unrelated", "twins")
-ARCH_MODES = ("none", "continuous", "discrete")
-DENSITIES = ("loglinear", "power")
-ITEM_SOURCES = ("universe", "selected")
-# Heritable latent traits, in the column order of the latent matrix z (hyperparameters last).
-TRAITS = ("brain", "density", "efficiency", "data", "noise", "architecture")
 
-
-@dataclass(frozen=True)
-class PopulationParams:
-    """Trait distributions; volumes in cm^3, data in tokens, noise in nats per step."""
-
-    n: int
-    chunk_size: int
-    design: str
-    mz_fraction: float
-    volume_mean: float
-    volume_cv: float
-    volume_ref: float
-    kappa: float
-    synapses_ref: float
-    synapses_per_param: float
-    density_sd: float
-    efficiency_sd: float
-    data_seconds: float
-    data_rate: float
-    data_unit: float
-    data_sd: float
-    diet_cv: float
-    hyper_dims: int
-    hyper_sd: float
-    hyper_curvature: float
-    inherited_rate: float
-    inherited_shape: float
-    inherited_mean: float
-    de_novo_rate: float
-    de_novo_shape: float
-    de_novo_mean: float
-    noise_ref: float
-    noise_sd: float
-    arch_mode: str
-    arch_sd: float
-    arch_domain_specific: bool
-    arch_probs: np.ndarray  # (n_variants,), sums to <= 1; the rest is the wild type
-    arch_shifts: np.ndarray  # (n_variants,), log multiplier of the law's exponents
-    h2: np.ndarray  # (n_latent,) additive genetic share of each latent trait
-    c2: np.ndarray  # (n_latent,) shared-environment share
-    drift_ref: float
-    boundary: float
-    non_decision: float
-    trials: int
-
-    @property
-    def volume_sigma(self) -> float:
-        """SD of log brain volume for the configured CV (lognormal)."""
-        return float(np.sqrt(np.log1p(self.volume_cv**2)))
-
-    @property
-    def n_latent(self) -> int:
-        return len(TRAITS) + self.hyper_dims
-
-    @property
-    def data_mean(self) -> float:
-        """Mean lifetime data in the law's tokens."""
-        return self.data_seconds * self.data_rate * self.data_unit
-
-    @property
-    def params_ref(self) -> float:
-        """Law parameters of a person at volume_ref with unit density and efficiency."""
-        return self.synapses_ref / self.synapses_per_param
-
-
-@dataclass(frozen=True)
-class BatteryParams:
-    """Test battery and task universe; thresholds relative to the median reducible loss."""
-
-    domains: tuple[str, ...]
-    depth: np.ndarray  # (K,) mean serial depth per domain
-    items_per_domain: int
-    items: str
-    selection_pool: int
-    norm_n: int
-    parallel_form: bool
-    density: str
-    gamma: float
-    lower: float
-    upper: float
-    width: float
-
-    @property
-    def n_domains(self) -> int:
-        return len(self.domains)
-
-
-@dataclass(frozen=True)
-class ModelParams:
-    law: ScalingLaw
-    population: PopulationParams
-    battery: BatteryParams
+def law_from_config(cfg, key: str = "scaling") -> ScalingLaw:
+    """Build and validate a law from a mapping (Hydra node or dict)."""
+    form = check_choice(f"{key}.form", cfg.get("form"), FORMS)
+    params = {}
+    for name in _PARAMS[form]:
+        params[name] = check_positive(f"{key}.{name}", cfg.get(name))
+    if form == "chinchilla":
+        params["E"] = check_float(f"{key}.E", cfg.get("E"), 0.0)
+    source = cfg.get("source")
+    if not isinstance(source, str) or not source.strip():
+        raise ConfigError(f"The '{key}.source' parameter must be a non-empty citation string. Got {source!r} instead.")
+    ranges = {}
+    for rk in ("fitted_n", "fitted_d"):
+        lo, hi = check_list(f"{key}.{rk}", cfg.get(rk, [0.0, float("inf")]), length=2)
+        ranges[rk] = (float(lo), float(hi))
+    return ScalingLaw(
+        name=str(cfg.get("name", form)), form=form, params=params, source=source, notes=str(cfg.get("notes", "")), **ranges
+    )
 
 
 def _sub(cfg: Mapping, key: str, prefix: str) -> Mapping:

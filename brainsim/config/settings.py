@@ -13,16 +13,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .backends import BackendParams, backend_from_config
-from .params import ModelParams, _sub, model_from_config
-from .targets import Hypothesis, Target, hypothesis_from_config, load_targets
+from ..backends import BackendParams, backend_from_config
+from ..model.params import ModelParams
+from .params import _sub, model_from_config
+from ..targets import Hypothesis, Target, hypothesis_from_config, load_targets
 from .validation import (
     ConfigError,
     Strict,
     check_bool,
     check_float,
     check_int,
-    check_probability,
 )
 
 

@@ -1,0 +1,2 @@
+"""Configuration: the schema of every config group, its validation into typed settings, and
+the loaders of the shipped config folder."""

@@ -1,0 +1,33 @@
+"""The shipped config folder and what loads from it without Hydra: group names and laws."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from omegaconf import OmegaConf
+
+from ..model.scaling import ScalingLaw
+from .params import law_from_config
+from .validation import ConfigError
+
+__all__ = ["CONF_DIR", "available_laws", "config_names", "law"]
+
+CONF_DIR = Path(__file__).parent.parent / "conf"
+
+
+def config_names(group: str) -> list[str]:
+    """Names of the YAML files shipped in the config group conf/<group>/."""
+    return sorted(p.stem for p in (CONF_DIR / group).glob("*.yaml"))
+
+
+def available_laws() -> list[str]:
+    """Names of the laws shipped in conf/scaling/."""
+    return config_names("scaling")
+
+
+def law(name: str) -> ScalingLaw:
+    """Load a shipped scaling law by name, e.g. ``law("chinchilla2022").loss(70e9, 1.4e12)``."""
+    names = available_laws()
+    if name not in names:
+        raise ConfigError(f"The 'scaling' parameter must be one of {', '.join(names)}. Got {name!r} instead.")
+    return law_from_config(OmegaConf.to_container(OmegaConf.load(CONF_DIR / "scaling" / f"{name}.yaml")))
