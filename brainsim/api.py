@@ -7,7 +7,7 @@ from pathlib import Path
 
 from .engine import Population, run
 from .config.params import model_from_config
-from .config.loaders import CONF_DIR
+from .config.loaders import CONF_DIR, CONF_MODULE
 from .config.validation import ConfigError
 
 __all__ = ["compose", "hypothesis_names", "simulate"]
@@ -27,7 +27,7 @@ def compose(overrides: Sequence[str] = (), with_hydra: bool = False, *,
     --config-dir`), searched for hypotheses, targets, laws and batteries of their own;
     `with_hydra`: keep the `hydra` node, e.g. to read an experiment's sweep."""
     from hydra import compose as hydra_compose
-    from hydra import initialize_config_dir
+    from hydra import initialize_config_module
     from hydra.core.global_hydra import GlobalHydra
     from hydra.errors import HydraException
     from omegaconf.errors import OmegaConfBaseException
@@ -35,7 +35,7 @@ def compose(overrides: Sequence[str] = (), with_hydra: bool = False, *,
     if GlobalHydra.instance().is_initialized():  # e.g. called from inside a Hydra app
         GlobalHydra.instance().clear()
     try:
-        with initialize_config_dir(config_dir=str(CONF_DIR), version_base=None):
+        with initialize_config_module(config_module=CONF_MODULE, version_base=None):
             return hydra_compose(config_name="config", overrides=list(overrides) + _searchpath(config_dirs),
                                  return_hydra_config=with_hydra)
     except (HydraException, OmegaConfBaseException) as exc:

@@ -144,7 +144,7 @@ class _Stage:
         self.text, self.since = text, self.now()
 
 
-@hydra.main(config_path="conf", config_name="config", version_base=None)
+@hydra.main(config_path="pkg://brainsim.conf", config_name="config", version_base=None)
 def _app(cfg: DictConfig) -> None:
     from hydra import compose as hydra_compose
     from hydra.core.hydra_config import HydraConfig

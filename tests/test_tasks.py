@@ -126,7 +126,6 @@ _KERNELS_HASH = """
 import hashlib, numpy as np
 from brainsim.model.tasks import Battery, respond, item_variances, build_battery
 from brainsim.engine import prepare
-import sys; sys.path.insert(0, "tests")
 from conftest import model
 rng = np.random.default_rng(5)
 bat = Battery(rng.uniform(0.05, 0.2, (2, 3, 25)), rng.integers(1, 9, (2, 3, 25)), 0.01, 0.1)
@@ -147,7 +146,7 @@ def test_item_kernels_and_selected_items_do_not_depend_on_thread_count():
     for threads in ("1", "2", "3"):
         env = dict(os.environ, NUMBA_NUM_THREADS=threads)
         res = subprocess.run([sys.executable, "-c", _KERNELS_HASH], env=env, capture_output=True, text=True,
-                             check=True, cwd=Path(__file__).parents[1])
+                             check=True, cwd=Path(__file__).parent)  # tests/: the installed brainsim
         out.add(res.stdout.strip().splitlines()[-1])
     assert len(out) == 1
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib.resources import files
 from pathlib import Path
 
 from omegaconf import OmegaConf
@@ -10,9 +11,10 @@ from ..model.scaling import ScalingLaw
 from .params import law_from_config
 from .validation import ConfigError
 
-__all__ = ["CONF_DIR", "available_laws", "config_names", "law"]
+__all__ = ["CONF_DIR", "CONF_MODULE", "available_laws", "config_names", "law"]
 
-CONF_DIR = Path(__file__).parent.parent / "conf"
+CONF_MODULE = "brainsim.conf"  # the top-level conf/ folder, installed as this package
+CONF_DIR = Path(str(files(CONF_MODULE)))
 
 
 def config_names(group: str) -> list[str]:
