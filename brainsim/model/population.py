@@ -17,6 +17,7 @@ genetic parts g equal in MZ pairs and correlated 1/2 in DZ pairs, c shared by th
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit, prange
@@ -128,8 +129,25 @@ def _draw_optional(rng, alpha, cum_probs, n_domains, domain_specific, shares, va
                 variant_domain[i] = rng.integers(0, n_domains)
 
 
+class _Mutations(NamedTuple):
+    """Mutation load as the draw kernels read it: Poisson rates of variants per person, and
+    the Gamma shape and scale of each variant's effect on log noise."""
+
+    inherited_rate: float
+    inherited_shape: float
+    inherited_scale: float
+    de_novo_rate: float
+    de_novo_shape: float
+    de_novo_scale: float
+
+
+def _mutations(pop: PopulationParams) -> _Mutations:
+    return _Mutations(pop.inherited_rate, pop.inherited_shape, pop.inherited_mean / pop.inherited_shape,
+                      pop.de_novo_rate, pop.de_novo_shape, pop.de_novo_mean / pop.de_novo_shape)
+
+
 @njit(cache=True, nogil=True)
-def _draw_unrelated(rng, lam, a_inh, s_inh, mu, a_dn, s_dn, trials, latent, rt_z, rt_chi, inherited, burden):
+def _draw_unrelated(rng, mut, trials, latent, rt_z, rt_chi, inherited, burden):
     n, t = latent.shape
     for i in range(n):
         for j in range(t):
@@ -139,19 +157,20 @@ def _draw_unrelated(rng, lam, a_inh, s_inh, mu, a_dn, s_dn, trials, latent, rt_z
     for i in range(n):
         rt_chi[i] = rng.chisquare(trials - 1.0)
     for i in range(n):
-        inherited[i] = rng.poisson(lam)
+        inherited[i] = rng.poisson(mut.inherited_rate)
     burden[:] = 0.0
-    _gamma_sums(rng, inherited, a_inh, s_inh, burden)
+    _gamma_sums(rng, inherited, mut.inherited_shape, mut.inherited_scale, burden)
     de_novo = np.empty(n, np.int64)
     for i in range(n):
-        de_novo[i] = rng.poisson(mu)
-    _gamma_sums(rng, de_novo, a_dn, s_dn, burden)
+        de_novo[i] = rng.poisson(mut.de_novo_rate)
+    _gamma_sums(rng, de_novo, mut.de_novo_shape, mut.de_novo_scale, burden)
 
 
 @njit(cache=True, nogil=True)
-def _draw_twins(rng, mz_fraction, h2, c2, lam, a_inh, s_inh, mu, a_dn, s_dn, trials,
-                latent, rt_z, rt_chi, inherited, shared, burden, zygosity):
+def _draw_twins(rng, mz_fraction, h2, c2, mut, trials, latent, rt_z, rt_chi, inherited, shared, burden, zygosity):
     # Person 2p and 2p + 1 are the twins of pair p.
+    lam, a_inh, s_inh = mut.inherited_rate, mut.inherited_shape, mut.inherited_scale
+    mu, a_dn, s_dn = mut.de_novo_rate, mut.de_novo_shape, mut.de_novo_scale
     n_pairs = latent.shape[0] // 2
     t = latent.shape[1]
     for p in range(n_pairs):
@@ -231,20 +250,13 @@ def draw_traits(
     rt_z, rt_chi, burden = np.empty(n), np.empty(n), np.empty(n)
     inherited, shared = np.zeros(n, np.int64), np.zeros(n, np.int64)
     zygosity = np.zeros(n, np.int8)
-    mut = (
-        pop.inherited_rate,
-        pop.inherited_shape,
-        pop.inherited_mean / pop.inherited_shape,
-        pop.de_novo_rate,
-        pop.de_novo_shape,
-        pop.de_novo_mean / pop.de_novo_shape,
-        float(pop.trials),
-    )
+    mut, trials = _mutations(pop), float(pop.trials)
     if twins:
-        _draw_twins(rng, pop.mz_fraction, pop.h2, pop.c2, *mut, latent, rt_z, rt_chi, inherited, shared, burden, zygosity)
+        _draw_twins(rng, pop.mz_fraction, pop.h2, pop.c2, mut, trials, latent, rt_z, rt_chi, inherited, shared, burden,
+                    zygosity)
         family = first_id // 2 + np.arange(n) // 2
     else:
-        _draw_unrelated(rng, *mut, latent, rt_z, rt_chi, inherited, burden)
+        _draw_unrelated(rng, mut, trials, latent, rt_z, rt_chi, inherited, burden)
         family = first_id + np.arange(n)
     shares = np.empty((n, n_domains))
     variant, variant_domain = np.empty(n, np.int64), np.empty(n, np.int64)
@@ -263,26 +275,52 @@ def draw_traits(
     return Draws(latent, shares, burden, inherited, shared, variant, variant_domain, rt_z, rt_chi, family, zygosity)
 
 
+class _Traits(NamedTuple):
+    """Population constants as `_phenotype_kernel` reads them: the SDs of the log traits
+    (sd_*), and the scales they multiply."""
+
+    sd_volume: float
+    sd_density: float
+    sd_efficiency: float
+    sd_data: float
+    sd_noise: float
+    sd_architecture: float
+    sd_hyper: float
+    volume_mean: float  # cm^3
+    volume_ref: float  # cm^3
+    kappa: float
+    params_ref: float  # law parameters at volume_ref
+    data_mean: float  # tokens
+    noise_ref: float  # nats per step
+    hyper_curvature: float  # nats per squared offset
+    hyper_dims: int
+    arch_continuous: bool
+
+
+def _traits(pop: PopulationParams) -> _Traits:
+    return _Traits(pop.volume_sigma, pop.density_sd, pop.efficiency_sd, pop.data_sd, pop.noise_sd, pop.arch_sd,
+                   pop.hyper_sd, pop.volume_mean, pop.volume_ref, pop.kappa, pop.params_ref, pop.data_mean,
+                   pop.noise_ref, pop.hyper_curvature, int(pop.hyper_dims), pop.arch_mode == "continuous")
+
+
 @njit(cache=True, nogil=True, parallel=True)
-def _phenotype_kernel(latent, shares, burden, variant, variant_domain, sig, consts, shifts, arch_continuous,
+def _phenotype_kernel(latent, shares, burden, variant, variant_domain, tr, shifts,
                       volume, n_params, data, data_d, noise, exponent_m, exponent_mean, penalty):
-    # sig: SDs of log (volume, density, efficiency, data, noise, architecture, hyper offsets)
-    # consts: volume mean, volume ref, kappa, params ref, data mean, noise ref, curvature, hyper dims
     n, k_dom = shares.shape
-    log_vmean = np.log(consts[0]) - 0.5 * sig[0] ** 2
-    hyper_dims = int(consts[7])
+    log_vmean = np.log(tr.volume_mean) - 0.5 * tr.sd_volume ** 2
     for i in prange(n):
-        v = np.exp(log_vmean + sig[0] * latent[i, I_BRAIN])
+        v = np.exp(log_vmean + tr.sd_volume * latent[i, I_BRAIN])
         volume[i] = v
-        dens = np.exp(sig[1] * latent[i, I_DENSITY] - 0.5 * sig[1] ** 2)
-        eff = np.exp(sig[2] * latent[i, I_EFFICIENCY] - 0.5 * sig[2] ** 2)
-        n_params[i] = consts[3] * (v / consts[1]) ** consts[2] * dens * eff
-        d = consts[4] * np.exp(sig[3] * latent[i, I_DATA] - 0.5 * sig[3] ** 2)
+        dens = np.exp(tr.sd_density * latent[i, I_DENSITY] - 0.5 * tr.sd_density ** 2)
+        eff = np.exp(tr.sd_efficiency * latent[i, I_EFFICIENCY] - 0.5 * tr.sd_efficiency ** 2)
+        n_params[i] = tr.params_ref * (v / tr.volume_ref) ** tr.kappa * dens * eff
+        d = tr.data_mean * np.exp(tr.sd_data * latent[i, I_DATA] - 0.5 * tr.sd_data ** 2)
         data[i] = d
         for k in range(k_dom):
             data_d[i, k] = d * shares[i, k]
-        noise[i] = consts[5] * np.exp(min(sig[4] * latent[i, I_NOISE] - 0.5 * sig[4] ** 2 + burden[i], LOG_NOISE_CAP))
-        m = np.exp(sig[5] * latent[i, I_ARCH]) if arch_continuous else 1.0
+        noise[i] = tr.noise_ref * np.exp(min(tr.sd_noise * latent[i, I_NOISE] - 0.5 * tr.sd_noise ** 2 + burden[i],
+                                             LOG_NOISE_CAP))
+        m = np.exp(tr.sd_architecture * latent[i, I_ARCH]) if tr.arch_continuous else 1.0
         for k in range(k_dom):
             exponent_m[i, k] = m
         mean_m = m
@@ -300,10 +338,10 @@ def _phenotype_kernel(latent, shares, burden, variant, variant_domain, sig, cons
                 mean_m = exponent_m[i, 0]
         exponent_mean[i] = mean_m
         pen = 0.0
-        for h in range(hyper_dims):
-            u = sig[6] * latent[i, N_FIXED + h]
+        for h in range(tr.hyper_dims):
+            u = tr.sd_hyper * latent[i, N_FIXED + h]
             pen += u * u
-        penalty[i] = consts[6] * pen
+        penalty[i] = tr.hyper_curvature * pen
 
 
 def phenotypes(draws: Draws, pop: PopulationParams) -> dict[str, np.ndarray]:
@@ -316,21 +354,13 @@ def phenotypes(draws: Draws, pop: PopulationParams) -> dict[str, np.ndarray]:
     hyper_penalty (n,) nats added to every domain's loss.
     """
     n, k_dom = draws.shares.shape
-    sig = np.array(
-        [pop.volume_sigma, pop.density_sd, pop.efficiency_sd, pop.data_sd, pop.noise_sd, pop.arch_sd, pop.hyper_sd]
-    )
-    consts = np.array(
-        [pop.volume_mean, pop.volume_ref, pop.kappa, pop.params_ref, pop.data_mean, pop.noise_ref,
-         pop.hyper_curvature, pop.hyper_dims],
-        dtype=float,
-    )
     shifts = pop.arch_shifts if pop.arch_shifts.size else np.zeros(1)
     out = {name: np.empty(n) for name in ("brain_volume", "n_params", "data", "noise", "exponent_mean", "hyper_penalty")}
     out["data_domain"] = np.empty((n, k_dom))
     out["exponent_m"] = np.empty((n, k_dom))
     _phenotype_kernel(
-        draws.latent, draws.shares, draws.burden, draws.variant, draws.variant_domain, sig, consts, shifts,
-        pop.arch_mode == "continuous", out["brain_volume"], out["n_params"], out["data"], out["data_domain"],
+        draws.latent, draws.shares, draws.burden, draws.variant, draws.variant_domain, _traits(pop), shifts,
+        out["brain_volume"], out["n_params"], out["data"], out["data_domain"],
         out["noise"], out["exponent_m"], out["exponent_mean"], out["hyper_penalty"],
     )
     return out

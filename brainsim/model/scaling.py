@@ -19,6 +19,7 @@ All arithmetic is done in log space so that huge N and D neither overflow nor un
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit, prange
@@ -113,24 +114,46 @@ class ScalingLaw:
         return (n < self.fitted_n[0]) | (n > self.fitted_n[1]) | (d < self.fitted_d[0]) | (d > self.fitted_d[1])
 
 
+class _LawTerms(NamedTuple):
+    """A law's constants as `_person_losses` reads them (log space); the other form's are 0."""
+
+    kaplan: bool
+    log_a: float  # chinchilla: log A, log B, alpha, beta
+    log_b: float
+    alpha: float
+    beta: float
+    log_nc: float  # kaplan: log Nc, log Dc, alpha_n, alpha_d
+    log_dc: float
+    alpha_n: float
+    alpha_d: float
+
+
+def _law_terms(law: ScalingLaw) -> _LawTerms:
+    p = law.params
+    if law.form == "kaplan":
+        return _LawTerms(True, 0.0, 0.0, 0.0, 0.0, float(np.log(p["Nc"])), float(np.log(p["Dc"])),
+                         float(p["alpha_n"]), float(p["alpha_d"]))
+    return _LawTerms(False, float(np.log(p["A"])), float(np.log(p["B"])), float(p["alpha"]), float(p["beta"]),
+                     0.0, 0.0, 0.0, 0.0)
+
+
 @njit(cache=True, nogil=True, parallel=True)
-def _person_losses(kaplan, c, n_params, data, m, penalty, out, out_mean):
-    # chinchilla: c = (log A, log B, alpha, beta); kaplan: c = (log Nc, log Dc, alpha_n, alpha_d)
+def _person_losses(law, n_params, data, m, penalty, out, out_mean):
     n, k_dom = data.shape
     for i in prange(n):
         log_n = np.log(max(n_params[i], MIN_COUNT))
         m_first = m[i, 0]
-        term_n = np.exp(c[0] - c[2] * m_first * log_n)  # chinchilla's A / N^alpha, reused across domains
+        term_n = 0.0 if law.kaplan else np.exp(law.log_a - law.alpha * m_first * log_n)  # A / N^alpha, reused
         total = 0.0
         for k in range(k_dom):
             log_d = np.log(max(data[i, k], MIN_COUNT))
-            if kaplan:
-                inner = np.logaddexp(c[2] / c[3] * (c[0] - log_n), c[1] - log_d)
-                val = np.exp(c[3] * m[i, k] * inner)
+            if law.kaplan:
+                inner = np.logaddexp(law.alpha_n / law.alpha_d * (law.log_nc - log_n), law.log_dc - log_d)
+                val = np.exp(law.alpha_d * m[i, k] * inner)
             else:
                 # a sum of two positive terms: no cancellation, no need for logaddexp
-                tn = term_n if m[i, k] == m_first else np.exp(c[0] - c[2] * m[i, k] * log_n)
-                val = tn + np.exp(c[1] - c[3] * m[i, k] * log_d)
+                tn = term_n if m[i, k] == m_first else np.exp(law.log_a - law.alpha * m[i, k] * log_n)
+                val = tn + np.exp(law.log_b - law.beta * m[i, k] * log_d)
             out[i, k] = val + penalty[i]
             total += out[i, k]
         out_mean[i] = total / k_dom
@@ -143,13 +166,8 @@ def person_losses(law: ScalingLaw, n_params, data, m, penalty) -> tuple[np.ndarr
     m : (float64, (n, K)) exponent multipliers; penalty : (float64, (n,)) nats/token
     Returns (x (n, K), mean over domains (n,)); equals `law.reducible(...) + penalty`.
     """
-    p = law.params
-    if law.form == "kaplan":
-        c = np.array([np.log(p["Nc"]), np.log(p["Dc"]), p["alpha_n"], p["alpha_d"]])
-    else:
-        c = np.array([np.log(p["A"]), np.log(p["B"]), p["alpha"], p["beta"]])
     data = np.ascontiguousarray(data, float)
     out, out_mean = np.empty(data.shape), np.empty(data.shape[0])
-    _person_losses(law.form == "kaplan", c, np.ascontiguousarray(n_params, float), data,
-                   np.ascontiguousarray(m, float), np.ascontiguousarray(penalty, float), out, out_mean)
+    _person_losses(_law_terms(law), np.ascontiguousarray(n_params, float), data, np.ascontiguousarray(m, float),
+                   np.ascontiguousarray(penalty, float), out, out_mean)
     return out, out_mean
