@@ -81,12 +81,12 @@ def _breakdown(names, n: int, norm_n: int, draws: int) -> pd.DataFrame:
             model = model_from_config(c)
             lap("config")
             norm_pop = dataclasses.replace(model.population, design="unrelated")
-            d = population.draw_traits(engine._rng(seed, engine.STREAM_NORM), norm_pop, model.battery.n_domains, norm_n)
+            d = population.draw_traits(engine.stream_rng(seed, engine.STREAM_NORM), norm_pop, model.battery.n_domains, norm_n)
             phen = population.phenotypes(d, norm_pop)
             x, _ = engine.losses(model, phen)
             lap("norm sample")
             r_med = float(np.median(x))
-            battery = tasks.build_battery(engine._rng(seed, engine.STREAM_BATTERY), model.battery, r_med, x,
+            battery = tasks.build_battery(engine.stream_rng(seed, engine.STREAM_BATTERY), model.battery, r_med, x,
                                           phen["noise"])
             lap("battery")
             tasks.respond(x, phen["noise"], battery, 1, expected_forms=0)
@@ -96,7 +96,7 @@ def _breakdown(names, n: int, norm_n: int, draws: int) -> pd.DataFrame:
             lap("capability table")
             setup = engine.prepare(model, seed)
             t.append(time.perf_counter())  # (prepare again for a Setup: not timed)
-            d = population.draw_traits(engine._rng(seed, engine.STREAM_CHUNKS, 0), model.population,
+            d = population.draw_traits(engine.stream_rng(seed, engine.STREAM_CHUNKS, 0), model.population,
                                        model.battery.n_domains, n, 0)
             phen = population.phenotypes(d, model.population)
             x, _ = engine.losses(model, phen)

@@ -31,7 +31,7 @@ from omegaconf import OmegaConf
 
 from brainsim import engine
 from brainsim.api import compose
-from brainsim.engine import STREAM_CHUNKS, STREAM_NORM, _rng, chunk_layout, run
+from brainsim.engine import STREAM_CHUNKS, STREAM_NORM, stream_rng, chunk_layout, run
 from brainsim.config.params import model_from_config
 from brainsim.model.population import draw_traits
 from brainsim.model.tasks import _BLOCK, _item_uniforms
@@ -65,9 +65,9 @@ def rng_floor(model, seed: int) -> tuple[float, float]:
     bat, pop = model.battery, model.population
     n_forms, per_form = (2 if bat.parallel_form else 1), (bat.n_domains * bat.items_per_domain + 1) // 2
     t = time.perf_counter()
-    draw_traits(_rng(seed, STREAM_NORM), pop, bat.n_domains, bat.norm_n)
+    draw_traits(stream_rng(seed, STREAM_NORM), pop, bat.n_domains, bat.norm_n)
     for index, first, size in chunk_layout(pop):
-        draw_traits(_rng(seed, STREAM_CHUNKS, index), pop, bat.n_domains, size, first)
+        draw_traits(stream_rng(seed, STREAM_CHUNKS, index), pop, bat.n_domains, size, first)
     traits = time.perf_counter() - t
     people = bat.norm_n + pop.n
     t = time.perf_counter()

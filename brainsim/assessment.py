@@ -16,7 +16,7 @@ import pandas as pd
 from omegaconf import OmegaConf
 
 from . import __version__
-from .engine import _rng
+from .engine import stream_rng
 from .inference import ModelSpec, config_statistics, derived_seed
 from .io import write_csv
 from .recovery import (calibration, confusion, choices, nearest, neighbour_probabilities, parameter_recovery,
@@ -102,7 +102,7 @@ def _posterior_draws(prob: Problem, m: int, count: int, seed: int, abc_results, 
     from .inference import posterior_particles
 
     name, keys = prob.names[m], list(prob.specs[m].priors)
-    rng = _rng(seed, STREAM + 1, m)
+    rng = stream_rng(seed, STREAM + 1, m)
     if abc_results:
         kept = posterior_particles(abc_results, name)
         if kept.empty:

@@ -14,7 +14,7 @@ import pickle
 from pathlib import Path
 from typing import Any
 
-from .io import _atomic, write_json
+from .io import atomic_write, write_json
 from .config.validation import ConfigError
 
 # keys that may differ between a run and its resumption without changing any result
@@ -60,7 +60,7 @@ class Checkpoints:
             with open(tmp, "wb") as fh:
                 pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL)
 
-        _atomic(self.folder / f"{name}.pkl", write)
+        atomic_write(self.folder / f"{name}.pkl", write)
 
     def clear(self) -> None:
         """Remove the checkpoints (after the run's outputs are complete)."""

@@ -197,19 +197,18 @@ def environment() -> dict:
     import numba
     import scipy
 
-    cpu, flags = platform.processor(), ""
+    cpu, flags = "", ""
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
-            key = line.split(":", 1)[0].strip()
-            if key == "model name" and not cpu:
-                cpu = line.split(":", 1)[1].strip()
-            elif key == "model name":
-                cpu = line.split(":", 1)[1].strip()
-            elif key == "flags":
-                flags = " ".join(f for f in line.split(":", 1)[1].split() if f.startswith(("avx", "fma", "sse")))
+            key, _, value = line.partition(":")
+            if key.strip() == "model name" and not cpu:
+                cpu = value.strip()
+            elif key.strip() == "flags":
+                flags = " ".join(f for f in value.split() if f.startswith(("avx", "fma", "sse")))
                 break
     except OSError:
         pass
+    cpu = cpu or platform.processor()
     return {"python": platform.python_version(), "numpy": np.__version__, "numba": numba.__version__,
             "llvmlite": llvmlite.__version__, "scipy": scipy.__version__, "pandas": pd.__version__,
             "machine": platform.machine(), "cpu": cpu, "cpu_flags": flags}

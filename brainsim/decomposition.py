@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .model import psychometrics as psy
-from .engine import STREAM_CHUNKS, STREAM_RESPONSES, Setup, _rng, _stream_key, losses
+from .engine import STREAM_CHUNKS, STREAM_RESPONSES, Setup, stream_rng, stream_key, losses
 from .model.population import I_ARCH, I_BRAIN, I_DATA, I_DENSITY, I_EFFICIENCY, I_NOISE, N_FIXED, WILD_TYPE, Draws
 from .model.population import draw_traits, phenotypes
 from .model.tasks import respond
@@ -73,7 +73,7 @@ def _iq(setup: Setup, draws: Draws) -> tuple[np.ndarray, np.ndarray]:
     model = setup.model
     phen = phenotypes(draws, model.population)
     x, _ = losses(model, phen)
-    scores = respond(x, phen["noise"], setup.battery, _stream_key(setup.seed, STREAM_RESPONSES), 0, expected_forms=1)
+    scores = respond(x, phen["noise"], setup.battery, stream_key(setup.seed, STREAM_RESPONSES), 0, expected_forms=1)
     mean, sd = setup.norms[0]
     return psy.to_iq(scores["composite"][0], mean, sd), psy.to_iq(scores["true_total"][0], mean, sd)
 
@@ -84,7 +84,7 @@ def decompose(setup: Setup, n: int = 20_000) -> dict[str, float]:
     and `true_score_share` (Var T / Var X)."""
     model = setup.model
     n = int(min(n, model.population.chunk_size))
-    draws = draw_traits(_rng(setup.seed, STREAM_CHUNKS, 0), model.population, model.battery.n_domains, n)
+    draws = draw_traits(stream_rng(setup.seed, STREAM_CHUNKS, 0), model.population, model.battery.n_domains, n)
     observed, true = _iq(setup, draws)
     var_x, var_t = float(observed.var()), float(true.var())
     out: dict[str, float] = {}

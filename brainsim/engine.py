@@ -41,11 +41,13 @@ def resolve_seed(seed: int | None) -> int:
     return check_int("seed", seed, 0)
 
 
-def _rng(seed: int, *key: int) -> np.random.Generator:
+def stream_rng(seed: int, *key: int) -> np.random.Generator:
+    """The generator of one random stream: SeedSequence(seed, spawn_key=key)."""
     return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=key))
 
 
-def _stream_key(seed: int, stream: int) -> int:
+def stream_key(seed: int, stream: int) -> int:
+    """A 64-bit key of one stream, for kernels that derive per-person draws from it."""
     return int(np.random.SeedSequence(seed, spawn_key=(stream,)).generate_state(1, np.uint64)[0])
 
 
@@ -69,12 +71,12 @@ def losses(model: ModelParams, phen: dict[str, np.ndarray]) -> tuple[np.ndarray,
 def prepare(model: ModelParams, seed: int) -> Setup:
     """Simulate the norm sample, anchor the universe to it, build and norm the battery."""
     norm_pop = dataclasses.replace(model.population, design="unrelated")
-    draws = draw_traits(_rng(seed, STREAM_NORM), norm_pop, model.battery.n_domains, model.battery.norm_n)
+    draws = draw_traits(stream_rng(seed, STREAM_NORM), norm_pop, model.battery.n_domains, model.battery.norm_n)
     phen = phenotypes(draws, norm_pop)
     x, _ = losses(model, phen)
     r_med = float(np.median(x))
-    battery = build_battery(_rng(seed, STREAM_BATTERY), model.battery, r_med, x, phen["noise"])
-    scores = respond(x, phen["noise"], battery, _stream_key(seed, STREAM_NORM_RESPONSES), expected_forms=0)
+    battery = build_battery(stream_rng(seed, STREAM_BATTERY), model.battery, r_med, x, phen["noise"])
+    scores = respond(x, phen["noise"], battery, stream_key(seed, STREAM_NORM_RESPONSES), expected_forms=0)
     norms = tuple(psy.norm_constants(c) for c in scores["composite"])
     u = x / r_med  # tabulate capability over the norm sample's range (others are computed exactly)
     table = capability_table(model.battery, (0.9 * float(u.min()), 1.1 * float(u.max())))
@@ -91,10 +93,10 @@ def relative_snr(noise: np.ndarray, noise_median: float) -> np.ndarray:
 def simulate_chunk(setup: Setup, index: int, first_id: int, n: int) -> dict[str, np.ndarray]:
     """Simulate people first_id .. first_id + n - 1 (chunk `index`); columns keyed by name."""
     model, bat, pop = setup.model, setup.battery, setup.model.population
-    draws = draw_traits(_rng(setup.seed, STREAM_CHUNKS, index), pop, model.battery.n_domains, n, first_id)
+    draws = draw_traits(stream_rng(setup.seed, STREAM_CHUNKS, index), pop, model.battery.n_domains, n, first_id)
     phen = phenotypes(draws, pop)
     x, x_mean = losses(model, phen)
-    scores = respond(x, phen["noise"], bat, _stream_key(setup.seed, STREAM_RESPONSES), first_id, expected_forms=1)
+    scores = respond(x, phen["noise"], bat, stream_key(setup.seed, STREAM_RESPONSES), first_id, expected_forms=1)
     raw, composite = scores["raw"], scores["composite"]
     mean, product = capability(x, phen["noise"], setup.universe, bat.r_med, model.battery.depth)
     rt_mean, rt_sd = sample_rt(pop.drift_ref * relative_snr(phen["noise"], setup.noise_median), pop.boundary,

@@ -18,7 +18,9 @@ def _umask() -> int:
     return mask
 
 
-def _atomic(path: Path, write) -> Path:
+def atomic_write(path: Path, write) -> Path:
+    """Call write(temporary path) in `path`'s folder, then rename it to `path`: a reader never
+    sees half a file, and an exception (or an interruption) leaves nothing behind."""
     path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
@@ -54,17 +56,17 @@ def write_json(path, data) -> Path:
             json.dump(_finite(data), fh, indent=2, sort_keys=False, allow_nan=False)
             fh.write("\n")
 
-    return _atomic(path, write)
+    return atomic_write(path, write)
 
 
 def write_parquet(path, frame: pd.DataFrame) -> Path:
     """Write a DataFrame as Parquet atomically."""
-    return _atomic(path, lambda tmp: frame.to_parquet(tmp, index=False))
+    return atomic_write(path, lambda tmp: frame.to_parquet(tmp, index=False))
 
 
 def write_csv(path, frame: pd.DataFrame) -> Path:
     """Write a DataFrame as CSV atomically."""
-    return _atomic(path, lambda tmp: frame.to_csv(tmp, index=False))
+    return atomic_write(path, lambda tmp: frame.to_csv(tmp, index=False))
 
 
 def write_text(path, text: str) -> Path:
@@ -74,4 +76,4 @@ def write_text(path, text: str) -> Path:
         with open(tmp, "w") as fh:
             fh.write(text)
 
-    return _atomic(path, write)
+    return atomic_write(path, write)

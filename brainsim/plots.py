@@ -21,7 +21,7 @@ import seaborn as sns
 from matplotlib.figure import Figure
 from scipy import stats
 
-from .io import _atomic
+from .io import atomic_write
 from .model.scaling import ScalingLaw
 
 DPI = 150
@@ -35,7 +35,7 @@ IQ_LABEL = "IQ (norm sample: mean 100, SD 15)"
 
 def save(fig: Figure, path: str | Path, dpi: int = DPI) -> Path:
     """Write `fig` as a PNG atomically (temporary name, then rename)."""
-    return _atomic(Path(path), lambda tmp: fig.savefig(tmp, format="png", dpi=dpi, bbox_inches="tight"))
+    return atomic_write(Path(path), lambda tmp: fig.savefig(tmp, format="png", dpi=dpi, bbox_inches="tight"))
 
 
 def _grid(names: list[str], width: float = 3.6, height: float = 3.0) -> tuple[Figure, list]:

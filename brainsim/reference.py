@@ -27,9 +27,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .engine import _rng
+from .engine import stream_rng
 from .inference import ModelSpec, derived_seed
-from .io import _atomic
+from .io import atomic_write
 from .config.validation import ConfigError
 
 STREAM = 7_919  # spawn-key prefix of the table's draws (apart from the ABC's generation keys)
@@ -54,7 +54,7 @@ def table_fingerprint(containers: Sequence[dict], statistics: Sequence[str], *, 
 def draw_row(i: int, spec: ModelSpec, seed: int) -> tuple[dict, int]:
     """Row i's parameters {key: sampled value} from `spec`'s priors, and its simulation seed."""
     bounds = np.array(list(spec.priors.values()), float).reshape(len(spec.priors), 2)
-    theta = bounds[:, 0] + _rng(seed, STREAM, i, 0).random(bounds.shape[0]) * (bounds[:, 1] - bounds[:, 0])
+    theta = bounds[:, 0] + stream_rng(seed, STREAM, i, 0).random(bounds.shape[0]) * (bounds[:, 1] - bounds[:, 0])
     return dict(zip(spec.priors, theta.tolist())), derived_seed(seed, STREAM, i, 1)
 
 
@@ -100,7 +100,7 @@ def save_table(path: str | Path, table: pd.DataFrame, fingerprint: str) -> Path:
 
     arrow = pa.Table.from_pandas(table, preserve_index=False)
     arrow = arrow.replace_schema_metadata({**(arrow.schema.metadata or {}), META_KEY: fingerprint.encode()})
-    return _atomic(Path(path), lambda tmp: pq.write_table(arrow, tmp))
+    return atomic_write(Path(path), lambda tmp: pq.write_table(arrow, tmp))
 
 
 def load_table(path: str | Path, fingerprint: str, names: Sequence[str], statistics: Sequence[str]) -> pd.DataFrame:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import platform
 import sys
 from pathlib import Path
 
@@ -49,24 +48,10 @@ def hashes(run: Path) -> dict[str, str]:
 
 
 def environment() -> dict[str, str]:
-    """Versions and CPU features the bits depend on."""
-    import llvmlite
-    import numba
-    import numpy
-    import pandas
-    import scipy
+    """Versions and CPU features the bits depend on (summary.json's, without the CPU's name)."""
+    from brainsim.comparison import environment as run_environment
 
-    flags = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("flags"):
-                flags = " ".join(f for f in line.split(":", 1)[1].split() if f.startswith(("avx", "fma", "sse")))
-                break
-    except OSError:
-        pass
-    return {"python": platform.python_version(), "numpy": numpy.__version__, "numba": numba.__version__,
-            "llvmlite": llvmlite.__version__, "scipy": scipy.__version__, "pandas": pandas.__version__,
-            "machine": platform.machine(), "cpu_flags": flags}
+    return {k: v for k, v in run_environment().items() if k != "cpu"}
 
 
 def compare(run: Path) -> list[str]:

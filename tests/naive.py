@@ -3,7 +3,7 @@
 The slow, obvious oracle the Numba kernels are tested against (stumpy's ``tests/naive.py``), and
 the baseline ``benchmarks/bench_population.py`` measures speed-ups against. It imports no
 kernel, helper, table or constant of brainsim's model code: only the validated parameters
-(`brainsim.params`) and the scaling law's vectorised formula, which tests pin to published
+(`brainsim.model.params`) and the scaling law's vectorised formula, which tests pin to published
 values. What it repeats on purpose:
 
 - the seed tree (the engine's documented streams) and the order of draws, so traits are the
@@ -329,3 +329,39 @@ def run_chunks(setup: Setup) -> dict[str, np.ndarray]:
     parts = [simulate_chunk(setup, i, first, min(size, pop.n - first))
              for i, first in enumerate(range(0, pop.n, size))]
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+
+
+# Reference formulas the tests check streaming statistics and samplers against.
+
+def threshold_cdf(rel, density: str, gamma: float, lower: float, upper: float) -> np.ndarray:
+    """CDF of the universe's relative thresholds (uniform in log(t - E) or power law)."""
+    rel = np.clip(np.asarray(rel, float), lower, upper)
+    if density == "loglinear" or abs(gamma - 1.0) < 1e-12:
+        return np.log(rel / lower) / np.log(upper / lower)
+    e = 1.0 - gamma
+    return (rel**e - lower**e) / (upper**e - lower**e)
+
+
+def twin_correlation(values: np.ndarray, family: np.ndarray, zygosity: np.ndarray, which: int) -> float:
+    """Double-entry Pearson correlation of `values` within complete pairs of one zygosity
+    (1 = MZ, 2 = DZ). Rows must hold twins of a family next to each other."""
+    values, family, zygosity = np.asarray(values, float), np.asarray(family), np.asarray(zygosity)
+    first = np.flatnonzero((zygosity[:-1] == which) & (family[:-1] == family[1:]))
+    if first.size < 2:
+        return float("nan")
+    a, b = values[first], values[first + 1]
+    return _pearson(np.concatenate([a, b]), np.concatenate([b, a]))
+
+
+def top_share(output: np.ndarray, fraction: float) -> float:
+    """Share of total output produced by the top `fraction` of people."""
+    output = np.sort(np.asarray(output, float))
+    k = max(1, int(round(fraction * output.size)))
+    total = output.sum()
+    return float(output[-k:].sum() / total) if total > 0 else float("nan")
+
+
+def _pearson(a, b) -> float:
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    da, db = a - a.mean(), b - b.mean()
+    return float(da @ db / np.sqrt((da @ da) * (db @ db)))

@@ -13,7 +13,7 @@ from omegaconf import OmegaConf
 
 from brainsim.api import compose
 from brainsim.cli import planned_jobs
-from brainsim.io import _atomic, write_json, write_text
+from brainsim.io import atomic_write, write_json, write_text
 from brainsim.config.loaders import config_names
 from brainsim.config.settings import settings_from_config
 from brainsim.config.validation import ConfigError
@@ -111,11 +111,11 @@ def test_atomic_writer_leaves_nothing_when_interrupted(tmp_path):
 
     target = tmp_path / "out.json"
     with pytest.raises(Boom):
-        _atomic(target, half_then_boom)
+        atomic_write(target, half_then_boom)
     assert list(tmp_path.iterdir()) == []
     write_text(target, "old")
     with pytest.raises(Boom):
-        _atomic(target, half_then_boom)
+        atomic_write(target, half_then_boom)
     assert target.read_text() == "old" and list(tmp_path.iterdir()) == [target]
 
 

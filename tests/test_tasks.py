@@ -5,10 +5,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import naive
 from conftest import ALPHA, model
 from scipy import integrate, stats
 
-from brainsim.model.tasks import Battery, capability, capability_table, depth_factor, respond, solve_probability, threshold_cdf, threshold_density, threshold_quantile
+from brainsim.model.tasks import Battery, capability, capability_table, depth_factor, respond, threshold_density, threshold_quantile
 from brainsim.config.validation import ConfigError
 
 KERNEL_RTOL = 1e-10  # kernel vs obvious reference (factorised logistic, fused multiply-adds)
@@ -19,7 +20,7 @@ def test_threshold_sampling_is_exact_inverse_cdf(density, gamma):
     rng = np.random.default_rng(2)
     rel = threshold_quantile(rng.random(50_000), density, gamma, 0.5, 2.0)
     assert rel.min() >= 0.5 and rel.max() <= 2.0
-    assert stats.kstest(rel, lambda r: threshold_cdf(r, density, gamma, 0.5, 2.0)).pvalue > ALPHA
+    assert stats.kstest(rel, lambda r: naive.threshold_cdf(r, density, gamma, 0.5, 2.0)).pvalue > ALPHA
     total, _ = integrate.quad(lambda r: threshold_density(r, density, gamma, 0.5, 2.0), 0.5, 2.0)
     assert total == pytest.approx(1.0, abs=1e-10)
 
@@ -47,7 +48,7 @@ def test_expected_scores_match_reference():
     rng = np.random.default_rng(1)
     x, noise = rng.uniform(0.02, 0.3, (500, 3)), rng.uniform(0, 0.1, 500)
     out = respond(x, noise, bat, key=7)
-    p = solve_probability(x[None, :, :, None], noise[None, :, None, None], bat.thresholds[:, None],
+    p = naive.p_solve(x[None, :, :, None], noise[None, :, None, None], bat.thresholds[:, None],
                           bat.depth[:, None], bat.width)
     np.testing.assert_allclose(out["true"], p.sum(axis=3), rtol=KERNEL_RTOL)
     np.testing.assert_allclose(out["true_total"], p.sum(axis=(2, 3)), rtol=KERNEL_RTOL)
@@ -67,7 +68,7 @@ def test_extreme_losses_take_the_exact_path():
     x = np.array([[0.1, 0.12, 0.08], [1e-9, 50.0, 0.1], [0.15, 0.1, 0.2]])
     noise = np.array([0.01, 0.0, 0.02])
     out = respond(x, noise, bat, key=1)
-    p = solve_probability(x[None, :, :, None], noise[None, :, None, None], bat.thresholds[:, None],
+    p = naive.p_solve(x[None, :, :, None], noise[None, :, None, None], bat.thresholds[:, None],
                           bat.depth[:, None], bat.width)
     np.testing.assert_allclose(out["true"], p.sum(axis=3), rtol=KERNEL_RTOL, atol=1e-300)
 
@@ -79,7 +80,7 @@ def test_a_narrow_item_width_takes_the_exact_path_without_bias():
     rng = np.random.default_rng(2)
     x, noise = rng.uniform(0.04, 0.21, (4000, 3)), rng.uniform(0, 0.1, 4000)
     out = respond(x, noise, bat, key=9)
-    p = solve_probability(x[None, :, :, None], noise[None, :, None, None], bat.thresholds[:, None],
+    p = naive.p_solve(x[None, :, :, None], noise[None, :, None, None], bat.thresholds[:, None],
                           bat.depth[:, None], bat.width)
     np.testing.assert_allclose(out["true"], p.sum(axis=3), rtol=KERNEL_RTOL, atol=25 * 4.3e-18)
     hits, expected = out["raw"].sum(), p.sum()
@@ -96,7 +97,7 @@ def test_probabilities_near_zero_and_one_stay_exact():
     assert out["true"][:, 1].max() == 0.0 and out["raw"][:, 1].max() == 0  # loss far above every item
     assert out["true"][:, 2].max() == 0.0  # every serial step fails
     assert (out["true"][:, 0] <= items).all() and (out["true"][:, 0] > 0.99 * items).all()  # x = 0: ~every item
-    p = solve_probability(np.array([-1e308, 1e308]), 0.0, 1.0, 1, 1e-300)
+    p = naive.p_solve(np.array([-1e308, 1e308]), 0.0, 1.0, 1, 1e-300)
     np.testing.assert_array_equal(p, [1.0, 0.0])
 
 
@@ -228,7 +229,7 @@ def test_item_variances_match_numpy():
     rng = np.random.default_rng(6)
     x, noise = rng.uniform(0.02, 0.3, (3001, 3)), rng.uniform(0, 0.1, 3001)  # n not a multiple of 8
     x[5, 1], x[6, 2] = 1e3, -1e3  # people far beyond the factorised form's safe range
-    p = solve_probability(x[None, :, :, None], noise[None, :, None, None], bat.thresholds[:, None],
+    p = naive.p_solve(x[None, :, :, None], noise[None, :, None, None], bat.thresholds[:, None],
                           bat.depth[:, None], bat.width)  # (F, n, K, J)
     np.testing.assert_allclose(item_variances(x, noise, bat.thresholds, bat.depth, bat.width), p.var(axis=1),
                                rtol=1e-10)
@@ -242,7 +243,7 @@ def test_item_variances_with_a_wide_universe():
     thresholds = 0.01 * np.exp(rng.uniform(0.0, np.log(1000.0), (1, 2, 50)))
     depth = rng.integers(1, 5, (1, 2, 50))
     x, noise = rng.uniform(0.02, 0.5, (500, 2)), rng.uniform(0, 0.1, 500)
-    p = solve_probability(x[None, :, :, None], noise[None, :, None, None], thresholds[:, None], depth[:, None], 0.01)
+    p = naive.p_solve(x[None, :, :, None], noise[None, :, None, None], thresholds[:, None], depth[:, None], 0.01)
     np.testing.assert_allclose(item_variances(x, noise, thresholds, depth, 0.01), p.var(axis=1), rtol=1e-10, atol=1e-300)
 
 
@@ -269,7 +270,7 @@ def test_parallel_forms_have_independent_item_errors_and_the_expected_retest(ove
     n = 20_000
     x, noise, bat = _norm_people(n, *overrides)
     out = respond(x, noise, bat, key=21, expected_forms=2)
-    p = solve_probability(x[None, :, :, None], noise[None, :, None, None], bat.thresholds[:, None],
+    p = naive.p_solve(x[None, :, :, None], noise[None, :, None, None], bat.thresholds[:, None],
                           bat.depth[:, None], bat.width)  # (F, n, K, J)
     true = p.sum(axis=(2, 3))  # (F, n) expected composites, from the definition
     np.testing.assert_allclose(out["true_total"], true, rtol=KERNEL_RTOL)

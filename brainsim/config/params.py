@@ -52,7 +52,8 @@ def law_from_config(cfg, key: str = "scaling") -> ScalingLaw:
     )
 
 
-def _sub(cfg: Mapping, key: str, prefix: str) -> Mapping:
+def section(cfg: Mapping, key: str, prefix: str) -> Mapping:
+    """The config section `key` of `cfg` (ConfigError naming prefix + key when it is missing)."""
     node = cfg.get(key) if isinstance(cfg, Mapping) or hasattr(cfg, "get") else None
     if node is None or not hasattr(node, "get"):  # absent, or a scalar where a section belongs
         raise ConfigError(f"The '{prefix}{key}' section is missing from the configuration.")
@@ -62,9 +63,9 @@ def _sub(cfg: Mapping, key: str, prefix: str) -> Mapping:
 def population_from_config(cfg: Mapping, key: str = "population") -> PopulationParams:
     """Validate the `population` config section."""
     p = key + "."
-    brain, data, hyp = _sub(cfg, "brain", p), _sub(cfg, "data", p), _sub(cfg, "hyperparameters", p)
-    mut, noise, arch = _sub(cfg, "mutation", p), _sub(cfg, "noise", p), _sub(cfg, "architecture", p)
-    her, rt = _sub(cfg, "heritability", p), _sub(cfg, "reaction_time", p)
+    brain, data, hyp = section(cfg, "brain", p), section(cfg, "data", p), section(cfg, "hyperparameters", p)
+    mut, noise, arch = section(cfg, "mutation", p), section(cfg, "noise", p), section(cfg, "architecture", p)
+    her, rt = section(cfg, "heritability", p), section(cfg, "reaction_time", p)
 
     mode = check_choice(p + "architecture.mode", arch.get("mode"), ARCH_MODES)
     variants = check_list(p + "architecture.variants", arch.get("variants", []))
@@ -80,7 +81,7 @@ def population_from_config(cfg: Mapping, key: str = "population") -> PopulationP
     h2, c2 = [], []
     dims = check_int(p + "hyperparameters.dims", hyp.get("dims"), 0, 64)
     for name in TRAITS + ("hyperparameters",):
-        node = _sub(her, name, p + "heritability.")
+        node = section(her, name, p + "heritability.")
         h = check_probability(f"{p}heritability.{name}.h2", node.get("h2"))
         c = check_probability(f"{p}heritability.{name}.c2", node.get("c2"))
         if h + c > 1.0:
@@ -142,7 +143,7 @@ def battery_from_config(cfg: Mapping, key: str = "battery") -> BatteryParams:
         raise ConfigError(f"The '{p}domains' parameter must be a non-empty list. Got [] instead.")
     depth = check_list(p + "depth", cfg.get("depth"), length=len(domains))
     depth = np.array([check_float(f"{p}depth[{i}]", d, 1.0, 1000.0) for i, d in enumerate(depth)])
-    uni = _sub(cfg, "universe", p)
+    uni = section(cfg, "universe", p)
     lower = check_positive(p + "universe.lower", uni.get("lower"))
     upper = check_positive(p + "universe.upper", uni.get("upper"))
     if upper <= lower:
@@ -168,7 +169,7 @@ def battery_from_config(cfg: Mapping, key: str = "battery") -> BatteryParams:
 def model_from_config(cfg: Mapping) -> ModelParams:
     """Validate a whole composed config (sections `scaling`, `population`, `battery`)."""
     return ModelParams(
-        law=law_from_config(_sub(cfg, "scaling", "")),
-        population=population_from_config(_sub(cfg, "population", "")),
-        battery=battery_from_config(_sub(cfg, "battery", "")),
+        law=law_from_config(section(cfg, "scaling", "")),
+        population=population_from_config(section(cfg, "population", "")),
+        battery=battery_from_config(section(cfg, "battery", "")),
     )

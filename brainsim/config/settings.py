@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from ..backends import BackendParams, backend_from_config
 from ..model.params import ModelParams
-from .params import _sub, model_from_config
+from .params import section, model_from_config
 from ..targets import Hypothesis, Target, hypothesis_from_config, load_targets
 from .validation import (
     ConfigError,
@@ -141,9 +141,9 @@ def settings_from_config(cfg: Mapping) -> RunSettings:
         hypothesis=hypothesis_from_config(strict),
         targets=tuple(load_targets(str(strict.get("targets", "human")))),
         backend=backend_from_config(strict.get("backend")),
-        abc=abc_from_config(_sub(strict, "abc", "")),
-        recovery=recovery_from_config(_sub(strict, "recovery", "")),
-        plots=plots_from_config(_sub(strict, "plots", "")),
+        abc=abc_from_config(section(strict, "abc", "")),
+        recovery=recovery_from_config(section(strict, "recovery", "")),
+        plots=plots_from_config(section(strict, "plots", "")),
         report=check_bool("report", strict.get("report", True)),
         threads=None if threads is None else check_int("threads", threads, 1, 1024),
         save_population=check_bool("save_population", strict.get("save_population", False)),

@@ -45,15 +45,6 @@ def threshold_quantile(u, density: str, gamma: float, lower: float, upper: float
     return (lo + u * (hi - lo)) ** (1.0 / e)
 
 
-def threshold_cdf(rel, density: str, gamma: float, lower: float, upper: float) -> np.ndarray:
-    """CDF of the universe's relative thresholds (for tests and plots)."""
-    rel = np.clip(np.asarray(rel, float), lower, upper)
-    if density == "loglinear" or abs(gamma - 1.0) < 1e-12:
-        return np.log(rel / lower) / np.log(upper / lower)
-    e = 1.0 - gamma
-    return (rel**e - lower**e) / (upper**e - lower**e)
-
-
 def threshold_density(rel, density: str, gamma: float, lower: float, upper: float) -> np.ndarray:
     """Probability density of relative thresholds on [lower, upper], zero outside."""
     rel = np.asarray(rel, float)
@@ -337,12 +328,6 @@ def item_variances(x: np.ndarray, noise: np.ndarray, thresholds: np.ndarray, dep
     _item_variances(np.ascontiguousarray(x, float), np.ascontiguousarray(noise, float), thresholds, depth,
                     int(depth.max()), float(width), out)
     return out
-
-
-def solve_probability(x, noise, thresholds, depth, width) -> np.ndarray:
-    """Exact P(solve), broadcast: persons' (x, noise) against items' (thresholds, depth)."""
-    with np.errstate(over="ignore"):  # exp overflow -> P = 0, as it should
-        return np.exp(-np.asarray(noise) * depth) / (1.0 + np.exp((np.asarray(x) - thresholds) / width))
 
 
 def build_battery(
