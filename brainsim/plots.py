@@ -22,6 +22,7 @@ from matplotlib.figure import Figure
 from scipy import stats
 
 from .io import atomic_write
+from .model import psychometrics as psy
 from .model.scaling import ScalingLaw
 
 DPI = 150
@@ -127,12 +128,10 @@ def rt_vs_iq(samples: Mapping[str, pd.DataFrame]) -> Figure:
 
 def twin_pairs(frame: pd.DataFrame) -> pd.DataFrame:
     """One row per complete twin pair: family, zygosity, iq_1, iq_2 (first and second twin)."""
-    f = frame[["family", "zygosity", "iq"]].sort_values(["family"], kind="stable")
-    f = f.assign(member=f.groupby("family").cumcount())
-    wide = f.pivot_table(index=["family", "zygosity"], columns="member", values="iq", observed=True)
-    wide = wide.dropna(subset=[0, 1]) if 1 in wide.columns else wide.iloc[0:0]
-    return pd.DataFrame({"family": wide.index.get_level_values(0), "zygosity": wide.index.get_level_values(1),
-                         "iq_1": wide[0].to_numpy() if len(wide) else [], "iq_2": wide[1].to_numpy() if len(wide) else []})
+    first = psy.pair_starts(frame["family"].to_numpy())
+    iq = frame["iq"].to_numpy()
+    return pd.DataFrame({"family": frame["family"].to_numpy()[first], "zygosity": frame["zygosity"].to_numpy()[first],
+                         "iq_1": iq[first], "iq_2": iq[first + 1]})
 
 
 def twin_scatter(samples: Mapping[str, pd.DataFrame], max_pairs: int = 1500) -> Figure:

@@ -213,7 +213,7 @@ class Summary:
         return out
 
     def _add_twins(self, iq, family, zygosity, shared, inherited) -> None:
-        first = np.flatnonzero(family[:-1] == family[1:])  # complete pairs
+        first = psy.pair_starts(family)
         a, b = iq[first], iq[first + 1]
         for row, z in enumerate((1, 2)):
             pick = zygosity[first] == z

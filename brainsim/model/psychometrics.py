@@ -37,3 +37,10 @@ def mean_offdiagonal(corr: np.ndarray) -> float:
 def falconer_h2(r_mz: float, r_dz: float) -> float:
     """Falconer's heritability estimate h2 = 2 (rMZ - rDZ)."""
     return 2.0 * (r_mz - r_dz)
+
+
+def pair_starts(family: np.ndarray) -> np.ndarray:
+    """Row of the first twin of every complete pair (int64 indices; a pair's twins sit in
+    adjacent rows, as the engine writes them): rows i and i + 1 are co-twins."""
+    family = np.asarray(family)
+    return np.flatnonzero(family[:-1] == family[1:])
