@@ -28,14 +28,14 @@ def _version() -> str:
 
 __version__ = _version()
 
-from .api import compose, hypothesis_names, simulate  # noqa: E402  (the modules below read __version__)
+from .api import compose, hypothesis_names, model_params, simulate  # noqa: E402  (the modules below read __version__)
 from .comparison import Comparison, compare  # noqa: E402
 from .engine import Population  # noqa: E402
 from .config.loaders import available_laws, law  # noqa: E402
 from .config.validation import ConfigError  # noqa: E402
 
 __all__ = ["Comparison", "ConfigError", "Population", "__version__", "available_laws", "compare", "compose",
-           "hypothesis_names", "law", "simulate"]
+           "hypothesis_names", "law", "model_params", "simulate"]
 
 _SUBMODULES = {"assessment", "backends", "checkpoint", "cli", "collect", "comparison", "config", "console",
                "decomposition", "engine", "inference", "io", "model", "paradox", "plots", "recovery", "reference",

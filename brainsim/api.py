@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
 
 from .engine import Population, run
+from .model.params import ModelParams
 from .config.params import model_from_config
 from .config.loaders import CONF_DIR, CONF_MODULE
 from .config.validation import ConfigError
 
-__all__ = ["compose", "hypothesis_names", "simulate"]
+__all__ = ["compose", "hypothesis_names", "model_params", "simulate"]
 
 
 def _searchpath(config_dirs: Sequence[str | Path]) -> list[str]:
@@ -50,15 +52,32 @@ def hypothesis_names(config_dirs: Sequence[str | Path] = ()) -> list[str]:
     return sorted({p.stem for folder in folders for p in (folder / "hypothesis").glob("*.yaml")})
 
 
-def simulate(overrides: Sequence[str] = (), seed: int | None = 0, progress=None, *,
+def model_params(overrides: Sequence[str] = (), *, config_dirs: Sequence[str | Path] = ()) -> ModelParams:
+    """Typed, validated model parameters of the shipped config plus Hydra `overrides`; vary
+    them in Python with `dataclasses.replace`.
+
+    >>> m = model_params(["hypothesis=h3_mutation_load"])
+    >>> m = dataclasses.replace(m, population=dataclasses.replace(m.population, n=10_000))
+    """
+    from omegaconf import OmegaConf
+
+    return model_from_config(OmegaConf.to_container(compose(overrides, config_dirs=config_dirs), resolve=True))
+
+
+def simulate(model: ModelParams | Sequence[str] = (), *, seed: int | None = 0, progress=None,
              config_dirs: Sequence[str | Path] = ()) -> Population:
-    """Simulate a population from the built-in config plus Hydra `overrides`.
+    """Simulate a population: of typed `model` parameters (`model_params`), or of the shipped
+    config plus Hydra override strings (then `Population.config` holds the composed config).
 
     >>> pop = simulate(["population.n=10000", "scaling=kaplan2020"], seed=1)
     >>> pop.frame[["brain_volume", "iq"]].corr()
     """
+    if isinstance(model, ModelParams):
+        return run(model, seed, progress=progress)
     from omegaconf import OmegaConf
 
-    cfg = compose(overrides, config_dirs=config_dirs)
-    model = model_from_config(OmegaConf.to_container(cfg, resolve=True))
-    return run(model, seed, progress=progress)
+    if isinstance(model, str):
+        raise ConfigError(f"simulate takes ModelParams or a list of override strings. Got the string {model!r}; "
+                          f"write [{model!r}].")
+    config = OmegaConf.to_container(compose(model, config_dirs=config_dirs), resolve=True)
+    return dataclasses.replace(run(model_from_config(config), seed, progress=progress), config=config)

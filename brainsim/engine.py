@@ -252,6 +252,7 @@ class Population:
     model: ModelParams
     seed: int
     setup: Setup
+    config: dict | None = None  # the composed config, when built from one (brainsim.simulate)
 
     def summary(self) -> dict[str, float]:
         """Named statistics of the population (see `brainsim.summaries`)."""

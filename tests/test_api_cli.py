@@ -285,3 +285,16 @@ def test_a_population_above_max_people_is_refused_and_a_long_one_announced(caplo
         assert caplog.records == []
         _announce(10**9, 5400.0)
     assert caplog.records[0].getMessage() == "1,000,000,000 people: about 90 min at the first chunks' pace"
+
+
+def test_simulate_typed_parameters_varied_with_dataclasses_replace():
+    import dataclasses
+
+    m = brainsim.model_params(SMALL)
+    by_strings = brainsim.simulate(SMALL + ["population.noise.sd=0.3"], seed=6)
+    typed = brainsim.simulate(dataclasses.replace(m, population=dataclasses.replace(m.population, noise_sd=0.3)),
+                              seed=6)
+    pd.testing.assert_frame_equal(typed.frame, by_strings.frame)  # the same people, the same bits
+    assert typed.config is None and by_strings.config["population"]["noise"]["sd"] == 0.3
+    with pytest.raises(ConfigError, match="write \\['population.n=5'\\]"):
+        brainsim.simulate("population.n=5")
