@@ -2,6 +2,7 @@ import dataclasses
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -190,7 +191,8 @@ def test_bit_identical_whatever_the_thread_count():
     out = []
     for threads in ("1", "2", "3"):
         env = dict(os.environ, NUMBA_NUM_THREADS=threads)
-        res = subprocess.run([sys.executable, "-c", _HASH], env=env, capture_output=True, text=True, check=True)
+        res = subprocess.run([sys.executable, "-c", _HASH], env=env, capture_output=True, text=True, check=True,
+                             cwd=Path(__file__).parent)  # not the repo root: the installed brainsim
         out.append(res.stdout.strip().splitlines()[-1])
     assert out[0] == out[1]
 

@@ -3,10 +3,12 @@
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+
 import naive
 from conftest import model
 from scipy import stats
@@ -128,7 +130,7 @@ def test_streamed_summary_bits_do_not_depend_on_thread_count():
     for threads in ("1", "2", "3"):
         env = dict(os.environ, NUMBA_NUM_THREADS=threads)
         res = subprocess.run([sys.executable, "-c", _SUMMARY_HASH], env=env, capture_output=True, text=True,
-                             check=True)
+                             check=True, cwd=Path(__file__).parent)  # not the repo root: the installed brainsim
         out.append(res.stdout.strip().splitlines()[-1])
     assert out[0] == out[1]
 
