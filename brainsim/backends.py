@@ -13,9 +13,8 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
-from .config.validation import ConfigError, check_choice, check_int
-
-BACKENDS = ("local", "dask")
+from .config.schema import check
+from .config.validation import ConfigError, Strict
 
 
 @dataclass(frozen=True)
@@ -31,23 +30,25 @@ class BackendParams:
 
 
 def backend_from_config(cfg: Mapping | None) -> BackendParams:
-    """Validated backend parameters from the `backend` config node (None: local)."""
+    """Validated backend parameters from the `backend` config node (None: local). Read
+    alone, the node gets the settings' unknown-key check (`Strict`) of its own."""
     if cfg is None:
         return BackendParams()
-    unknown = set(cfg) - {"name", "address", "n_workers", "threads_per_worker", "window"}
-    if unknown:
-        raise ConfigError(f"Unknown key 'backend.{min(unknown)}'; allowed: name, address, n_workers, "
-                          "threads_per_worker, window.")
+    alone = not isinstance(cfg, Strict)
+    cfg = Strict(cfg, "backend.") if alone else cfg
     address = cfg.get("address")
     if address is not None and not isinstance(address, str):
         raise ConfigError(f"The 'backend.address' parameter must be a scheduler address such as "
                           f"'tcp://host:8786' or null. Got {address!r} instead.")
-    return BackendParams(
-        check_choice("backend.name", cfg.get("name", "local"), BACKENDS), address,
-        check_int("backend.n_workers", cfg.get("n_workers", 2), 1),
-        check_int("backend.threads_per_worker", cfg.get("threads_per_worker", 1), 1),
-        check_int("backend.window", cfg.get("window", 8), 1),
+    params = BackendParams(
+        check("backend.name", cfg.get("name", "local")), address,
+        check("backend.n_workers", cfg.get("n_workers", 2)),
+        check("backend.threads_per_worker", cfg.get("threads_per_worker", 1)),
+        check("backend.window", cfg.get("window", 8)),
     )
+    if alone:
+        cfg.check_no_unknown()
+    return params
 
 
 class LocalBackend:

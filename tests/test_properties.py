@@ -13,6 +13,7 @@ import brainsim
 from brainsim.api import compose
 from brainsim.inference import distance
 from brainsim.paradox import implied_exponents
+from brainsim.config.schema import SCHEMA
 from brainsim.config.settings import settings_from_config
 from brainsim.targets import load_targets, scorecard, total_distance
 from brainsim.config.validation import ConfigError
@@ -21,31 +22,30 @@ TARGETS = load_targets()
 PROPERTY = settings(max_examples=60, deadline=None, derandomize=True, phases=[Phase.explicit, Phase.generate],
                     suppress_health_check=[HealthCheck.too_slow])
 
-# valid values over each key's whole allowed range (population sizes kept small for speed)
-VALID = {
-    "population.n": st.integers(1, 400),
-    "population.design": st.sampled_from(["twins", "unrelated"]),
-    "population.mz_fraction": st.floats(0, 1),
-    "population.brain.volume_cv": st.floats(0, 2),
-    "population.brain.kappa": st.floats(0, 5),
-    "population.brain.density_sd": st.floats(0, 3),
-    "population.brain.efficiency_sd": st.floats(0, 3),
-    "population.data.sd": st.floats(0, 3),
-    "population.data.diet_cv": st.floats(0, 10),
-    "population.data.data_unit": st.floats(1e-3, 1e6),
-    "population.hyperparameters.sd": st.floats(0, 10),
-    "population.mutation.inherited_rate": st.floats(0, 1e6),
-    "population.mutation.de_novo_rate": st.floats(0, 1e6),
-    "population.mutation.de_novo_mean": st.floats(0, 10),
-    "population.noise.ref": st.floats(0, 100),
-    "population.noise.sd": st.floats(0, 3),
-    "population.architecture.sd": st.floats(0, 2),
-    "battery.items_per_domain": st.integers(1, 40),
-    "battery.norm_n": st.integers(2, 300),
-    "battery.universe.gamma": st.floats(-20, 20),
-    "battery.universe.width": st.floats(1e-3, 2),
-    "scaling": st.sampled_from(["kaplan2020", "chinchilla2022", "besiroglu2024"]),
-}
+SPEED = {"population.n": (1, 400), "battery.norm_n": (2, 300), "battery.items_per_domain": (1, 40),
+         "population.data.data_unit": (1e-3, 1e6), "battery.universe.width": (1e-3, 2)}  # small or finite ranges
+
+
+def _valid(key: str):
+    """Values over a key's whole allowed range in the schema (SPEED caps a few for speed)."""
+    rule = SCHEMA[key]
+    low, high = SPEED.get(key, (rule.low, rule.high))
+    if rule.kind == "int":
+        return st.integers(low, high)
+    if rule.kind == "choice":
+        return st.sampled_from(rule.options)
+    return st.floats(low, high, exclude_min=rule.low_open and low == rule.low)
+
+
+# the keys a simulation is drawn over (population sizes kept small for speed)
+VALID = {key: _valid(key) for key in (
+    "population.n", "population.design", "population.mz_fraction", "population.brain.volume_cv",
+    "population.brain.kappa", "population.brain.density_sd", "population.brain.efficiency_sd", "population.data.sd",
+    "population.data.diet_cv", "population.data.data_unit", "population.hyperparameters.sd",
+    "population.mutation.inherited_rate", "population.mutation.de_novo_rate", "population.mutation.de_novo_mean",
+    "population.noise.ref", "population.noise.sd", "population.architecture.sd", "battery.items_per_domain",
+    "battery.norm_n", "battery.universe.gamma", "battery.universe.width")}
+VALID["scaling"] = st.sampled_from(["kaplan2020", "chinchilla2022", "besiroglu2024"])
 
 # a statistic may be NaN ("undefined", null in summary.json) only for these reasons
 CORRELATIONS = {"r_brain_iq": ("brain_volume", "iq"), "r_brain_true_score": ("brain_volume", "true_score"),
@@ -119,23 +119,36 @@ def test_any_valid_config_gives_numbers_or_explicit_undefined(values):
     _check_population(overrides)
 
 
-INVALID = {
-    "population.n": st.integers(max_value=0),
-    "population.mz_fraction": st.floats(1.0, exclude_min=True, allow_nan=False, allow_infinity=False),
-    "population.brain.volume_cv": st.floats(max_value=0, exclude_max=True, allow_nan=False, allow_infinity=False),
-    "population.data.sd": st.floats(3.0, exclude_min=True, allow_nan=False, allow_infinity=False),
-    "population.noise.ref": st.floats(100.0, exclude_min=True, allow_nan=False, allow_infinity=False),
-    "battery.items_per_domain": st.integers(100001),
-    "battery.universe.width": st.floats(max_value=0, allow_nan=False, allow_infinity=False),
-    "abc.quantile": st.floats(1.0, exclude_min=True, allow_nan=False, allow_infinity=False),
-    "plots.dpi": st.integers(max_value=29),
-}
+def _invalid(rule):
+    """Values outside a rule's range, of the wrong kind, or not among its options."""
+    finite = {"allow_nan": False, "allow_infinity": False}
+    if rule.kind == "bool":
+        return st.sampled_from(["yes", "1.5"])
+    if rule.kind == "choice":
+        return st.just("nope")
+    below = rule.low is not None and (st.integers(max_value=int(rule.low) - 1) if rule.kind == "int" else
+                                      st.floats(max_value=rule.low, exclude_max=not rule.low_open, **finite))
+    above = rule.high is not None and (st.integers(min_value=int(rule.high) + 1) if rule.kind == "int" else
+                                       st.floats(min_value=rule.high, exclude_min=True, **finite))
+    return st.one_of([s for s in (below, above) if s is not False])
 
 
-@PROPERTY
-@given(st.sampled_from(sorted(INVALID)).flatmap(lambda k: st.tuples(st.just(k), INVALID[k])))
-def test_any_invalid_value_gives_the_one_line_error(key_value):
-    key, value = key_value
+# every key of the schema that the default config holds (list items and other forms' constants aside)
+_DEFAULT = OmegaConf.to_container(compose([]), resolve=True)
+INVALID = {key: _invalid(rule) for key, rule in SCHEMA.items()
+           if "[" not in key and OmegaConf.select(OmegaConf.create(_DEFAULT), key) is not None
+           and (rule.kind in ("bool", "choice") or rule.low is not None or rule.high is not None)}
+
+
+def test_the_invalid_values_cover_the_schema():
+    assert len(INVALID) >= 80 and {"abc.quantile", "population.n", "backend.name", "scaling.E"} <= set(INVALID)
+
+
+@pytest.mark.parametrize("key", sorted(INVALID))
+@settings(max_examples=3, deadline=None, derandomize=True, phases=[Phase.generate])
+@given(data=st.data())
+def test_any_invalid_value_gives_the_one_line_error(key, data):
+    value = data.draw(INVALID[key])
     with pytest.raises(ConfigError) as err:
         settings_from_config(OmegaConf.to_container(compose([f"{key}={value}"]), resolve=True))
     message = str(err.value)

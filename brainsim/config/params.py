@@ -9,37 +9,27 @@ from collections.abc import Mapping
 import numpy as np
 
 from ..model.params import (
-    ARCH_MODES,
-    DENSITIES,
-    DESIGNS,
-    ITEM_SOURCES,
     TRAITS,
     BatteryParams,
     ModelParams,
     PopulationParams,
 )
-from ..model.scaling import _PARAMS, FORMS, ScalingLaw
+from ..model.scaling import _PARAMS, ScalingLaw
+from .schema import check
 from .validation import (
     ConfigError,
-    check_bool,
-    check_choice,
-    check_float,
-    check_int,
     check_list,
-    check_nonneg,
-    check_positive,
-    check_probability,
 )
 
 
 def law_from_config(cfg, key: str = "scaling") -> ScalingLaw:
     """Build and validate a law from a mapping (Hydra node or dict)."""
-    form = check_choice(f"{key}.form", cfg.get("form"), FORMS)
+    form = check(f"{key}.form", cfg.get("form"))
     params = {}
     for name in _PARAMS[form]:
-        params[name] = check_positive(f"{key}.{name}", cfg.get(name))
+        params[name] = check(f"{key}.{name}", cfg.get(name))
     if form == "chinchilla":
-        params["E"] = check_float(f"{key}.E", cfg.get("E"), 0.0)
+        params["E"] = check(f"{key}.E", cfg.get("E"))
     source = cfg.get("source")
     if not isinstance(source, str) or not source.strip():
         raise ConfigError(f"The '{key}.source' parameter must be a non-empty citation string. Got {source!r} instead.")
@@ -67,23 +57,23 @@ def population_from_config(cfg: Mapping, key: str = "population") -> PopulationP
     mut, noise, arch = section(cfg, "mutation", p), section(cfg, "noise", p), section(cfg, "architecture", p)
     her, rt = section(cfg, "heritability", p), section(cfg, "reaction_time", p)
 
-    mode = check_choice(p + "architecture.mode", arch.get("mode"), ARCH_MODES)
+    mode = check(p + "architecture.mode", arch.get("mode"))
     variants = check_list(p + "architecture.variants", arch.get("variants", []))
     probs, shifts = [], []
     for i, v in enumerate(variants):
-        probs.append(check_probability(f"{p}architecture.variants[{i}].prob", v.get("prob")))
-        shifts.append(check_float(f"{p}architecture.variants[{i}].shift", v.get("shift"), -5.0, 5.0))
+        probs.append(check(f"{p}architecture.variants[{i}].prob", v.get("prob")))
+        shifts.append(check(f"{p}architecture.variants[{i}].shift", v.get("shift")))
     if sum(probs) > 1.0 + 1e-12:
         raise ConfigError(
             f"The '{p}architecture.variants' probabilities must sum to <= 1. Got {sum(probs)!r} instead."
         )
 
     h2, c2 = [], []
-    dims = check_int(p + "hyperparameters.dims", hyp.get("dims"), 0, 64)
+    dims = check(p + "hyperparameters.dims", hyp.get("dims"))
     for name in TRAITS + ("hyperparameters",):
         node = section(her, name, p + "heritability.")
-        h = check_probability(f"{p}heritability.{name}.h2", node.get("h2"))
-        c = check_probability(f"{p}heritability.{name}.c2", node.get("c2"))
+        h = check(f"{p}heritability.{name}.h2", node.get("h2"))
+        c = check(f"{p}heritability.{name}.c2", node.get("c2"))
         if h + c > 1.0:
             raise ConfigError(
                 f"The '{p}heritability.{name}' shares h2 + c2 must be <= 1. Got {h} + {c} instead."
@@ -93,45 +83,45 @@ def population_from_config(cfg: Mapping, key: str = "population") -> PopulationP
         c2 += [c] * reps
 
     return PopulationParams(
-        n=check_int(p + "n", cfg.get("n"), 1),
-        chunk_size=check_int(p + "chunk_size", cfg.get("chunk_size"), 1),
-        design=check_choice(p + "design", cfg.get("design"), DESIGNS),
-        mz_fraction=check_probability(p + "mz_fraction", cfg.get("mz_fraction")),
-        volume_mean=check_positive(p + "brain.volume_mean", brain.get("volume_mean")),
-        volume_cv=check_float(p + "brain.volume_cv", brain.get("volume_cv"), 0.0, 2.0),
-        volume_ref=check_positive(p + "brain.volume_ref", brain.get("volume_ref")),
-        kappa=check_float(p + "brain.kappa", brain.get("kappa"), 0.0, 5.0),
-        synapses_ref=check_positive(p + "brain.synapses_ref", brain.get("synapses_ref")),
-        synapses_per_param=check_positive(p + "brain.synapses_per_param", brain.get("synapses_per_param")),
-        density_sd=check_float(p + "brain.density_sd", brain.get("density_sd"), 0.0, 3.0),
-        efficiency_sd=check_float(p + "brain.efficiency_sd", brain.get("efficiency_sd"), 0.0, 3.0),
-        data_seconds=check_positive(p + "data.seconds", data.get("seconds")),
-        data_rate=check_positive(p + "data.rate", data.get("rate")),
-        data_unit=check_positive(p + "data.data_unit", data.get("data_unit")),
-        data_sd=check_float(p + "data.sd", data.get("sd"), 0.0, 3.0),
-        diet_cv=check_float(p + "data.diet_cv", data.get("diet_cv"), 0.0, 10.0),
+        n=check(p + "n", cfg.get("n")),
+        chunk_size=check(p + "chunk_size", cfg.get("chunk_size")),
+        design=check(p + "design", cfg.get("design")),
+        mz_fraction=check(p + "mz_fraction", cfg.get("mz_fraction")),
+        volume_mean=check(p + "brain.volume_mean", brain.get("volume_mean")),
+        volume_cv=check(p + "brain.volume_cv", brain.get("volume_cv")),
+        volume_ref=check(p + "brain.volume_ref", brain.get("volume_ref")),
+        kappa=check(p + "brain.kappa", brain.get("kappa")),
+        synapses_ref=check(p + "brain.synapses_ref", brain.get("synapses_ref")),
+        synapses_per_param=check(p + "brain.synapses_per_param", brain.get("synapses_per_param")),
+        density_sd=check(p + "brain.density_sd", brain.get("density_sd")),
+        efficiency_sd=check(p + "brain.efficiency_sd", brain.get("efficiency_sd")),
+        data_seconds=check(p + "data.seconds", data.get("seconds")),
+        data_rate=check(p + "data.rate", data.get("rate")),
+        data_unit=check(p + "data.data_unit", data.get("data_unit")),
+        data_sd=check(p + "data.sd", data.get("sd")),
+        diet_cv=check(p + "data.diet_cv", data.get("diet_cv")),
         hyper_dims=dims,
-        hyper_sd=check_float(p + "hyperparameters.sd", hyp.get("sd"), 0.0, 10.0),
-        hyper_curvature=check_nonneg(p + "hyperparameters.curvature", hyp.get("curvature")),
-        inherited_rate=check_float(p + "mutation.inherited_rate", mut.get("inherited_rate"), 0.0, 1e6),
-        inherited_shape=check_positive(p + "mutation.inherited_shape", mut.get("inherited_shape")),
-        inherited_mean=check_nonneg(p + "mutation.inherited_mean", mut.get("inherited_mean")),
-        de_novo_rate=check_float(p + "mutation.de_novo_rate", mut.get("de_novo_rate"), 0.0, 1e6),
-        de_novo_shape=check_positive(p + "mutation.de_novo_shape", mut.get("de_novo_shape")),
-        de_novo_mean=check_nonneg(p + "mutation.de_novo_mean", mut.get("de_novo_mean")),
-        noise_ref=check_float(p + "noise.ref", noise.get("ref"), 0.0, 100.0),
-        noise_sd=check_float(p + "noise.sd", noise.get("sd"), 0.0, 3.0),
+        hyper_sd=check(p + "hyperparameters.sd", hyp.get("sd")),
+        hyper_curvature=check(p + "hyperparameters.curvature", hyp.get("curvature")),
+        inherited_rate=check(p + "mutation.inherited_rate", mut.get("inherited_rate")),
+        inherited_shape=check(p + "mutation.inherited_shape", mut.get("inherited_shape")),
+        inherited_mean=check(p + "mutation.inherited_mean", mut.get("inherited_mean")),
+        de_novo_rate=check(p + "mutation.de_novo_rate", mut.get("de_novo_rate")),
+        de_novo_shape=check(p + "mutation.de_novo_shape", mut.get("de_novo_shape")),
+        de_novo_mean=check(p + "mutation.de_novo_mean", mut.get("de_novo_mean")),
+        noise_ref=check(p + "noise.ref", noise.get("ref")),
+        noise_sd=check(p + "noise.sd", noise.get("sd")),
         arch_mode=mode,
-        arch_sd=check_float(p + "architecture.sd", arch.get("sd"), 0.0, 2.0),
-        arch_domain_specific=check_bool(p + "architecture.domain_specific", arch.get("domain_specific", False)),
+        arch_sd=check(p + "architecture.sd", arch.get("sd")),
+        arch_domain_specific=check(p + "architecture.domain_specific", arch.get("domain_specific", False)),
         arch_probs=np.asarray(probs, float),
         arch_shifts=np.asarray(shifts, float),
         h2=np.asarray(h2, float),
         c2=np.asarray(c2, float),
-        drift_ref=check_positive(p + "reaction_time.drift_ref", rt.get("drift_ref")),
-        boundary=check_positive(p + "reaction_time.boundary", rt.get("boundary")),
-        non_decision=check_nonneg(p + "reaction_time.non_decision", rt.get("non_decision")),
-        trials=check_int(p + "reaction_time.trials", rt.get("trials"), 2),
+        drift_ref=check(p + "reaction_time.drift_ref", rt.get("drift_ref")),
+        boundary=check(p + "reaction_time.boundary", rt.get("boundary")),
+        non_decision=check(p + "reaction_time.non_decision", rt.get("non_decision")),
+        trials=check(p + "reaction_time.trials", rt.get("trials")),
     )
 
 
@@ -142,10 +132,10 @@ def battery_from_config(cfg: Mapping, key: str = "battery") -> BatteryParams:
     if not domains:
         raise ConfigError(f"The '{p}domains' parameter must be a non-empty list. Got [] instead.")
     depth = check_list(p + "depth", cfg.get("depth"), length=len(domains))
-    depth = np.array([check_float(f"{p}depth[{i}]", d, 1.0, 1000.0) for i, d in enumerate(depth)])
+    depth = np.array([check(f"{p}depth[{i}]", d) for i, d in enumerate(depth)])
     uni = section(cfg, "universe", p)
-    lower = check_positive(p + "universe.lower", uni.get("lower"))
-    upper = check_positive(p + "universe.upper", uni.get("upper"))
+    lower = check(p + "universe.lower", uni.get("lower"))
+    upper = check(p + "universe.upper", uni.get("upper"))
     if upper <= lower:
         raise ConfigError(
             f"The '{p}universe.upper' parameter must be > universe.lower ({lower}). Got {upper!r} instead."
@@ -153,16 +143,16 @@ def battery_from_config(cfg: Mapping, key: str = "battery") -> BatteryParams:
     return BatteryParams(
         domains=domains,
         depth=depth,
-        items_per_domain=check_int(p + "items_per_domain", cfg.get("items_per_domain"), 1, 100000),
-        items=check_choice(p + "items", cfg.get("items"), ITEM_SOURCES),
-        selection_pool=check_int(p + "selection_pool", cfg.get("selection_pool"), 1, 1000),
-        norm_n=check_int(p + "norm_n", cfg.get("norm_n"), 2),
-        parallel_form=check_bool(p + "parallel_form", cfg.get("parallel_form", True)),
-        density=check_choice(p + "universe.density", uni.get("density"), DENSITIES),
-        gamma=check_float(p + "universe.gamma", uni.get("gamma"), -20.0, 20.0),
+        items_per_domain=check(p + "items_per_domain", cfg.get("items_per_domain")),
+        items=check(p + "items", cfg.get("items")),
+        selection_pool=check(p + "selection_pool", cfg.get("selection_pool")),
+        norm_n=check(p + "norm_n", cfg.get("norm_n")),
+        parallel_form=check(p + "parallel_form", cfg.get("parallel_form", True)),
+        density=check(p + "universe.density", uni.get("density")),
+        gamma=check(p + "universe.gamma", uni.get("gamma")),
         lower=lower,
         upper=upper,
-        width=check_positive(p + "universe.width", uni.get("width")),
+        width=check(p + "universe.width", uni.get("width")),
     )
 
 

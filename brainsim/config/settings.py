@@ -17,12 +17,10 @@ from ..backends import BackendParams, backend_from_config
 from ..model.params import ModelParams
 from .params import section, model_from_config
 from ..targets import Hypothesis, Target, hypothesis_from_config, load_targets
+from .schema import check
 from .validation import (
     ConfigError,
     Strict,
-    check_bool,
-    check_float,
-    check_int,
 )
 
 
@@ -85,22 +83,22 @@ class RunSettings:
 
 def abc_from_config(node: Mapping) -> ABCSettings:
     return ABCSettings(
-        particles=check_int("abc.particles", node.get("particles"), 0, 100_000),
-        generations=check_int("abc.generations", node.get("generations"), 1, 100),
-        quantile=check_float("abc.quantile", node.get("quantile"), 0.0, 1.0, low_open=True),
-        min_epsilon=check_float("abc.min_epsilon", node.get("min_epsilon"), 0.0),
-        min_acceptance=check_float("abc.min_acceptance", node.get("min_acceptance"), 0.0, 1.0, low_open=True),
-        max_simulations=check_int("abc.max_simulations", node.get("max_simulations"), 1),
-        repeats=check_int("abc.repeats", node.get("repeats"), 1, 1000),
-        n=check_int("abc.n", node.get("n"), 2),
-        norm_n=check_int("abc.norm_n", node.get("norm_n"), 2),
-        missing_z=check_float("abc.missing_z", node.get("missing_z"), 0.0, low_open=True),
+        particles=check("abc.particles", node.get("particles")),
+        generations=check("abc.generations", node.get("generations")),
+        quantile=check("abc.quantile", node.get("quantile")),
+        min_epsilon=check("abc.min_epsilon", node.get("min_epsilon")),
+        min_acceptance=check("abc.min_acceptance", node.get("min_acceptance")),
+        max_simulations=check("abc.max_simulations", node.get("max_simulations")),
+        repeats=check("abc.repeats", node.get("repeats")),
+        n=check("abc.n", node.get("n")),
+        norm_n=check("abc.norm_n", node.get("norm_n")),
+        missing_z=check("abc.missing_z", node.get("missing_z")),
     )
 
 
 def recovery_from_config(node: Mapping) -> RecoverySettings:
-    per = check_int("recovery.per_hypothesis", node.get("per_hypothesis"), 0, 1_000_000)
-    k = check_int("recovery.neighbours", node.get("neighbours"), 1)
+    per = check("recovery.per_hypothesis", node.get("per_hypothesis"))
+    k = check("recovery.neighbours", node.get("neighbours"))
     if per and k >= per:
         raise ConfigError(f"The 'recovery.neighbours' parameter must be an int below recovery.per_hypothesis "
                           f"({per}): parameter recovery draws its neighbours from one hypothesis's rows. Got {k} "
@@ -111,20 +109,20 @@ def recovery_from_config(node: Mapping) -> RecoverySettings:
     return RecoverySettings(
         per_hypothesis=per,
         neighbours=k,
-        local=check_int("recovery.local", node.get("local"), 1),
-        resamples=check_int("recovery.resamples", node.get("resamples"), 20, 100_000),
-        predictive=check_int("recovery.predictive", node.get("predictive"), 0, 100_000),
-        top=check_int("recovery.top", node.get("top"), 1),
-        smc_checks=check_int("recovery.smc_checks", node.get("smc_checks"), 0, 1000),
+        local=check("recovery.local", node.get("local")),
+        resamples=check("recovery.resamples", node.get("resamples")),
+        predictive=check("recovery.predictive", node.get("predictive")),
+        top=check("recovery.top", node.get("top")),
+        smc_checks=check("recovery.smc_checks", node.get("smc_checks")),
         table=table,
     )
 
 
 def plots_from_config(node: Mapping) -> PlotSettings:
     return PlotSettings(
-        enabled=check_bool("plots.enabled", node.get("enabled")),
-        n=check_int("plots.n", node.get("n"), 10),
-        dpi=check_int("plots.dpi", node.get("dpi"), 30, 1200),
+        enabled=check("plots.enabled", node.get("enabled")),
+        n=check("plots.n", node.get("n")),
+        dpi=check("plots.dpi", node.get("dpi")),
     )
 
 
@@ -133,7 +131,7 @@ def settings_from_config(cfg: Mapping) -> RunSettings:
     strict = Strict(cfg)
     seed = strict.get("seed")
     if seed is not None:
-        seed = check_int("seed", seed, 0)
+        seed = check("seed", seed)
     threads = strict.get("threads")
     settings = RunSettings(
         model=model_from_config(strict),
@@ -144,13 +142,13 @@ def settings_from_config(cfg: Mapping) -> RunSettings:
         abc=abc_from_config(section(strict, "abc", "")),
         recovery=recovery_from_config(section(strict, "recovery", "")),
         plots=plots_from_config(section(strict, "plots", "")),
-        report=check_bool("report", strict.get("report", True)),
-        threads=None if threads is None else check_int("threads", threads, 1, 1024),
-        save_population=check_bool("save_population", strict.get("save_population", False)),
-        save_max_rows=check_int("save_max_rows", strict.get("save_max_rows", 100_000), 1),
-        resume=check_bool("resume", strict.get("resume", False)),
+        report=check("report", strict.get("report", True)),
+        threads=None if threads is None else check("threads", threads),
+        save_population=check("save_population", strict.get("save_population", False)),
+        save_max_rows=check("save_max_rows", strict.get("save_max_rows", 100_000)),
+        resume=check("resume", strict.get("resume", False)),
     )
-    limit = check_int("max_people", strict.get("max_people", 10**10), 1)
+    limit = check("max_people", strict.get("max_people", 10**10))
     if settings.model.population.n > limit:
         raise ConfigError(f"The 'population.n' parameter must be an int <= max_people ({limit:,}): more would run "
                           f"for days. Got {settings.model.population.n:,} instead; raise max_people to go beyond.")
