@@ -24,6 +24,10 @@ from .recovery import (calibration, confusion, choices, nearest, neighbour_proba
                        target_influence)
 from .reference import STREAM, load_table, reference_table, save_table, table_fingerprint
 
+__all__ = ["absolute_fit", "build_table", "check_table", "CONFUSED", "fingerprint_of", "fit_summary",
+           "PREDICTIVE_ALPHA", "Problem", "problem", "recover", "smc_spot_checks", "table_path",
+           "write_outputs"]
+
 CONFUSED = 0.2  # P(chosen = j | true = i) at or above this: the targets do not tell i from j
 PREDICTIVE_ALPHA = 0.05  # family-wise level of the posterior-predictive check (Bonferroni over targets)
 

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from .config.schema import check
 from .config.validation import ConfigError, Strict
 
+__all__ = ["backend_from_config", "BackendParams", "DaskBackend", "LocalBackend", "open_backend"]
+
 
 @dataclass(frozen=True)
 class BackendParams:

@@ -17,6 +17,8 @@ from typing import Any
 from .io import atomic_write, write_json
 from .config.validation import ConfigError
 
+__all__ = ["Checkpoints", "fingerprint", "RUN_ONLY_KEYS"]
+
 # keys that may differ between a run and its resumption without changing any result
 RUN_ONLY_KEYS = ("resume", "threads", "backend")
 

@@ -23,6 +23,8 @@ from .comparison import chooses_hypothesis
 from .config.settings import RunSettings, settings_from_config
 from .config.validation import ConfigError
 
+__all__ = ["Interrupted", "main", "planned_jobs", "validate"]
+
 _INFO_FLAGS = ("--help", "-h", "--hydra-help", "--info", "-i", "--cfg", "-c", "--shell-completion", "-sc")
 _VALUED_FLAGS = ("--config-dir", "-cd", "--config-path", "-cp", "--config-name", "-cn", "--experimental-rerun")
 

@@ -26,6 +26,9 @@ from omegaconf import OmegaConf
 from .io import write_parquet
 from .plots import DIVERGING, PALETTE, save
 
+__all__ = ["cli", "collect", "distance_heatmap", "expand_sweep", "expected_jobs", "HEADLINE", "main",
+           "statistics_plot", "Sweep"]
+
 _RESERVED = ("job", "hypothesis", "section", "statistic", "value")
 HEADLINE = ("distance", "r_brain_iq", "twin_r_mz", "twin_r_dz", "retest_r", "iq_per_brain_sd")
 

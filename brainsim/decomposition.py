@@ -27,6 +27,8 @@ from .model.population import I_ARCH, I_BRAIN, I_DATA, I_DENSITY, I_EFFICIENCY, 
 from .model.population import draw_traits, phenotypes
 from .model.tasks import respond
 
+__all__ = ["CAUSES", "decompose", "decomposition_table", "ITEM_SAMPLING", "REMAINDER", "wide"]
+
 ITEM_SAMPLING, REMAINDER = "item sampling", "interaction remainder"
 
 

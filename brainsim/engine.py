@@ -25,6 +25,11 @@ from .summaries import Summary
 from .summaries import summarize as summarize_frame
 from .model.tasks import Battery, CapabilityTable, build_battery, capability, capability_table, respond
 
+__all__ = ["chunk_layout", "chunk_summary", "CHUNKS_PER_TASK", "group_summary", "items_per_form",
+           "LONG_RUN_S", "losses", "Population", "prepare", "relative_snr", "resolve_seed", "run", "sample",
+           "Setup", "simulate_chunk", "STREAM_BATTERY", "STREAM_CHUNKS", "stream_key", "STREAM_NORM",
+           "STREAM_NORM_RESPONSES", "STREAM_RESPONSES", "stream_rng", "summarize"]
+
 STREAM_NORM, STREAM_BATTERY, STREAM_CHUNKS, STREAM_RESPONSES, STREAM_NORM_RESPONSES = range(5)
 # Chunks per unit of backend work. It fixes the order in which summaries merge (and so their
 # last bits), so it is a constant, not a setting; 4 x 65536 people keeps Dask's per-task cost

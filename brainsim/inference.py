@@ -53,6 +53,10 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
+__all__ = ["abc_smc", "ABCResult", "config_simulator", "config_statistics", "derived_seed", "distance",
+           "ModelSpec", "posterior_particles", "posterior_point", "probabilities_at", "STOP_REASONS",
+           "with_parameters"]
+
 Simulator = Callable[[int, dict, int], float]  # (model index, parameters, seed) -> distance
 
 

@@ -11,6 +11,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+__all__ = ["atomic_write", "write_csv", "write_json", "write_parquet", "write_text"]
+
 
 def _umask() -> int:
     mask = os.umask(0)

@@ -25,6 +25,8 @@ from .model.psychometrics import IQ_SD
 from .model.scaling import person_losses
 from .model.tasks import depth_factor, threshold_quantile
 
+__all__ = ["CV_GRID", "GAMMA_GRID", "implied_exponents", "iq_per_brain_sd"]
+
 _NODES, _WEIGHTS = np.polynomial.hermite_e.hermegauss(48)
 _WEIGHTS = _WEIGHTS / _WEIGHTS.sum()  # expectations over z ~ N(0, 1)
 GAMMA_GRID = np.geomspace(1.01, 100.0, 60)  # power-density exponents searched (H1)

@@ -25,6 +25,12 @@ from .io import atomic_write
 from .model import psychometrics as psy
 from .model.scaling import ScalingLaw
 
+__all__ = ["brain_vs_iq", "decomposition_bars", "DIVERGING", "DPI", "iq_histograms", "IQ_LABEL", "iq_qq",
+           "loss_landscape", "output_tail", "PALETTE", "posterior_models", "posterior_params",
+           "recovery_confusion", "recovery_coverage", "recovery_influence", "recovery_reliability",
+           "rt_vs_iq", "run_figures", "save", "scorecard_heatmap", "SEQUENTIAL", "TAIL_FLOOR", "twin_pairs",
+           "twin_scatter", "write_figures", "Z_LIMIT"]
+
 DPI = 150
 PALETTE = "colorblind"  # Okabe-Ito-like, safe for the common colour-vision deficiencies
 SEQUENTIAL = "viridis"

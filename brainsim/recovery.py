@@ -25,6 +25,10 @@ from scipy import stats as sstats
 
 from .config.validation import ConfigError
 
+__all__ = ["calibration", "choices", "confusion", "coverage", "ece", "nearest", "neighbour_probabilities",
+           "parameter_recovery", "predictive_check", "prior_predictive_position", "rate", "row_errors",
+           "statistics_matrix", "target_influence"]
+
 _BLOCK = 256  # query rows per distance block: (block, N) floats per target
 
 

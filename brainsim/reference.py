@@ -32,6 +32,9 @@ from .inference import ModelSpec, derived_seed
 from .io import atomic_write
 from .config.validation import ConfigError
 
+__all__ = ["draw_row", "load_table", "META_KEY", "MODEL_KEYS", "reference_table", "save_table", "STREAM",
+           "table_fingerprint"]
+
 STREAM = 7_919  # spawn-key prefix of the table's draws (apart from the ABC's generation keys)
 MODEL_KEYS = ("scaling", "population", "battery", "background", "hypothesis")  # what a simulation reads
 META_KEY = b"brainsim.reference"

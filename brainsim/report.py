@@ -17,6 +17,8 @@ from .decomposition import wide as decomposition_wide
 from .io import write_text
 from .verdict import not_final
 
+__all__ = ["CAPTIONS", "render", "write_report"]
+
 _STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1200px; color: #222; }
 h1 { font-size: 1.6em; } h2 { font-size: 1.25em; margin-top: 1.8em; border-bottom: 1px solid #ccc; }

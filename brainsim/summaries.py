@@ -17,6 +17,9 @@ from numba import njit
 
 from .model import psychometrics as psy
 
+__all__ = ["BAND_HALF_WIDTH", "IQ_BANDS", "MOMENT_COLUMNS", "Moments", "PRODUCERS", "SEVERE_ID_IQ",
+           "STATISTICS", "summarize", "Summary", "TOP_FRACTIONS", "TopK"]
+
 # Columns whose means and co-moments are kept; subtest scores follow them.
 # every statistic `Summary.statistics` can return (the twin ones only for twin designs)
 STATISTICS = (

@@ -21,6 +21,9 @@ from .config.loaders import CONF_DIR, config_names
 from .summaries import STATISTICS
 from .config.validation import ConfigError, Strict
 
+__all__ = ["CONFIDENCE", "FIELDS", "Hypothesis", "hypothesis_from_config", "load_targets", "PASS_Z",
+           "scorecard", "Target", "targets_path", "to_markdown", "total_distance"]
+
 PASS_Z = 2.0
 CONFIDENCE = ("text", "secondary", "unconfirmed")
 FIELDS = ("statistic", "value", "tolerance", "source", "confidence")

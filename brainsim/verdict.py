@@ -7,6 +7,8 @@ import pandas as pd
 from .decomposition import CAUSES, ITEM_SAMPLING, REMAINDER
 from .targets import PASS_Z, total_distance
 
+__all__ = ["FITS_RMS_Z", "MAX_SEED_SD", "not_final", "recovery_lines", "unreached", "verdict"]
+
 FITS_RMS_Z = 2.0  # a hypothesis "fits" when its RMS z over the targets is at most this
 MAX_SEED_SD = 0.15  # above this MC error (or SD over seeds) of the winner's probability: no confident winner
 

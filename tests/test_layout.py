@@ -38,3 +38,17 @@ def test_the_check_sees_a_forbidden_import(tmp_path):
     bad = tmp_path / "bad.py"
     bad.write_text("import numpy as np\nfrom omegaconf import OmegaConf\nfrom ..engine import run\n")
     assert _imports(bad) == ["numpy", "omegaconf", "..engine"]
+
+
+def test_every_module_says_what_it_exports():
+    import importlib.util
+
+    package = Path(brainsim.__file__).parent
+    for path in sorted(package.rglob("*.py")):
+        if "conf" in path.relative_to(package).parts:
+            continue
+        name = ".".join(("brainsim", *path.relative_to(package).with_suffix("").parts)).removesuffix(".__init__")
+        module = importlib.import_module(name)
+        assert hasattr(module, "__all__"), name
+        assert [n for n in module.__all__ if not hasattr(module, n) and
+                not importlib.util.find_spec(f"{name}.{n}")] == [], name

@@ -21,6 +21,9 @@ from .validation import (
     check_list,
 )
 
+__all__ = ["battery_from_config", "law_from_config", "model_from_config", "population_from_config",
+           "section"]
+
 
 def law_from_config(cfg, key: str = "scaling") -> ScalingLaw:
     """Build and validate a law from a mapping (Hydra node or dict)."""

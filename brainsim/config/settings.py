@@ -23,6 +23,9 @@ from .validation import (
     Strict,
 )
 
+__all__ = ["abc_from_config", "ABCSettings", "plots_from_config", "PlotSettings", "recovery_from_config",
+           "RecoverySettings", "RunSettings", "settings_from_config"]
+
 
 @dataclass(frozen=True)
 class ABCSettings:

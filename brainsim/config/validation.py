@@ -11,6 +11,9 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from numbers import Integral, Real
 
+__all__ = ["check_bool", "check_choice", "check_float", "check_int", "check_list", "check_nonneg",
+           "check_positive", "check_probability", "ConfigError", "Strict"]
+
 
 class ConfigError(ValueError):
     """A configuration value is outside its allowed range (one-line message)."""

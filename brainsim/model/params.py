@@ -9,6 +9,9 @@ import numpy as np
 
 from .scaling import ScalingLaw
 
+__all__ = ["ARCH_MODES", "BatteryParams", "DENSITIES", "DESIGNS", "ITEM_SOURCES", "ModelParams",
+           "PopulationParams", "TRAITS"]
+
 DESIGNS = ("unrelated", "twins")
 ARCH_MODES = ("none", "continuous", "discrete")
 DENSITIES = ("loglinear", "power")

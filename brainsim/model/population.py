@@ -24,6 +24,9 @@ from numba import njit, prange
 
 from .params import TRAITS, PopulationParams
 
+__all__ = ["dirichlet_concentration", "draw_traits", "Draws", "I_ARCH", "I_BRAIN", "I_DATA", "I_DENSITY",
+           "I_EFFICIENCY", "I_NOISE", "LOG_NOISE_CAP", "N_FIXED", "phenotypes", "WILD_TYPE"]
+
 I_BRAIN, I_DENSITY, I_EFFICIENCY, I_DATA, I_NOISE, I_ARCH = range(len(TRAITS))
 N_FIXED = len(TRAITS)
 WILD_TYPE = -1

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+__all__ = ["falconer_h2", "IQ_MEAN", "IQ_SD", "mean_offdiagonal", "norm_constants", "pair_starts",
+           "pc1_share", "to_iq"]
+
 IQ_MEAN, IQ_SD = 100.0, 15.0  # the IQ scale's convention (Wechsler)
 
 

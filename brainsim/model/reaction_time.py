@@ -16,6 +16,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+__all__ = ["ez_moments", "EZ_SCALE", "sample_rt", "simulate_trials"]
+
 EZ_SCALE = 0.1  # diffusion coefficient s (Wagenmakers et al. 2007 convention)
 
 

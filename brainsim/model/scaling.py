@@ -24,6 +24,8 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit, prange
 
+__all__ = ["FORMS", "MIN_COUNT", "person_losses", "ScalingLaw"]
+
 
 FORMS = ("chinchilla", "kaplan")
 _PARAMS = {"chinchilla": ("E", "A", "B", "alpha", "beta"), "kaplan": ("Nc", "Dc", "alpha_n", "alpha_d")}

@@ -28,6 +28,9 @@ from numba import njit, prange
 from .params import BatteryParams
 from ..config.validation import check_int
 
+__all__ = ["Battery", "build_battery", "capability", "capability_table", "CapabilityTable", "depth_factor",
+           "item_variances", "respond", "sample_items", "threshold_density", "threshold_quantile"]
+
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _TWO_M32 = 2.0**-32
 # Gauss-Legendre nodes per panel for the capability tables.
