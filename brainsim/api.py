@@ -24,10 +24,23 @@ def _searchpath(config_dirs: Sequence[str | Path]) -> list[str]:
 
 def compose(overrides: Sequence[str] = (), with_hydra: bool = False, *,
             config_dirs: Sequence[str | Path] = ()):
-    """The main config (an OmegaConf DictConfig) with Hydra override strings applied, e.g.
-    ["population.n=1000"]. `config_dirs`: the user's config folders (as `brainsim
-    --config-dir`), searched for hypotheses, targets, laws and batteries of their own;
-    `with_hydra`: keep the `hydra` node, e.g. to read an experiment's sweep."""
+    """The main config with Hydra override strings applied.
+
+    Parameters
+    ----------
+    overrides : sequence of str
+        Hydra overrides, e.g. ``["population.n=1000", "hypothesis=h2_selection"]``.
+    with_hydra : bool
+        Keep the ``hydra`` node (e.g. to read an experiment's sweep).
+    config_dirs : sequence of path
+        The user's config folders (as ``brainsim --config-dir``), searched for hypotheses,
+        laws and batteries of their own.
+
+    Returns
+    -------
+    omegaconf.DictConfig
+        The composed config (raises `ConfigError` with one line on a bad override).
+    """
     from hydra import compose as hydra_compose
     from hydra import initialize_config_module
     from hydra.core.global_hydra import GlobalHydra
@@ -47,15 +60,39 @@ def compose(overrides: Sequence[str] = (), with_hydra: bool = False, *,
 
 
 def hypothesis_names(config_dirs: Sequence[str | Path] = ()) -> list[str]:
-    """Every hypothesis Hydra can see: the shipped ones and those in `config_dirs`/hypothesis/."""
+    """Every hypothesis Hydra can see.
+
+    Parameters
+    ----------
+    config_dirs : sequence of path
+        The user's config folders; their ``hypothesis/*.yaml`` count too.
+
+    Returns
+    -------
+    list of str
+        Hypothesis names (file stems), sorted: the shipped ones and the user's.
+    """
     folders = [CONF_DIR, *(Path(d).expanduser() for d in config_dirs)]
     return sorted({p.stem for folder in folders for p in (folder / "hypothesis").glob("*.yaml")})
 
 
 def model_params(overrides: Sequence[str] = (), *, config_dirs: Sequence[str | Path] = ()) -> ModelParams:
-    """Typed, validated model parameters of the shipped config plus Hydra `overrides`; vary
-    them in Python with `dataclasses.replace`.
+    """Typed, validated model parameters of the shipped config plus Hydra overrides.
 
+    Parameters
+    ----------
+    overrides : sequence of str
+        Hydra overrides, e.g. ``["hypothesis=h3_mutation_load"]``.
+    config_dirs : sequence of path
+        The user's config folders.
+
+    Returns
+    -------
+    ModelParams
+        Frozen dataclasses (law, population, battery); vary them with `dataclasses.replace`.
+
+    Examples
+    --------
     >>> m = model_params(["hypothesis=h3_mutation_load"])
     >>> m = dataclasses.replace(m, population=dataclasses.replace(m.population, n=10_000))
     """
@@ -66,9 +103,27 @@ def model_params(overrides: Sequence[str] = (), *, config_dirs: Sequence[str | P
 
 def simulate(model: ModelParams | Sequence[str] = (), *, seed: int | None = 0, progress=None,
              config_dirs: Sequence[str | Path] = ()) -> Population:
-    """Simulate a population: of typed `model` parameters (`model_params`), or of the shipped
-    config plus Hydra override strings (then `Population.config` holds the composed config).
+    """Simulate a whole population in memory.
 
+    Parameters
+    ----------
+    model : ModelParams or sequence of str
+        Typed parameters (`model_params`), or Hydra override strings of the shipped config.
+    seed : int or None
+        Root of every random stream; None draws fresh entropy (kept in `Population.seed`).
+    progress : callable, optional
+        Called with the number of people simulated after each chunk.
+    config_dirs : sequence of path
+        The user's config folders (override strings only).
+
+    Returns
+    -------
+    Population
+        One row per person (`Population.frame`, units in its docstring); from override
+        strings, `Population.config` holds the composed config.
+
+    Examples
+    --------
     >>> pop = simulate(["population.n=10000", "scaling=kaplan2020"], seed=1)
     >>> pop.frame[["brain_volume", "iq"]].corr()
     """

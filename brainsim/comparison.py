@@ -84,9 +84,25 @@ class Comparison:
 
     def write(self, out: str | Path, *, figures: bool | None = None, report: bool | None = None,
               workers: int = 1, on_stage: Callable[[str], None] | None = None) -> list[str]:
-        """Write every output file into `out` (created if missing), summary.json last: its
-        presence marks a complete run. `figures` and `report` default to the config's
-        plots.enabled and report; `workers` processes draw the figures. Returns what was written."""
+        """Write every output file of the run into a folder, summary.json last (its presence
+        marks a complete run).
+
+        Parameters
+        ----------
+        out : path
+            The folder, created if missing.
+        figures, report : bool, optional
+            Draw the figures, write report.html; default: the config's plots.enabled, report.
+        workers : int
+            Processes that draw the figures.
+        on_stage : callable, optional
+            Called with "drawing figures" before the figures.
+
+        Returns
+        -------
+        list of str
+            What was written.
+        """
         from .io import write_csv, write_json, write_parquet, write_text
 
         out = Path(out)
@@ -180,10 +196,33 @@ def compose_hypotheses(overrides: Sequence[str] = (), hypotheses: Sequence[str] 
 def compare(overrides: Sequence[str] = (), *, hypotheses: Sequence[str] | None = None,
             config_dirs: Sequence[str | Path] = (), backend=None, table_dir: str | Path | None = None,
             on_stage: Callable[[str], None] | None = None, progress: Callable | None = None) -> Comparison:
-    """Compare the hypotheses under the default config plus Hydra `overrides` (e.g.
-    ["seed=3", "abc.repeats=3"]); every hypothesis unless `overrides` or `hypotheses`
-    choose. `config_dirs`: the user's config folders (hypotheses, targets... of their own).
-    See the module docstring for the other options."""
+    """Run the whole comparison of the hypotheses, as `brainsim` does, and return it.
+
+    Parameters
+    ----------
+    overrides : sequence of str
+        Hydra overrides of the default config, e.g. ``["seed=3", "abc.repeats=3"]``; one
+        ``hypothesis=NAME`` scores that hypothesis only.
+    hypotheses : sequence of str, optional
+        The hypotheses to compare (default: every one Hydra can see).
+    config_dirs : sequence of path
+        The user's config folders (hypotheses, laws, batteries of their own).
+    backend : optional
+        An open backend (`brainsim.backends.open_backend`), e.g. a Dask cluster; default:
+        the config's.
+    table_dir : path, optional
+        Where the reference table is kept (``reference_table.parquet``); default: nowhere.
+    on_stage : callable, optional
+        Called with a short text as each stage starts.
+    progress : callable, optional
+        ``progress(total, unit, desc)`` returning a context manager with ``update(k)`` and
+        ``set_description(text)``, e.g. a tqdm factory.
+
+    Returns
+    -------
+    Comparison
+        Frames, verdict and provenance; nothing is written until `Comparison.write`.
+    """
     configs = compose_hypotheses(overrides, hypotheses, config_dirs=config_dirs)
     return run(configs, overrides=list(overrides), backend=backend, table_dir=table_dir, on_stage=on_stage,
                progress=progress)
@@ -217,8 +256,26 @@ def environment() -> dict:
 def run(configs: Mapping, *, overrides: Sequence[str] = (), seed: int | None = None, backend=None,
         table_dir: str | Path | None = None, checkpoints=None, on_stage: Callable[[str], None] | None = None,
         progress: Callable | None = None) -> Comparison:
-    """The comparison of composed configs {hypothesis: DictConfig}; `seed` (default: the
-    configs' seed, fresh entropy when null) roots every random stream."""
+    """The comparison of composed configs (what `compare` and the Hydra app call).
+
+    Parameters
+    ----------
+    configs : mapping of str to DictConfig
+        One composed config per hypothesis, all with the same overrides.
+    overrides : sequence of str
+        The overrides they were composed with (recorded in the provenance).
+    seed : int, optional
+        Root of every random stream; default: the configs' seed (fresh entropy when null).
+    backend, table_dir, on_stage, progress
+        As in `compare`.
+    checkpoints : optional
+        An object with ``load(name)`` and ``save(name, obj)``: finished units of work (a
+        hypothesis scored, an ABC generation) are saved and reused on resumption.
+
+    Returns
+    -------
+    Comparison
+    """
     from omegaconf import OmegaConf
 
     jobs = {name: settings_from_config(OmegaConf.to_container(c, resolve=True)) for name, c in configs.items()}

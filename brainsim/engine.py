@@ -74,7 +74,20 @@ def losses(model: ModelParams, phen: dict[str, np.ndarray]) -> tuple[np.ndarray,
 
 
 def prepare(model: ModelParams, seed: int) -> Setup:
-    """Simulate the norm sample, anchor the universe to it, build and norm the battery."""
+    """Simulate the norm sample, anchor the universe to it, build and norm the battery.
+
+    Parameters
+    ----------
+    model : ModelParams
+    seed : int
+        Root of the random streams (the norm sample's, the battery's).
+
+    Returns
+    -------
+    Setup
+        What every chunk shares: battery, norms (composite mean and SD per form), the
+        capability table and the norm sample's median noise.
+    """
     norm_pop = dataclasses.replace(model.population, design="unrelated")
     draws = draw_traits(stream_rng(seed, STREAM_NORM), norm_pop, model.battery.n_domains, model.battery.norm_n)
     phen = phenotypes(draws, norm_pop)
@@ -96,7 +109,21 @@ def relative_snr(noise: np.ndarray, noise_median: float) -> np.ndarray:
 
 
 def simulate_chunk(setup: Setup, index: int, first_id: int, n: int) -> dict[str, np.ndarray]:
-    """Simulate people first_id .. first_id + n - 1 (chunk `index`); columns keyed by name."""
+    """Simulate people first_id .. first_id + n - 1.
+
+    Parameters
+    ----------
+    setup : Setup
+    index : int
+        The chunk's index: its traits are drawn from the chunk's own stream.
+    first_id, n : int
+        Global id of the first person, and how many.
+
+    Returns
+    -------
+    dict of str to ndarray
+        Columns of length n (names and units: `Population`).
+    """
     model, bat, pop = setup.model, setup.battery, setup.model.population
     draws = draw_traits(stream_rng(setup.seed, STREAM_CHUNKS, index), pop, model.battery.n_domains, n, first_id)
     phen = phenotypes(draws, pop)
@@ -168,11 +195,30 @@ def group_summary(setup: Setup, chunks: Sequence[tuple[int, int, int]]) -> Summa
 
 def summarize(model: ModelParams, seed: int | None = 0, progress: Callable[[int], None] | None = None,
               setup: Setup | None = None, backend=None) -> dict[str, float]:
-    """Statistics of the whole population of `model` in one streaming pass: memory holds a
-    few chunks and the running `Summary`, whatever the population size. `backend` (from
-    `brainsim.backends.open_backend`) runs the chunks elsewhere, e.g. on a Dask cluster.
+    """Statistics of the whole population in one streaming pass.
+
+    Memory holds a few chunks and the running `Summary`, whatever the population size.
     Chunks are summarised in groups of `CHUNKS_PER_TASK` and merged in chunk order on every
-    backend, so the result has the same bits on any backend."""
+    backend, so the result has the same bits on any backend and thread count.
+
+    Parameters
+    ----------
+    model : ModelParams
+    seed : int or None
+        Root of every random stream (None: fresh entropy).
+    progress : callable, optional
+        Called with the number of people summarised after each group of chunks.
+    setup : Setup, optional
+        A `prepare` of the same model and seed, to reuse.
+    backend : optional
+        Where the chunks run (`brainsim.backends.open_backend`, e.g. a Dask cluster);
+        default: this process.
+
+    Returns
+    -------
+    dict of str to float
+        Named statistics (`brainsim.summaries.STATISTICS`); NaN where undefined.
+    """
     from .backends import LocalBackend
 
     setup = setup or prepare(model, resolve_seed(seed))
@@ -203,7 +249,20 @@ def _announce(n: int, seconds: float) -> None:
 
 
 def run(model: ModelParams, seed: int | None = 0, progress: Callable[[int], None] | None = None) -> Population:
-    """Simulate the whole population of `model` (all chunks, in memory)."""
+    """Simulate the whole population in memory (all chunks).
+
+    Parameters
+    ----------
+    model : ModelParams
+    seed : int or None
+        Root of every random stream (None: fresh entropy).
+    progress : callable, optional
+        Called with the number of people simulated after each chunk.
+
+    Returns
+    -------
+    Population
+    """
     seed = resolve_seed(seed)
     setup = prepare(model, seed)
     cols: dict[str, np.ndarray] = {}
@@ -228,10 +287,21 @@ def _frame(cols: dict[str, np.ndarray], design: str) -> pd.DataFrame:
 
 
 def sample(setup: Setup, n: int) -> pd.DataFrame:
-    """min(n, chunk size, population size) people drawn from chunk 0's stream, as a frame: a
-    sample of the same population (same parameters, battery and norms) for figures, in
-    constant memory. Not always the run's first people: the traits drawn per chunk (mutation
-    load, RT sampling error and with them IQ) depend on the chunk's size."""
+    """A sample of the population for figures, in constant memory.
+
+    Parameters
+    ----------
+    setup : Setup
+    n : int
+        People wanted; min(n, chunk size, population size) are drawn from chunk 0's stream.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The same population (parameters, battery and norms). Not always the run's first
+        people: traits drawn per chunk (mutation load, RT sampling error and with them IQ)
+        depend on the chunk's size.
+    """
     pop = setup.model.population
     _, first, size = next(chunk_layout(pop))
     k = min(int(n), size)

@@ -130,12 +130,42 @@ def abc_smc(
     state: dict | None = None,
     on_generation: Callable[[dict], None] | None = None,
 ) -> ABCResult:
-    """Run ABC-SMC model selection for at most `generations` generations of `n_particles`
-    proposals per hypothesis; see the module docstring for the algorithm and when it stops.
+    """ABC-SMC model selection (the module docstring gives the algorithm and when it stops).
 
-    After each generation `on_generation(state)` receives the sampler's whole state; passing
-    such a state back as `state` continues from the generation after it and gives the same
-    result as an uninterrupted run (every draw is keyed by seed, generation, model and proposal)."""
+    Parameters
+    ----------
+    models : sequence of ModelSpec
+        The hypotheses: name and uniform prior bounds of each free parameter.
+    simulate : callable
+        ``simulate(model index, {parameter: value}, seed) -> distance`` (RMS z).
+    n_particles : int
+        Proposals per hypothesis and generation.
+    generations : int
+        Ceiling on generations (a run it stops has not converged).
+    seed : int
+        Root of every draw, keyed by (generation, model, proposal).
+    quantile : float
+        The next epsilon is this quantile of the accepted distances.
+    batch : int
+        Proposals handed to `map_fn` at once.
+    min_epsilon, min_acceptance : float
+        Convergence: epsilon reaches min_epsilon, or the posterior's acceptance rate falls
+        below min_acceptance.
+    max_simulations : int or None
+        Ceiling on simulations.
+    map_fn : callable
+        ``map_fn(function, items)``, e.g. a backend's map; the result does not depend on it.
+    progress : callable, optional
+        Called with the number of simulations done after each batch.
+    state, on_generation : optional
+        ``on_generation(state)`` receives the sampler's whole state after each generation;
+        passing it back as `state` continues with the same result as an uninterrupted run.
+
+    Returns
+    -------
+    ABCResult
+        Model probabilities with Monte-Carlo errors, particles, history, why it stopped.
+    """
     names = [m.name for m in models]
     keys = [list(m.priors) for m in models]
     bounds = [np.array([m.priors[k] for k in ks], float).reshape(len(ks), 2) for m, ks in zip(models, keys)]

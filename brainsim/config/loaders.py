@@ -28,7 +28,18 @@ def available_laws() -> list[str]:
 
 
 def law(name: str) -> ScalingLaw:
-    """Load a shipped scaling law by name, e.g. ``law("chinchilla2022").loss(70e9, 1.4e12)``."""
+    """A shipped scaling law.
+
+    Parameters
+    ----------
+    name : str
+        One of `available_laws()`, e.g. "chinchilla2022".
+
+    Returns
+    -------
+    ScalingLaw
+        E.g. ``law("chinchilla2022").loss(70e9, 1.4e12)`` is 1.937 nats/token.
+    """
     names = available_laws()
     if name not in names:
         raise ConfigError(f"The 'scaling' parameter must be one of {', '.join(names)}. Got {name!r} instead.")
