@@ -12,7 +12,7 @@ import pytest
 from omegaconf import OmegaConf
 
 from brainsim.api import compose
-from brainsim.cli import planned_jobs
+from brainsim.commandline import planned_jobs
 from brainsim.io import atomic_write, write_json, write_text
 from brainsim.config.loaders import config_names
 from brainsim.config.settings import settings_from_config
