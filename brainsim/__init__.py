@@ -16,13 +16,13 @@ def _version() -> str:
     try:
         return version("brainsim")
     except PackageNotFoundError:
-        import tomllib
+        import re
         from pathlib import Path
 
         try:
-            with open(Path(__file__).parent.parent / "pyproject.toml", "rb") as fh:
-                return tomllib.load(fh)["project"]["version"] + "+source"
-        except (OSError, KeyError, ValueError):
+            text = (Path(__file__).parent.parent / "pyproject.toml").read_text()
+            return re.search(r'^version = "([^"]+)"', text, re.M).group(1) + "+source"
+        except (OSError, AttributeError):
             return "0+unknown"
 
 

@@ -9,14 +9,15 @@ from pathlib import Path
 from .engine import Population, run
 from .model.params import ModelParams
 from .config.params import model_from_config
-from .config.loaders import CONF_DIR, CONF_MODULE
+from .config.loaders import CONF_DIR, CONF_MODULE, CONF_SOURCE
 from .config.validation import ConfigError
 
 __all__ = ["compose", "hypothesis_names", "model_params", "simulate"]
 
 
 def _searchpath(config_dirs: Sequence[str | Path]) -> list[str]:
-    """The override adding the user's config folders to Hydra's search path (before the shipped one)."""
+    """The override adding the user's config folders to Hydra's search path (after the shipped
+    one: a file with a shipped file's name is not seen, see `hypothesis_names`)."""
     if not config_dirs:
         return []
     return ["hydra.searchpath=[" + ",".join(f"file://{Path(d).expanduser().resolve()}" for d in config_dirs) + "]"]
@@ -42,7 +43,7 @@ def compose(overrides: Sequence[str] = (), with_hydra: bool = False, *,
         The composed config (raises `ConfigError` with one line on a bad override).
     """
     from hydra import compose as hydra_compose
-    from hydra import initialize_config_module
+    from hydra import initialize_config_dir, initialize_config_module
     from hydra.core.global_hydra import GlobalHydra
     from hydra.errors import HydraException
     from omegaconf.errors import OmegaConfBaseException
@@ -50,7 +51,9 @@ def compose(overrides: Sequence[str] = (), with_hydra: bool = False, *,
     if GlobalHydra.instance().is_initialized():  # e.g. called from inside a Hydra app
         GlobalHydra.instance().clear()
     try:
-        with initialize_config_module(config_module=CONF_MODULE, version_base=None):
+        start = (initialize_config_module(config_module=CONF_MODULE, version_base=None)
+                 if CONF_SOURCE.startswith("pkg://") else initialize_config_dir(config_dir=CONF_SOURCE, version_base=None))
+        with start:
             return hydra_compose(config_name="config", overrides=list(overrides) + _searchpath(config_dirs),
                                  return_hydra_config=with_hydra)
     except (HydraException, OmegaConfBaseException) as exc:
@@ -72,8 +75,15 @@ def hypothesis_names(config_dirs: Sequence[str | Path] = ()) -> list[str]:
     list of str
         Hypothesis names (file stems), sorted: the shipped ones and the user's.
     """
-    folders = [CONF_DIR, *(Path(d).expanduser() for d in config_dirs)]
-    return sorted({p.stem for folder in folders for p in (folder / "hypothesis").glob("*.yaml")})
+    shipped = {p.stem for p in (CONF_DIR / "hypothesis").glob("*.yaml")}
+    names = set(shipped)
+    for folder in (Path(d).expanduser() for d in config_dirs):
+        for path in sorted((folder / "hypothesis").glob("*.yaml")):
+            if path.stem in shipped:
+                raise ConfigError(f"The hypothesis file {path} has the name of a shipped hypothesis, which Hydra "
+                                  f"finds first; give yours another name.")
+            names.add(path.stem)
+    return sorted(names)
 
 
 def model_params(overrides: Sequence[str] = (), *, config_dirs: Sequence[str | Path] = ()) -> ModelParams:

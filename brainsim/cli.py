@@ -2,8 +2,8 @@
 
 Bad input is caught before Hydra creates a run directory: one line on stderr naming the
 key and its allowed range, exit status 2, nothing written. The user's own config folders
-(`--config-dir DIR`, `hydra.searchpath=[file://DIR]`) are searched for hypotheses and
-targets like the shipped ones.
+(`--config-dir DIR`, `hydra.searchpath=[file://DIR]`) are searched for hypotheses, laws and
+batteries like the shipped ones (targets are given by path).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from .api import hypothesis_names
 from .checkpoint import Checkpoints
 from .commandline import check_jobs, planned_jobs, user_overrides
 from .comparison import chooses_hypothesis
+from .config.loaders import CONF_SOURCE
 from .config.settings import RunSettings, settings_from_config
 from .config.validation import ConfigError
 from .rundir import Interrupted, Stage, exit_now, is_complete, progress_bar, signals_interrupt
@@ -44,7 +45,7 @@ def _resume_command(out: Path) -> str:
     return shlex.join(["brainsim", *args, f"{key}={where}", "resume=true"])
 
 
-@hydra.main(config_path="pkg://brainsim.conf", config_name="config", version_base=None)
+@hydra.main(config_path=CONF_SOURCE, config_name="config", version_base=None)
 def _app(cfg: DictConfig) -> None:
     from hydra import compose as hydra_compose
     from hydra.core.hydra_config import HydraConfig
@@ -79,7 +80,7 @@ def _app(cfg: DictConfig) -> None:
         with signals_interrupt():
             result = comparison.run(configs, overrides=overrides, seed=seed, table_dir=out, checkpoints=checkpoints,
                                     on_stage=stage, progress=progress_bar)
-            result.provenance["command"] = reproduce
+            result.provenance |= {"command": reproduce, "config": config}  # the app's: resume compares it
             stage("writing outputs")
             written = result.write(out, workers=first.threads or _cores(), on_stage=stage)
             checkpoints.clear()

@@ -240,7 +240,8 @@ LONG_RUN_S = 60.0  # a population expected to take longer than this is announced
 
 
 def _announce(n: int, seconds: float) -> None:
-    """Log how long a population will take, from its first group of chunks, when that is long."""
+    """Log how long a population will take, from its first group of chunks, when that is long
+    (on Dask, with tasks in flight, an upper estimate)."""
     if seconds > LONG_RUN_S:
         import logging
 

@@ -133,7 +133,9 @@ def rt_vs_iq(samples: Mapping[str, pd.DataFrame]) -> Figure:
 
 
 def twin_pairs(frame: pd.DataFrame) -> pd.DataFrame:
-    """One row per complete twin pair: family, zygosity, iq_1, iq_2 (first and second twin)."""
+    """One row per complete twin pair: family, zygosity, iq_1, iq_2 (first and second twin in
+    row order); the frame's rows may come in any order."""
+    frame = frame.sort_values("family", kind="stable")
     first = psy.pair_starts(frame["family"].to_numpy())
     iq = frame["iq"].to_numpy()
     return pd.DataFrame({"family": frame["family"].to_numpy()[first], "zygosity": frame["zygosity"].to_numpy()[first],

@@ -138,7 +138,7 @@ def hypothesis_from_config(cfg: Mapping) -> Hypothesis:
     if not isinstance(node, Mapping) or "name" not in node:
         raise ConfigError("The 'hypothesis' section must have a name (choose a file in conf/hypothesis/).")
     name = str(node["name"])
-    own, own_log = _priors(cfg, node.get("free"), f"conf/hypothesis/{name}.yaml: 'hypothesis.free")
+    own, own_log = _priors(cfg, node.get("free"), f"hypothesis/{name}.yaml: 'hypothesis.free")
     background = cfg.get("background") or {}
     if not isinstance(background, Mapping):
         raise ConfigError(f"The 'background' section must be a mapping with 'free' priors. Got {background!r} instead.")

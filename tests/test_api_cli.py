@@ -298,3 +298,24 @@ def test_simulate_typed_parameters_varied_with_dataclasses_replace():
     assert typed.config is None and by_strings.config["population"]["noise"]["sd"] == 0.3
     with pytest.raises(ConfigError, match="write \\['population.n=5'\\]"):
         brainsim.simulate("population.n=5")
+
+
+def test_a_user_hypothesis_with_a_shipped_name_is_refused(tmp_path):
+    (tmp_path / "hypothesis").mkdir()
+    (tmp_path / "hypothesis" / "baseline.yaml").write_text("# @package _global_\n")
+    with pytest.raises(ConfigError, match="has the name of a shipped hypothesis"):
+        brainsim.hypothesis_names([tmp_path])
+
+
+def test_the_source_tree_runs_without_installing_its_configs():
+    """From the repository root Python imports the source tree; its configs are found beside it
+    (in CI, where the install is not editable, brainsim.conf is not importable from there)."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    res = subprocess.run([sys.executable, "-c", "import brainsim; print(brainsim.__file__, "
+                          "brainsim.compose(['hypothesis=h2_selection']).hypothesis.name)"],
+                         cwd=root, capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr[-2000:]
+    path, name = res.stdout.split()
+    assert Path(path).resolve() == root / "brainsim" / "__init__.py" and name == "h2_selection"

@@ -100,3 +100,12 @@ def test_lattice_bins_hold_whole_steps():
     edges = plots._lattice_bins(x, target=10)
     counts, _ = np.histogram(x, edges)
     assert counts.min() == counts[:-1].max() or len(set(counts[:-1])) == 1  # no bin gets an extra lattice point
+
+
+def test_twin_pairs_do_not_depend_on_row_order(inputs):
+    frame = inputs[0]["baseline"]
+    shuffled = frame.sample(frac=1.0, random_state=3)
+    a = plots.twin_pairs(frame).sort_values("family", ignore_index=True)
+    b = plots.twin_pairs(shuffled).sort_values("family", ignore_index=True)
+    assert len(b) == frame["family"].nunique()
+    assert np.array_equal(np.sort(np.c_[a.iq_1, a.iq_2], axis=1), np.sort(np.c_[b.iq_1, b.iq_2], axis=1))

@@ -124,7 +124,7 @@ def test_unknown_target_set_and_hypothesis():
 
 def test_prior_low_above_high_names_file_and_key():
     cfg = OmegaConf.to_container(compose(["hypothesis=motivation", "hypothesis.free={population.data.sd: [0.6, 0.1]}"]))
-    with pytest.raises(ConfigError, match=r"conf/hypothesis/motivation.yaml: 'hypothesis.free.population.data.sd' prior range must have low <= high"):
+    with pytest.raises(ConfigError, match=r"hypothesis/motivation.yaml: 'hypothesis.free.population.data.sd' prior range must have low <= high"):
         hypothesis_from_config(cfg)
     cfg = OmegaConf.to_container(compose([]))
     cfg["hypothesis"]["free"] = {"population.data.nope": [0, 1]}

@@ -11,10 +11,15 @@ from ..model.scaling import ScalingLaw
 from .params import law_from_config
 from .validation import ConfigError
 
-__all__ = ["CONF_DIR", "CONF_MODULE", "available_laws", "config_names", "law"]
+__all__ = ["CONF_DIR", "CONF_MODULE", "CONF_SOURCE", "available_laws", "config_names", "law"]
 
 CONF_MODULE = "brainsim.conf"  # the top-level conf/ folder, installed as this package
-CONF_DIR = Path(str(files(CONF_MODULE)))
+try:
+    CONF_DIR = Path(str(files(CONF_MODULE)))
+    CONF_SOURCE = f"pkg://{CONF_MODULE}"  # where Hydra reads the primary config
+except ModuleNotFoundError:  # a source tree used without installation: conf/ beside brainsim/
+    CONF_DIR = Path(__file__).resolve().parents[2] / "conf"
+    CONF_SOURCE = str(CONF_DIR)
 
 
 def config_names(group: str) -> list[str]:

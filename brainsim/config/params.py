@@ -25,8 +25,9 @@ __all__ = ["battery_from_config", "law_from_config", "model_from_config", "popul
            "section"]
 
 
-def law_from_config(cfg, key: str = "scaling") -> ScalingLaw:
-    """Build and validate a law from a mapping (Hydra node or dict)."""
+def law_from_config(cfg) -> ScalingLaw:
+    """Build and validate a law from a mapping (Hydra node or dict: the `scaling` section)."""
+    key = "scaling"
     form = check(f"{key}.form", cfg.get("form"))
     params = {}
     for name in _PARAMS[form]:
@@ -53,9 +54,9 @@ def section(cfg: Mapping, key: str, prefix: str) -> Mapping:
     return node
 
 
-def population_from_config(cfg: Mapping, key: str = "population") -> PopulationParams:
+def population_from_config(cfg: Mapping) -> PopulationParams:
     """Validate the `population` config section."""
-    p = key + "."
+    p = "population."
     brain, data, hyp = section(cfg, "brain", p), section(cfg, "data", p), section(cfg, "hyperparameters", p)
     mut, noise, arch = section(cfg, "mutation", p), section(cfg, "noise", p), section(cfg, "architecture", p)
     her, rt = section(cfg, "heritability", p), section(cfg, "reaction_time", p)
@@ -128,9 +129,9 @@ def population_from_config(cfg: Mapping, key: str = "population") -> PopulationP
     )
 
 
-def battery_from_config(cfg: Mapping, key: str = "battery") -> BatteryParams:
+def battery_from_config(cfg: Mapping) -> BatteryParams:
     """Validate the `battery` config section."""
-    p = key + "."
+    p = "battery."
     domains = tuple(str(d) for d in check_list(p + "domains", cfg.get("domains")))
     if not domains:
         raise ConfigError(f"The '{p}domains' parameter must be a non-empty list. Got [] instead.")

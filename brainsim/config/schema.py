@@ -125,10 +125,11 @@ SCHEMA: dict[str, Rule] = {
     "population.hyperparameters.curvature": NONNEGATIVE,
     "population.mutation.inherited_rate": _float(0.0, 1e6),
     "population.mutation.inherited_shape": POSITIVE,
-    "population.mutation.inherited_mean": NONNEGATIVE,
+    # mean effect of one variant on log noise: 10 multiplies noise by e^10 (2e4) per variant
+    "population.mutation.inherited_mean": _float(0.0, 10.0),
     "population.mutation.de_novo_rate": _float(0.0, 1e6),
     "population.mutation.de_novo_shape": POSITIVE,
-    "population.mutation.de_novo_mean": NONNEGATIVE,
+    "population.mutation.de_novo_mean": _float(0.0, 10.0),
     "population.noise.ref": _float(0.0, 100.0),
     "population.noise.sd": _float(0.0, 3.0),
     "population.architecture.mode": _choice(ARCH_MODES),

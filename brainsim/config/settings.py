@@ -1,11 +1,11 @@
-"""The whole configuration, validated: typed settings of one run, and the schema check.
+"""The whole configuration, validated: typed settings of one run.
 
-`settings_from_config` is the schema: each config group has a validator returning a frozen
-dataclass with types and ranges (`ModelParams` for scaling, population and battery,
-`Hypothesis`, `BackendParams`, and `ABCSettings`, `PlotSettings` and `RunSettings` here).
-It reads the config through a `Strict` view, so any key that no validator reads (a typo, a
-stale key in a user's YAML file) is an error too. Every error is one line naming the key,
-the value and the allowed range.
+`settings_from_config` validates every config group into a frozen dataclass
+(`ModelParams` for scaling, population and battery, `Hypothesis`, `BackendParams`, and
+`ABCSettings`, `RecoverySettings`, `PlotSettings` and `RunSettings` here), each value
+checked against `brainsim.config.schema`. It reads the config through a `Strict` view, so
+any key that no validator reads (a typo, a stale key in a user's YAML file) is an error too.
+Every error is one line naming the key, the value and the allowed range.
 """
 
 from __future__ import annotations
