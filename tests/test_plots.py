@@ -109,3 +109,18 @@ def test_twin_pairs_do_not_depend_on_row_order(inputs):
     b = plots.twin_pairs(shuffled).sort_values("family", ignore_index=True)
     assert len(b) == frame["family"].nunique()
     assert np.array_equal(np.sort(np.c_[a.iq_1, a.iq_2], axis=1), np.sort(np.c_[b.iq_1, b.iq_2], axis=1))
+
+
+def test_a_figure_worker_that_dies_raises_instead_of_hanging(tmp_path):
+    import os
+    import sys
+    from concurrent.futures.process import BrokenProcessPool
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("figures are drawn in worker processes on Linux only")
+    makers = {"fine": lambda: plots.posterior_models(pd.DataFrame({"hypothesis": ["a"], "probability": [1.0],
+                                                                    "se": [0.0]})),
+              "dies": lambda: os._exit(3)}
+    with pytest.raises(BrokenProcessPool):
+        plots.write_figures(makers, tmp_path, workers=2)
+    assert not [p for p in tmp_path.iterdir() if p.suffix == ".tmp"]
