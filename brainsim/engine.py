@@ -254,11 +254,8 @@ def run(model: ModelParams, seed: int | None = 0, progress: Callable[[int], None
 
     Parameters
     ----------
-    model : ModelParams
-    seed : int or None
-        Root of every random stream (None: fresh entropy).
-    progress : callable, optional
-        Called with the number of people simulated after each chunk.
+    model, seed, progress
+        As in `summarize` (`progress` after each chunk).
 
     Returns
     -------

@@ -57,9 +57,9 @@ def section(cfg: Mapping, key: str, prefix: str) -> Mapping:
 def population_from_config(cfg: Mapping) -> PopulationParams:
     """Validate the `population` config section."""
     p = "population."
-    brain, data, hyp = section(cfg, "brain", p), section(cfg, "data", p), section(cfg, "hyperparameters", p)
-    mut, noise, arch = section(cfg, "mutation", p), section(cfg, "noise", p), section(cfg, "architecture", p)
-    her, rt = section(cfg, "heritability", p), section(cfg, "reaction_time", p)
+    hyp, arch, her = section(cfg, "hyperparameters", p), section(cfg, "architecture", p), section(cfg, "heritability", p)
+    for name in ("brain", "data", "mutation", "noise", "reaction_time"):
+        section(cfg, name, p)
 
     mode = check(p + "architecture.mode", arch.get("mode"))
     variants = check_list(p + "architecture.variants", arch.get("variants", []))
@@ -86,47 +86,36 @@ def population_from_config(cfg: Mapping) -> PopulationParams:
         h2 += [h] * reps
         c2 += [c] * reps
 
+    scalars = {field: check(p + key, _read(cfg, key)) for field, key in _POPULATION_KEYS.items()}
     return PopulationParams(
-        n=check(p + "n", cfg.get("n")),
-        chunk_size=check(p + "chunk_size", cfg.get("chunk_size")),
-        design=check(p + "design", cfg.get("design")),
-        mz_fraction=check(p + "mz_fraction", cfg.get("mz_fraction")),
-        volume_mean=check(p + "brain.volume_mean", brain.get("volume_mean")),
-        volume_cv=check(p + "brain.volume_cv", brain.get("volume_cv")),
-        volume_ref=check(p + "brain.volume_ref", brain.get("volume_ref")),
-        kappa=check(p + "brain.kappa", brain.get("kappa")),
-        synapses_ref=check(p + "brain.synapses_ref", brain.get("synapses_ref")),
-        synapses_per_param=check(p + "brain.synapses_per_param", brain.get("synapses_per_param")),
-        density_sd=check(p + "brain.density_sd", brain.get("density_sd")),
-        efficiency_sd=check(p + "brain.efficiency_sd", brain.get("efficiency_sd")),
-        data_seconds=check(p + "data.seconds", data.get("seconds")),
-        data_rate=check(p + "data.rate", data.get("rate")),
-        data_unit=check(p + "data.data_unit", data.get("data_unit")),
-        data_sd=check(p + "data.sd", data.get("sd")),
-        diet_cv=check(p + "data.diet_cv", data.get("diet_cv")),
-        hyper_dims=dims,
-        hyper_sd=check(p + "hyperparameters.sd", hyp.get("sd")),
-        hyper_curvature=check(p + "hyperparameters.curvature", hyp.get("curvature")),
-        inherited_rate=check(p + "mutation.inherited_rate", mut.get("inherited_rate")),
-        inherited_shape=check(p + "mutation.inherited_shape", mut.get("inherited_shape")),
-        inherited_mean=check(p + "mutation.inherited_mean", mut.get("inherited_mean")),
-        de_novo_rate=check(p + "mutation.de_novo_rate", mut.get("de_novo_rate")),
-        de_novo_shape=check(p + "mutation.de_novo_shape", mut.get("de_novo_shape")),
-        de_novo_mean=check(p + "mutation.de_novo_mean", mut.get("de_novo_mean")),
-        noise_ref=check(p + "noise.ref", noise.get("ref")),
-        noise_sd=check(p + "noise.sd", noise.get("sd")),
-        arch_mode=mode,
-        arch_sd=check(p + "architecture.sd", arch.get("sd")),
-        arch_domain_specific=check(p + "architecture.domain_specific", arch.get("domain_specific", False)),
-        arch_probs=np.asarray(probs, float),
-        arch_shifts=np.asarray(shifts, float),
-        h2=np.asarray(h2, float),
-        c2=np.asarray(c2, float),
-        drift_ref=check(p + "reaction_time.drift_ref", rt.get("drift_ref")),
-        boundary=check(p + "reaction_time.boundary", rt.get("boundary")),
-        non_decision=check(p + "reaction_time.non_decision", rt.get("non_decision")),
-        trials=check(p + "reaction_time.trials", rt.get("trials")),
+        **scalars, hyper_dims=dims, arch_mode=mode, arch_probs=np.asarray(probs, float),
+        arch_shifts=np.asarray(shifts, float), h2=np.asarray(h2, float), c2=np.asarray(c2, float),
     )
+
+
+# PopulationParams field: its key under `population` (the scalars; variants, heritability and
+# hyperparameters.dims are read apart), in the order they are checked
+_POPULATION_KEYS = {
+    "n": "n", "chunk_size": "chunk_size", "design": "design", "mz_fraction": "mz_fraction",
+    **{k: f"brain.{k}" for k in ("volume_mean", "volume_cv", "volume_ref", "kappa", "synapses_ref",
+                                 "synapses_per_param", "density_sd", "efficiency_sd")},
+    "data_seconds": "data.seconds", "data_rate": "data.rate", "data_unit": "data.data_unit", "data_sd": "data.sd",
+    "diet_cv": "data.diet_cv", "hyper_sd": "hyperparameters.sd", "hyper_curvature": "hyperparameters.curvature",
+    **{k: f"mutation.{k}" for k in ("inherited_rate", "inherited_shape", "inherited_mean", "de_novo_rate",
+                                    "de_novo_shape", "de_novo_mean")},
+    "noise_ref": "noise.ref", "noise_sd": "noise.sd", "arch_sd": "architecture.sd",
+    "arch_domain_specific": "architecture.domain_specific",
+    **{k: f"reaction_time.{k}" for k in ("drift_ref", "boundary", "non_decision", "trials")},
+}
+_DEFAULTS = {"architecture.domain_specific": False}  # keys a config may leave out
+
+
+def _read(cfg: Mapping, key: str):
+    """The value at a dotted key below `cfg` (its sections are known to exist)."""
+    *path, last = key.split(".")
+    for part in path:
+        cfg = cfg.get(part)
+    return cfg.get(last, _DEFAULTS.get(key))
 
 
 def battery_from_config(cfg: Mapping) -> BatteryParams:
