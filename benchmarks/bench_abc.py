@@ -33,12 +33,8 @@ from omegaconf import OmegaConf
 from brainsim.api import compose
 from brainsim.backends import LocalBackend
 from brainsim.api import hypothesis_names
-from brainsim.config.settings import settings_from_config
+from brainsim.config.settings import validate
 from brainsim.inference import ModelSpec, abc_smc, config_simulator
-
-
-def validate(cfg):
-    return settings_from_config(OmegaConf.to_container(cfg, resolve=True))
 
 
 def _setup(n: int, norm_n: int):

@@ -21,16 +21,11 @@ from .checkpoint import Checkpoints
 from .commandline import check_jobs, planned_jobs, user_overrides
 from .comparison import chooses_hypothesis
 from .config.loaders import CONF_SOURCE
-from .config.settings import RunSettings, settings_from_config
+from .config.settings import validate
 from .config.validation import ConfigError
 from .rundir import Interrupted, Stage, exit_now, is_complete, progress_bar, signals_interrupt
 
 __all__ = ["main", "planned_jobs", "validate"]
-
-
-def validate(cfg: DictConfig) -> RunSettings:
-    """The validated settings of a composed config (raises ConfigError; unknown keys included)."""
-    return settings_from_config(OmegaConf.to_container(cfg, resolve=True))
 
 
 def _resume_command(out: Path) -> str:

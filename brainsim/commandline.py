@@ -8,7 +8,7 @@ from pathlib import Path
 from omegaconf import OmegaConf
 
 from .api import compose
-from .config.settings import settings_from_config
+from .config.settings import validate
 
 __all__ = ["check_jobs", "config_dirs", "planned_jobs", "user_overrides"]
 
@@ -73,5 +73,5 @@ def check_jobs(argv: list[str]) -> None:
 
     for job in planned_jobs(argv):
         configs = compose_hypotheses(job, config_dirs=config_dirs(argv))
-        jobs = {h: settings_from_config(OmegaConf.to_container(c, resolve=True)) for h, c in configs.items()}
+        jobs = {h: validate(c) for h, c in configs.items()}
         _check_reference_table(configs, jobs)

@@ -30,7 +30,7 @@ from .decomposition import decompose, decomposition_table
 from .engine import prepare, resolve_seed, run as run_population, sample, summarize
 from .paradox import implied_exponents
 from .config.params import model_from_config
-from .config.settings import ABCSettings, RunSettings, settings_from_config
+from .config.settings import ABCSettings, RunSettings, validate
 from .targets import scorecard, to_markdown
 from .verdict import verdict
 
@@ -278,7 +278,7 @@ def run(configs: Mapping, *, overrides: Sequence[str] = (), seed: int | None = N
     """
     from omegaconf import OmegaConf
 
-    jobs = {name: settings_from_config(OmegaConf.to_container(c, resolve=True)) for name, c in configs.items()}
+    jobs = {name: validate(c) for name, c in configs.items()}
     first = next(iter(jobs.values()))
     seed = resolve_seed(first.seed if seed is None else seed)
     stage = on_stage or (lambda text: None)

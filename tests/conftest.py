@@ -1,21 +1,19 @@
 import os
 
 import pytest
-from omegaconf import OmegaConf
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 from golden import GOLDEN_ARGS
 
-from brainsim.api import compose
-from brainsim.config.params import model_from_config
+from brainsim.api import model_params
 
 ALPHA = 1e-3  # significance level of every distributional test (fixed seeds make them repeatable)
 
 
 def model(*overrides):
     """Validated model parameters for the default config plus overrides."""
-    return model_from_config(OmegaConf.to_container(compose(list(overrides)), resolve=True))
+    return model_params(list(overrides))
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from .validation import (
 )
 
 __all__ = ["abc_from_config", "ABCSettings", "plots_from_config", "PlotSettings", "recovery_from_config",
-           "RecoverySettings", "RunSettings", "settings_from_config"]
+           "RecoverySettings", "RunSettings", "settings_from_config", "validate"]
 
 
 @dataclass(frozen=True)
@@ -157,3 +157,11 @@ def settings_from_config(cfg: Mapping) -> RunSettings:
                           f"for days. Got {settings.model.population.n:,} instead; raise max_people to go beyond.")
     strict.check_no_unknown()
     return settings
+
+
+def validate(cfg) -> RunSettings:
+    """The validated settings of a composed config (an OmegaConf DictConfig; raises
+    ConfigError, unknown keys included)."""
+    from omegaconf import OmegaConf
+
+    return settings_from_config(OmegaConf.to_container(cfg, resolve=True))
