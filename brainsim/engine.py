@@ -23,6 +23,7 @@ from .model.reaction_time import sample_rt
 from .model.scaling import person_losses
 from .summaries import Summary
 from .summaries import summarize as summarize_frame
+from .config.validation import ConfigError
 from .model.tasks import Battery, CapabilityTable, build_battery, capability, capability_table, respond
 
 __all__ = ["chunk_layout", "chunk_summary", "CHUNKS_PER_TASK", "group_summary", "items_per_form",
@@ -93,6 +94,10 @@ def prepare(model: ModelParams, seed: int) -> Setup:
     phen = phenotypes(draws, norm_pop)
     x, _ = losses(model, phen)
     r_med = float(np.median(x))
+    if not (np.isfinite(r_med) and r_med > 0.0):  # everything is relative to it
+        raise ConfigError(f"The norm sample's median reducible loss must be a positive finite number. Got {r_med} "
+                          "instead: the law's loss under- or overflows at these values (see population.architecture, "
+                          "population.data.data_unit, population.brain.synapses_per_param).")
     battery = build_battery(stream_rng(seed, STREAM_BATTERY), model.battery, r_med, x, phen["noise"])
     scores = respond(x, phen["noise"], battery, stream_key(seed, STREAM_NORM_RESPONSES), expected_forms=0)
     norms = tuple(psy.norm_constants(c) for c in scores["composite"])

@@ -6,8 +6,15 @@ matter) and summary.json without what names the machine or the folder (provenanc
 reference table's path). `environment()` is what the bits depend on besides the code: the
 numerical libraries and the CPU's vector instructions (LLVM may fuse multiply-adds).
 
+The hashes hold only in that environment. `values(run_dir)` are the numbers a user quotes
+(the chosen hypothesis, its probability, every scorecard value, the variance shares, the
+recovery's error rates),
+compared on any machine with the tolerances of `TOLERANCE`: wide enough for another CPU's
+rounding (a fused multiply-add moves a statistic by ~1e-12, and flips an item response of
+2,000 people only rarely), far narrower than any planted bug moved them.
+
     python tests/golden.py RUN_DIR            # compare RUN_DIR with tests/golden_hashes.json
-    python tests/golden.py RUN_DIR --update   # store RUN_DIR's hashes (after a deliberate change)
+    python tests/golden.py RUN_DIR --update   # store RUN_DIR's hashes and values (after a deliberate change)
 
 The run is the test suite's `default_run` (tests/conftest.py); `GOLDEN_ARGS` repeats its arguments.
 """
@@ -47,6 +54,59 @@ def hashes(run: Path) -> dict[str, str]:
     return out
 
 
+# allowed differences: scorecard values in units of each target's tolerance (z), probabilities
+# and error rates absolute
+TOLERANCE = {"z": 0.02, "probability": 0.05, "rate": 0.05, "share": 0.01}
+
+
+def values(run: Path) -> dict:
+    """The quoted numbers of a run: chosen hypothesis and its probability, scorecard values (at
+    the files' values and at the posterior) per hypothesis and target, variance shares per
+    hypothesis and cause, recovery error rates."""
+    import pandas as pd
+
+    run = Path(run)
+    models = pd.read_csv(run / "posterior_models.csv").sort_values("probability", ascending=False)
+    summary = json.loads((run / "summary.json").read_text())
+    out = {"chosen": str(models["hypothesis"].iloc[0]), "probability": float(models["probability"].iloc[0])}
+    for name in ("scorecard", "scorecard_posterior"):
+        card = pd.read_csv(run / f"{name}.csv")
+        out[name] = {f"{r.hypothesis}|{r.target}": [None if pd.isna(r.simulated) else float(r.simulated),
+                                                    float(r.tolerance)] for r in card.itertuples()}
+    dec = pd.read_csv(run / "decomposition.csv")
+    out["decomposition"] = {f"{r.hypothesis}|{r.at}|{r.cause}": float(r.share) for r in dec.itertuples()}
+    rec = summary["recovery"]
+    out["recovery"] = {k: float(rec[k]) for k in ("prior_error", "local_error")}
+    return out
+
+
+def value_differences(run: Path) -> list[str]:
+    """What differs from the stored values beyond `TOLERANCE`, one line each."""
+    stored, now = json.loads(STORE.read_text())["values"], values(run)
+    bad = []
+    if now["chosen"] != stored["chosen"]:
+        bad.append(f"chosen {now['chosen']} (stored {stored['chosen']})")
+    if abs(now["probability"] - stored["probability"]) > TOLERANCE["probability"]:
+        bad.append(f"probability {now['probability']:.3f} (stored {stored['probability']:.3f})")
+    for name in ("scorecard", "scorecard_posterior"):
+        for key in sorted(set(stored[name]) | set(now[name])):
+            old, new = stored[name].get(key), now[name].get(key)
+            if old is None or new is None or (old[0] is None) != (new[0] is None):
+                if old != new:
+                    bad.append(f"{name} {key}: {new} (stored {old})")
+            elif old[0] is not None and abs(new[0] - old[0]) > TOLERANCE["z"] * old[1]:
+                bad.append(f"{name} {key}: {new[0]:.6g} (stored {old[0]:.6g}, tolerance {old[1]:g})")
+    for key in sorted(set(stored["decomposition"]) | set(now["decomposition"])):
+        old, new = stored["decomposition"].get(key), now["decomposition"].get(key)
+        if old is None or new is None or not abs(new - old) <= TOLERANCE["share"]:
+            if not (old is not None and new is not None and old != old and new != new):  # NaN both: same
+                bad.append(f"decomposition {key}: {new} (stored {old})")
+    for key, old in stored["recovery"].items():
+        if abs(now["recovery"][key] - old) > TOLERANCE["rate"]:
+            bad.append(f"recovery {key} {now['recovery'][key]:.3f} (stored {old:.3f})")
+    return bad
+
+
 def environment() -> dict[str, str]:
     """Versions and CPU features the bits depend on (summary.json's, without the CPU's name)."""
     from brainsim.comparison import environment as run_environment
@@ -64,10 +124,11 @@ def compare(run: Path) -> list[str]:
 if __name__ == "__main__":
     run = Path(sys.argv[1])
     if "--update" in sys.argv:
-        STORE.write_text(json.dumps({"environment": environment(), "args": GOLDEN_ARGS, "hashes": hashes(run)},
-                                    indent=1, sort_keys=True) + "\n")
-        print(f"stored {len(hashes(run))} hashes in {STORE}")
+        STORE.write_text(json.dumps({"environment": environment(), "args": GOLDEN_ARGS, "hashes": hashes(run),
+                                     "values": values(run)}, indent=1, sort_keys=True) + "\n")
+        print(f"stored {len(hashes(run))} hashes and the quoted values in {STORE}")
     else:
-        diff = compare(run)
+        diff, moved = compare(run), value_differences(run)
         print("identical" if not diff else "differ: " + ", ".join(diff))
-        sys.exit(1 if diff else 0)
+        print("values within tolerance" if not moved else "values moved:\n  " + "\n  ".join(moved))
+        sys.exit(1 if diff or moved else 0)

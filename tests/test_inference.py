@@ -239,3 +239,19 @@ def test_resumed_run_stops_where_an_uninterrupted_one_does():
     assert (again.stop, again.epsilon, again.simulations) == (whole.stop, whole.epsilon, whole.simulations)
     done = abc_smc([NEAR, FAR], _toy, n_particles=40, generations=20, seed=4, min_epsilon=0.15, state=states[-1])
     assert done.simulations == whole.simulations and done.stop == "epsilon"  # nothing left to run
+
+
+def test_a_hypothesis_that_cannot_fit_does_not_drag_the_acceptance_rate_down():
+    # FAR never comes within epsilon after generation 0 (P = 0), so the posterior's acceptance
+    # rate is NEAR's own share accepted, exactly; an unweighted mean over hypotheses would halve
+    # it and stop the run a generation or more early, calling it converged.
+    res = abc_smc([NEAR, FAR], _toy, n_particles=50, generations=30, seed=3, min_acceptance=0.3)
+    hist = res.history.pivot(index="generation", columns="hypothesis", values=["probability", "accepted", "acceptance"])
+    dead = hist[("probability", "far")] == 0.0
+    assert dead.iloc[1:].all()
+    near_rate = hist.loc[dead, ("accepted", "near")] / 50
+    assert np.allclose(hist.loc[dead, ("acceptance", "near")], near_rate, rtol=0, atol=1e-12)
+    # it stops at the first generation where NEAR's own rate falls below the floor
+    first_low = int(near_rate[near_rate < 0.3].index[0])
+    assert res.stop == "acceptance" and res.history["generation"].max() == first_low
+    assert (near_rate.loc[:first_low - 1] >= 0.3).all()

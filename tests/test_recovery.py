@@ -180,3 +180,95 @@ def test_recover_summarises_a_toy_comparison_near_its_observed_data():
     assert ["wide", "narrow"] == summary["confused"][0][:2]  # wide rows below 1 look narrow
     assert set(frames) >= {"confusion", "calibration", "coverage", "sbc", "influence", "probabilities"}
     assert summary["recovery_mean"] == pytest.approx(1 - summary["prior_error"])
+
+
+# --- values known in closed form (each fails by many standard errors under a wrong method) ---
+
+def _shifted(d):
+    def simulate(m, theta, seed):  # hypothesis m: x ~ N(m d, 1), no free parameter
+        return np.array([m * d + np.random.default_rng(seed).standard_normal()])
+    return simulate
+
+
+def test_prior_error_and_confusion_reach_the_bayes_error_of_two_gaussians():
+    # x ~ N(0, 1) under a, N(1, 1) under b, equal prior: the Bayes rule errs with chance
+    # Phi(-1/2) = 0.3085 either way; k-NN rejection on 8,000 rows is within 0.01 of it (measured
+    # 0.31). A row counted as its own neighbour gives ~0.25, the choice of the least probable ~0.69.
+    from scipy.stats import norm
+
+    specs = [ModelSpec("a", {"mu": (0.0, 0.0)}), ModelSpec("b", {"mu": (0.0, 0.0)})]
+    table = reference_table(specs, _shifted(1.0), ["x"], 8000, seed=2)
+    labels = pd.Categorical(table.hypothesis, categories=["a", "b"]).codes.astype(np.int64)
+    idx, _ = nearest(table[["stat:x"]].to_numpy(), table[["stat:x"]].to_numpy(), np.ones(1), 100, missing_z=5.0,
+                     exclude_self=True)
+    probs = neighbour_probabilities(labels, idx, 2)
+    bayes = norm.cdf(-0.5)
+    error, se = rate(row_errors(labels, probs))
+    assert se == pytest.approx(np.sqrt(bayes * (1 - bayes) / 8000), rel=0.05)
+    assert abs(error - bayes) < 3 * se + 0.01
+    conf = confusion(labels, probs, ["a", "b"]).set_index(["true", "chosen"])
+    for true, chosen in [("a", "b"), ("b", "a")]:
+        r = conf.loc[(true, chosen)]
+        assert abs(r.p_chosen_given_true - bayes) < 3 * r.se + 0.015
+        assert r.se == pytest.approx(np.sqrt(bayes * (1 - bayes) / 4000), rel=0.05)
+    # the neighbours' share estimates the exact posterior P(a | x) = 1 / (1 + exp(x - 1/2))
+    exact = 1.0 / (1.0 + np.exp(table["stat:x"].to_numpy() - 0.5))
+    assert np.abs(probs[:, 0] - exact).mean() < 0.05
+
+
+def test_the_calibration_null_is_the_ece_a_calibrated_predictor_gets_by_chance():
+    # Every row claims P(a) = 0.9. Labels redrawn from that claim put all rows in one bin, where
+    # the class-wise gap is |0.9 n - Binomial(n, 0.9)| / n: mean 0.3 sqrt(2 / (pi n)) exactly
+    # (normal limit), 0.0038 at n = 4,000. Labels redrawn uniformly would give 0.4.
+    n = 4000
+    probs = np.tile([0.9, 0.1], (n, 1))
+    rng = np.random.default_rng(7)
+    labels = (rng.random(n) > 0.9).astype(np.int64)  # calibrated labels
+    _, scores = calibration(probs, labels, ["a", "b"], resamples=400, seed=3)
+    expected = 0.3 * np.sqrt(2 / (np.pi * n))
+    assert scores["ece_null_mean"] == pytest.approx(expected, rel=0.12)  # MC error of 400 resamples: 3%
+    assert scores["ece"] == pytest.approx(abs((labels == 0).mean() - 0.9), abs=1e-12)
+    assert scores["ece_p_value"] > ALPHA
+    # the Brier score of a constant 0.9 claim on calibrated labels: 2 x 0.9 x 0.1 = 0.18
+    assert scores["brier"] == pytest.approx(0.18, abs=4 * scores["brier_se"])
+
+
+@pytest.mark.parametrize("k", [2, 4])
+def test_sbc_ranks_are_uniform_on_every_value_with_few_neighbours(k):
+    # With few neighbours a rank takes k + 1 values, each with chance 1 / (k + 1) when the
+    # posterior is calibrated; the KS test sees uniform ranks only with a random offset within
+    # each value (a fixed offset of 1/2 sits 0.5 / (k + 1) >= 0.1 from uniform: p ~ 1e-30 here).
+    specs = [ModelSpec("g", {"mu": (-5.0, 5.0)})]
+    table = reference_table(specs, _noisy(1.0), ["x"], 4000, seed=6)
+    cov, ranks = parameter_recovery(table, ["x"], np.array([1.0]), k, missing_z=5.0)
+    counts = np.bincount(ranks["rank"], minlength=k + 1)
+    assert counts.size == k + 1
+    from scipy.stats import chisquare
+    assert chisquare(counts).pvalue > ALPHA
+    assert (cov.sbc_p > ALPHA).all()
+
+
+def test_target_influence_shares_come_from_the_k_rows_nearest_the_observed_targets():
+    # 20 rows at z = (1, 2) from the observed point and 200 far rows at z = (20, 0): the 20
+    # nearest rows give shares 1/5 and 4/5; the whole table would give 0.99 and 0.01.
+    near = np.tile([1.0, 2.0], (20, 1))
+    far = np.tile([20.0, 0.0], (200, 1))
+    stats = np.vstack([near, far])
+    labels = np.r_[np.zeros(20, np.int64), np.ones(200, np.int64)]
+    out = target_influence(stats, labels, np.zeros(2), np.ones(2), ["a", "b"], 20, missing_z=5.0,
+                           target_names=["x", "y"])
+    share = out.dropna().groupby("left_out")["share_of_distance"].first()
+    assert share["x"] == pytest.approx(0.2, abs=1e-12) and share["y"] == pytest.approx(0.8, abs=1e-12)
+    p = out.set_index(["left_out", "hypothesis"])["probability"]
+    assert p[("none", "a")] == 1.0
+
+
+def test_central_intervals_from_few_draws_cover_at_their_nominal_level():
+    # With k = 9 draws the p (k + 1) rule puts the 80% interval exactly at the 1st and 9th draws:
+    # an exchangeable truth falls inside with chance 8/10. The default (linear) quantile rule
+    # interpolates inward and covers ~64%.
+    specs = [ModelSpec("g", {"mu": (-5.0, 5.0)})]
+    table = reference_table(specs, _noisy(1.0), ["x"], 4000, seed=8)
+    cov, _ = parameter_recovery(table, ["x"], np.array([1.0]), 9, missing_z=5.0, levels=(0.8,))
+    r = cov.iloc[0]
+    assert abs(r.coverage - 0.8) < 4 * r.se

@@ -1,6 +1,7 @@
 """The verdict is written from the numbers: each sentence follows from its tables."""
 
 import pandas as pd
+import pytest
 
 from brainsim.verdict import not_final, unreached, verdict
 
@@ -81,3 +82,58 @@ def test_recovery_lines_quote_recovery_confusion_calibration_and_fit():
                                           fit={"a": {"fits": True, "failed": []}}), "a"))
     assert "Recovery" not in single and "calibrated" not in single  # one hypothesis: nothing to confuse
     assert "a reproduce(s) every target" in single
+
+
+NAMES = ["a", "b", "c"]
+
+
+@pytest.mark.parametrize("position", range(3))
+@pytest.mark.parametrize("converged", [True, False])
+def test_the_verdict_names_the_most_probable_hypothesis_wherever_its_row_is(position, converged):
+    winner = NAMES[position]
+    probs = [0.7 if h == winner else 0.15 for h in NAMES]
+    models = pd.DataFrame({"hypothesis": NAMES, "probability": probs, "se": [0.01, 0.02, 0.03],
+                           "sd": [0.05] * 3})
+    runs = [{"seed": 0, "converged": converged, "epsilon": 1.1}, {"seed": 1, "converged": True, "epsilon": 0.9}]
+    post = _card([(h, t, 0.1 if h == winner else 3.0) for h in NAMES for t in ("x", "y")])
+    dec = pd.DataFrame([{"hypothesis": h, "at": "posterior", "cause": "data", "share": 0.9 if h == winner else 0.1}
+                        for h in NAMES])
+    lines = verdict(models, runs, FILE, post, dec)
+    se = [0.01, 0.02, 0.03][position]
+    assert lines[0].startswith(f"The data favour {winner}: posterior probability 0.70 ± {se:.2f} ")
+    assert "passes 2 of 2 targets (RMS z 0.10)" in " ".join(lines)
+    assert lines[-1] == f"What explains IQ variance under {winner} (at its posterior values): data 90%."
+    text = " ".join(lines)
+    if converged:
+        assert "ABC converged on every seed (final epsilon ≤ 1.10 RMS z)." in lines
+        assert "did not converge" not in text
+    else:
+        assert "Caution: ABC did not converge for seed(s) 0 (stopped by a ceiling)" in text
+        assert "converged on every seed" not in text
+
+
+@pytest.mark.parametrize("position", range(3))
+def test_without_abc_the_verdict_names_the_closest_hypothesis_wherever_its_row_is(position):
+    winner = NAMES[position]
+    card = _card([(h, t, 0.5 if h == winner else 2.5) for h in NAMES for t in ("x", "y")])
+    assert verdict(None, None, card, None, None)[0] == (f"Without ABC, {winner} is closest at its file's values "
+                                                        "(RMS z 0.50).")
+
+
+@pytest.mark.parametrize("position", range(3))
+def test_recovery_lines_quote_the_chosen_hypothesis_wherever_its_row_is(position):
+    from brainsim.verdict import recovery_lines
+
+    chosen = NAMES[position]
+    rec = _rec(recovery={h: ([0.9, 0.01] if h == chosen else [0.4, 0.05]) for h in NAMES}, chosen_at_observed=chosen,
+               rejection_probabilities={h: (0.8 if h == chosen else 0.1) for h in NAMES})
+    assert f"when {chosen} is true it is picked in 0.90 ± 0.01" in recovery_lines(rec, chosen)[0]
+
+
+def test_the_console_lists_models_most_probable_first():
+    from brainsim.console import abc_text
+
+    models = pd.DataFrame({"hypothesis": NAMES, "probability": [0.2, 0.7, 0.1], "se": [0.0] * 3, "sd": [0.0] * 3})
+    abc = {"epsilon": 1.0, "simulations": 10, "runs": []}
+    order = [line.split()[0] for line in abc_text(abc, models).splitlines()[2:]]
+    assert order == ["b", "a", "c"]

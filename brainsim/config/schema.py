@@ -136,7 +136,9 @@ SCHEMA: dict[str, Rule] = {
     "population.architecture.sd": _float(0.0, 2.0),
     "population.architecture.domain_specific": BOOL,
     "population.architecture.variants[].prob": PROBABILITY,
-    "population.architecture.variants[].shift": _float(-5.0, 5.0),
+    # log shift of a variant's exponent multiplier: e^±1 spans exponents from 0.37 to 2.7 times
+    # the law's (at e^5 the loss underflows to 0 for everyone: no norm, no score)
+    "population.architecture.variants[].shift": _float(-1.0, 1.0),
     **{f"population.heritability.{t}.{share}": PROBABILITY for t in (*TRAITS, "hyperparameters") for share in ("h2", "c2")},
     "population.reaction_time.drift_ref": POSITIVE,
     "population.reaction_time.boundary": POSITIVE,

@@ -1,0 +1,139 @@
+"""Mutation testing: plant known bugs, one at a time, in a scratch copy and report which survive.
+
+Each mutant replaces one exact snippet of the package (it must occur once) and runs the fast
+tests that should catch it. A mutant that survives is a gap in the suite: add a test that
+pins the value it changes. Run it on what you changed before you stop:
+
+    python tests/mutants.py                 # every mutant
+    python tests/mutants.py sbc influence   # the mutants whose names contain these words
+    python tests/mutants.py --list          # names only
+
+The scratch copy (brainsim/, conf/, tests/, pyproject.toml) is imported through PYTHONPATH,
+so the installed package is untouched. Exit status 1 if any mutant survives.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class Mutant:
+    name: str
+    path: str  # relative to the repository
+    old: str
+    new: str
+    tests: tuple[str, ...]  # pytest node ids or files that should catch it
+
+
+MUTANTS = [
+    Mutant("abc acceptance unweighted", "brainsim/inference.py",
+           "acceptance = float(probs @ rate)", "acceptance = float(rate.mean())", ("tests/test_inference.py",)),
+    Mutant("sbc ranks without random offset", "brainsim/recovery.py",
+           "u = (ranks + rng.random(ranks.size)) / (k + 1)", "u = (ranks + 0.5) / (k + 1)",
+           ("tests/test_recovery.py",)),
+    Mutant("influence over the whole table", "brainsim/recovery.py",
+           "z = (table_stats[idx[0]] - observed[None]) / tolerance[None]",
+           "z = (table_stats - observed[None]) / tolerance[None]", ("tests/test_recovery.py",)),
+    Mutant("decomposition divided by Var T", "brainsim/decomposition.py",
+           "out[cause] = (var_t - float(_iq(setup, off)[1].var())) / var_x",
+           "out[cause] = (var_t - float(_iq(setup, off)[1].var())) / var_t", ("tests/test_decomposition.py",)),
+    Mutant("schema: inherited_mean unbounded", "brainsim/config/schema.py",
+           '"population.mutation.inherited_mean": _float(0.0, 10.0)', '"population.mutation.inherited_mean": _float(0.0)',
+           ("tests/test_schema_limits.py",)),
+    Mutant("schema: depth lower bound loosened", "brainsim/config/schema.py",
+           '"battery.depth[]": _float(1.0, 1000.0)', '"battery.depth[]": _float(0.0, 1000.0)',
+           ("tests/test_schema_limits.py",)),
+    Mutant("schema: variant shift widened", "brainsim/config/schema.py",
+           '"population.architecture.variants[].shift": _float(-1.0, 1.0)',
+           '"population.architecture.variants[].shift": _float(-5.0, 5.0)', ("tests/test_schema_limits.py",)),
+    Mutant("verdict names the first row", "brainsim/verdict.py",
+           'best = models.sort_values("probability", ascending=False).iloc[0]', "best = models.iloc[0]",
+           ("tests/test_verdict.py",)),
+    Mutant("calibration null from uniform labels", "brainsim/recovery.py",
+           "null = [ece(probs, np.minimum((rng.random(n)[:, None] > cum).sum(axis=1), m - 1), bins)",
+           "null = [ece(probs, rng.integers(0, m, n), bins)", ("tests/test_recovery.py",)),
+    Mutant("a row is its own neighbour", "brainsim/recovery.py",
+           "d[np.arange(block.shape[0]), np.arange(lo, lo + block.shape[0])] = np.inf", "pass",
+           ("tests/test_recovery.py",)),
+    Mutant("confusion counts probabilities, not choices", "brainsim/recovery.py",
+           "np.add.at(counts, labels, choices(probs))", "np.add.at(counts, labels, probs)",
+           ("tests/test_recovery.py",)),
+    Mutant("row error is 1 - probability", "brainsim/recovery.py",
+           "return 1.0 - choices(probs)[np.arange(labels.size), labels]",
+           "return 1.0 - probs[np.arange(labels.size), labels]", ("tests/test_recovery.py",)),
+    Mutant("coverage intervals by the default quantile rule", "brainsim/recovery.py",
+           'lo = np.quantile(draws, (1 - level) / 2, axis=1, method="weibull")',
+           "lo = np.quantile(draws, (1 - level) / 2, axis=1)", ("tests/test_recovery.py",)),
+    Mutant("decomposition: noise held at zero burden", "brainsim/decomposition.py",
+           "d.burden[:] = np.median(d.burden)", "d.burden[:] = 0.0", ("tests/test_decomposition.py",)),
+    Mutant("abc acceptance over every generation", "brainsim/inference.py",
+           'rate = np.array([ok[p["generation"] == gen].mean() for ok, p in zip(this, pool)])',
+           'rate = np.array([(p["distance"] <= eps).mean() for ok, p in zip(this, pool)])',
+           ("tests/test_inference.py",)),
+]
+
+
+def _copy(dest: Path) -> None:
+    for part in ("brainsim", "conf", "tests"):
+        shutil.copytree(ROOT / part, dest / part, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    shutil.copy(ROOT / "pyproject.toml", dest / "pyproject.toml")
+
+
+def _pytest(where: Path, tests: tuple[str, ...]) -> tuple[int, str]:
+    env = {**os.environ, "PYTHONPATH": str(where), "NUMBA_CACHE_DIR": str(where / ".numba")}
+    res = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", "-m", "not slow",
+                          *tests], cwd=where, env=env, capture_output=True, text=True, check=False)
+    tail = [line for line in res.stdout.splitlines() if line.startswith(("FAILED", "ERROR"))]
+    return res.returncode, (tail[0] if tail else res.stdout.strip().splitlines()[-1] if res.stdout.strip() else "")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("words", nargs="*", help="run only mutants whose names contain one of these")
+    parser.add_argument("--list", action="store_true")
+    args = parser.parse_args(argv)
+    chosen = [m for m in MUTANTS if not args.words or any(w in m.name for w in args.words)]
+    if args.list:
+        print("\n".join(m.name for m in chosen))
+        return 0
+    with tempfile.TemporaryDirectory(prefix="brainsim-mutants-") as tmp:
+        scratch = Path(tmp)
+        _copy(scratch)
+        tests = tuple(sorted({t for m in chosen for t in m.tests}))
+        code, line = _pytest(scratch, tests)
+        if code != 0:
+            print(f"the unmutated copy fails its tests: {line}")
+            return 2
+        survivors = []
+        for m in chosen:
+            target = scratch / m.path
+            source = target.read_text()
+            if source.count(m.old) != 1:
+                print(f"{m.name}: its snippet occurs {source.count(m.old)} times in {m.path}; update the mutant")
+                return 2
+            target.write_text(source.replace(m.old, m.new))
+            start = time.perf_counter()
+            code, line = _pytest(scratch, m.tests)
+            target.write_text(source)
+            killed = code != 0
+            survivors += [] if killed else [m.name]
+            print(f"{'killed  ' if killed else 'SURVIVED'} {m.name} ({time.perf_counter() - start:.0f} s)"
+                  + (f": {line}" if killed else ""))
+    print(f"{len(chosen) - len(survivors)} of {len(chosen)} mutants killed"
+          + (f"; survived: {', '.join(survivors)}" if survivors else ""))
+    return 1 if survivors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
