@@ -27,7 +27,7 @@ from .config.validation import ConfigError
 from .model.tasks import Battery, CapabilityTable, build_battery, capability, capability_table, respond
 
 __all__ = ["chunk_layout", "chunk_summary", "CHUNKS_PER_TASK", "group_summary", "items_per_form",
-           "LONG_RUN_S", "losses", "Population", "prepare", "relative_snr", "resolve_seed", "run", "sample",
+           "drift", "LONG_RUN_S", "losses", "Population", "prepare", "relative_snr", "resolve_seed", "run", "sample",
            "Setup", "simulate_chunk", "STREAM_BATTERY", "STREAM_CHUNKS", "stream_key", "STREAM_NORM",
            "STREAM_NORM_RESPONSES", "STREAM_RESPONSES", "stream_rng", "summarize"]
 
@@ -113,6 +113,21 @@ def relative_snr(noise: np.ndarray, noise_median: float) -> np.ndarray:
     return noise_median / noise if noise_median > 0 else np.ones(noise.shape)
 
 
+def drift(pop: PopulationParams, noise: np.ndarray, reducible: np.ndarray, noise_median: float,
+          r_med: float) -> np.ndarray:
+    """Each person's drift rate (n,): drift_ref times the relative SNR times (r_med / reducible
+    loss)^drift_loss_exponent. Evidence accumulates faster with less noise and, when the
+    exponent is above 0, with more learned (the diffusion-model literature ties drift to
+    ability in general, not to one mechanism). reducible: mean over domains, nats/token."""
+    learned = (r_med / reducible) ** pop.drift_loss_exponent if pop.drift_loss_exponent else 1.0
+    return pop.drift_ref * relative_snr(noise, noise_median) * learned
+
+
+def _lognormal(median: float, sd: float, z: np.ndarray) -> np.ndarray:
+    """median * exp(sd z - sd^2 / 2): a per-person multiplier of mean 1 on a typical value."""
+    return median * np.exp(sd * z - 0.5 * sd * sd)
+
+
 def simulate_chunk(setup: Setup, index: int, first_id: int, n: int) -> dict[str, np.ndarray]:
     """Simulate people first_id .. first_id + n - 1.
 
@@ -136,8 +151,10 @@ def simulate_chunk(setup: Setup, index: int, first_id: int, n: int) -> dict[str,
     scores = respond(x, phen["noise"], bat, stream_key(setup.seed, STREAM_RESPONSES), first_id, expected_forms=1)
     raw, composite = scores["raw"], scores["composite"]
     mean, product = capability(x, phen["noise"], setup.universe, bat.r_med, model.battery.depth)
-    rt_mean, rt_sd = sample_rt(pop.drift_ref * relative_snr(phen["noise"], setup.noise_median), pop.boundary,
-                               pop.non_decision, pop.trials, draws.rt_z, draws.rt_chi)
+    rt_mean, rt_sd = sample_rt(drift(pop, phen["noise"], x_mean, setup.noise_median, bat.r_med),
+                               _lognormal(pop.boundary, pop.boundary_sd, draws.rt_person[:, 0]),
+                               _lognormal(pop.non_decision, pop.non_decision_sd, draws.rt_person[:, 1]),
+                               pop.trials, draws.rt_z, draws.rt_chi)
     cols = {
         "person": first_id + np.arange(len(draws)),
         "family": draws.family,

@@ -131,6 +131,19 @@ def _priors(cfg: Mapping, free, where: str) -> tuple[dict[str, tuple[float, floa
     return out, log
 
 
+def _check_about(background: Mapping, priors: Mapping) -> None:
+    """Every background prior has `about.<key>.why` (its physical justification) and `.source`."""
+    about = background.get("about") or {}
+    for key in priors:
+        entry = about.get(key) if isinstance(about, Mapping) else None
+        for field in ("why", "source"):
+            text = entry.get(field) if isinstance(entry, Mapping) else None
+            if not isinstance(text, str) or not text.strip():
+                raise ConfigError(f"The 'background.about.{key}.{field}' entry must say, in one line, "
+                                  f"{'why the prior range is physically sensible' if field == 'why' else 'its source (or assumption)'}."
+                                  f" Got {text!r} instead.")
+
+
 def hypothesis_from_config(cfg: Mapping) -> Hypothesis:
     """Validate the `hypothesis` section (name, claim, its own priors) and merge in the shared
     `background` priors; a hypothesis's own prior replaces the background's for the same key."""
@@ -143,6 +156,7 @@ def hypothesis_from_config(cfg: Mapping) -> Hypothesis:
     if not isinstance(background, Mapping):
         raise ConfigError(f"The 'background' section must be a mapping with 'free' priors. Got {background!r} instead.")
     shared, shared_log = _priors(cfg, background.get("free"), "conf/background: 'background.free")
+    _check_about(background, shared)
     free = {k: v for k, v in shared.items() if k not in own} | own
     log = (shared_log - set(own)) | own_log
     return Hypothesis(name, str(node.get("claim", "")), free, frozenset(own), frozenset(log))

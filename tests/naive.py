@@ -84,7 +84,8 @@ def draw_traits(g: np.random.Generator, pop, k: int, n: int, first_id: int = 0) 
     shares, variant, domain = _optional(g, pop, k, n)
     return SimpleNamespace(latent=latent, shares=shares, burden=burden, inherited=inherited,
                            shared=np.zeros(n, np.int64), variant=variant, variant_domain=domain, rt_z=rt_z,
-                           rt_chi=rt_chi, family=first_id + np.arange(n), zygosity=np.zeros(n, np.int8))
+                           rt_chi=rt_chi, rt_person=g.standard_normal((n, 2)), family=first_id + np.arange(n),
+                           zygosity=np.zeros(n, np.int8))
 
 
 def _draw_twins(g: np.random.Generator, pop, k: int, n: int, first_id: int) -> SimpleNamespace:
@@ -133,6 +134,7 @@ def _draw_twins(g: np.random.Generator, pop, k: int, n: int, first_id: int) -> S
     zygosity = np.repeat(np.where(mz, 1, 2), 2).astype(np.int8)
     return SimpleNamespace(latent=latent, shares=shares, burden=burden, inherited=inherited, shared=shared,
                            variant=variant, variant_domain=domain, rt_z=rt_z, rt_chi=rt_chi,
+                           rt_person=g.standard_normal((n, 2)),
                            family=first_id // 2 + np.arange(n) // 2, zygosity=zygosity)
 
 
@@ -305,7 +307,10 @@ def simulate_chunk(setup: Setup, index: int, first_id: int, n: int, block: int =
     composite = raw.sum(axis=2)
     cap, output = capability(x, phen["noise"], setup.r_med, bat, capability_table(bat, bat.width / 16))
     snr = setup.noise_median / phen["noise"] if setup.noise_median > 0 else np.ones(size)  # median person: 1
-    mdt, vrt = ez(pop.drift_ref * snr, pop.boundary)
+    learned = (setup.r_med / x.mean(axis=1)) ** pop.drift_loss_exponent  # less loss, faster evidence
+    boundary = pop.boundary * np.exp(pop.boundary_sd * draws.rt_person[:, 0] - 0.5 * pop.boundary_sd**2)
+    ter = pop.non_decision * np.exp(pop.non_decision_sd * draws.rt_person[:, 1] - 0.5 * pop.non_decision_sd**2)
+    mdt, vrt = ez(pop.drift_ref * snr * learned, boundary)
     iq = lambda f: IQ_MEAN + IQ_SD * (composite[f] - setup.norms[f][0]) / setup.norms[f][1]
     cols = {
         "family": draws.family, "zygosity": draws.zygosity,
@@ -314,7 +319,7 @@ def simulate_chunk(setup: Setup, index: int, first_id: int, n: int, block: int =
         "noise": phen["noise"], "step_error": 1.0 - np.exp(-phen["noise"]), "reducible_loss": x.mean(axis=1),
         "capability": cap, "true_score": true[0].sum(axis=1) / setup.thresholds[0].size,
         "iq": iq(0), "iq_retest": iq(1) if forms > 1 else np.full(size, np.nan),
-        "rt_mean": pop.non_decision + mdt + np.sqrt(vrt / pop.trials) * draws.rt_z,
+        "rt_mean": ter + mdt + np.sqrt(vrt / pop.trials) * draws.rt_z,
         "rt_sd": np.sqrt(vrt * draws.rt_chi / (pop.trials - 1.0)), "output": output,
     }
     for d, name in enumerate(bat.domains):

@@ -105,7 +105,8 @@ _POPULATION_KEYS = {
                                     "de_novo_shape", "de_novo_mean")},
     "noise_ref": "noise.ref", "noise_sd": "noise.sd", "arch_sd": "architecture.sd",
     "arch_domain_specific": "architecture.domain_specific",
-    **{k: f"reaction_time.{k}" for k in ("drift_ref", "boundary", "non_decision", "trials")},
+    **{k: f"reaction_time.{k}" for k in ("drift_ref", "drift_loss_exponent", "boundary", "boundary_sd",
+                                         "non_decision", "non_decision_sd", "trials")},
 }
 _DEFAULTS = {"architecture.domain_specific": False}  # keys a config may leave out
 

@@ -143,6 +143,10 @@ SCHEMA: dict[str, Rule] = {
     "population.reaction_time.drift_ref": POSITIVE,
     "population.reaction_time.boundary": POSITIVE,
     "population.reaction_time.non_decision": NONNEGATIVE,
+    # drift ∝ (median / own reducible loss)^b: 5 makes a 10% loss difference a 60% drift one
+    "population.reaction_time.drift_loss_exponent": _float(0.0, 5.0),
+    "population.reaction_time.boundary_sd": _float(0.0, 2.0),  # SD of log a: e^2 = 7-fold per SD
+    "population.reaction_time.non_decision_sd": _float(0.0, 2.0),
     "population.reaction_time.trials": _int(2),
     # the battery
     "battery.depth[]": _float(1.0, 1000.0),

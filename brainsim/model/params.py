@@ -60,8 +60,11 @@ class PopulationParams:
     h2: np.ndarray  # (n_latent,) additive genetic share of each latent trait
     c2: np.ndarray  # (n_latent,) shared-environment share
     drift_ref: float
+    drift_loss_exponent: float  # b in drift ∝ (r_med / reducible loss)^b; 0: drift from noise alone
     boundary: float
-    non_decision: float
+    boundary_sd: float  # SD of each person's log boundary separation
+    non_decision: float  # s
+    non_decision_sd: float  # SD of each person's log non-decision time
     trials: int
 
     @property

@@ -47,6 +47,8 @@ class Draws:
     variant : (int64, (n,)) discrete architecture variant index, -1 = wild type
     variant_domain : (int64, (n,)) domain a domain-specific variant acts on
     rt_z, rt_chi : (float64, (n,)) normal and chi-square(trials - 1) draws for RT sampling error
+    rt_person : (float64, (n, 2)) standard normals of each person's log boundary and log
+        non-decision time (unique environment: unrelated to ability or family)
     family : (int64, (n,)) family id (person id if unrelated)
     zygosity : (int8, (n,)) 0 unrelated, 1 MZ, 2 DZ
     """
@@ -60,6 +62,7 @@ class Draws:
     variant_domain: np.ndarray
     rt_z: np.ndarray
     rt_chi: np.ndarray
+    rt_person: np.ndarray
     family: np.ndarray
     zygosity: np.ndarray
 
@@ -275,7 +278,9 @@ def draw_traits(
     )
     if twins:
         _share_twin_variants(rng, zygosity, variant, variant_domain)
-    return Draws(latent, shares, burden, inherited, shared, variant, variant_domain, rt_z, rt_chi, family, zygosity)
+    rt_person = rng.standard_normal((n, 2))
+    return Draws(latent, shares, burden, inherited, shared, variant, variant_domain, rt_z, rt_chi, rt_person, family,
+                 zygosity)
 
 
 class _Traits(NamedTuple):

@@ -1,9 +1,10 @@
 """Reaction time from a drift-diffusion model of a two-choice (2AFC) task.
 
-Drift v is proportional to the signal-to-noise ratio: v = drift_ref * noise_median / noise,
-relative to the norm sample's median person (see `engine.relative_snr`).
-Boundary separation a, start point a/2, diffusion scale s = 0.1 (the EZ convention);
-times in seconds.
+Drift v = drift_ref * (noise_median / noise) * (r_med / reducible loss)^b: proportional to the
+signal-to-noise ratio, and rising with what was learned when b > 0, relative to the norm
+sample's median person (see `engine.drift`). Boundary separation a and non-decision time Ter
+vary between people too (lognormal, unrelated to ability). Start point a/2, diffusion scale
+s = 0.1 (the EZ convention); times in seconds.
 
 Per person, the observed mean and SD over n trials are drawn from their sampling
 distributions around the exact EZ moments (Wagenmakers et al. 2007): mean ~ Normal(Ter + MDT,
@@ -40,23 +41,26 @@ def ez_moments(drift, boundary, scale: float = EZ_SCALE):
     return pc, mdt, vrt
 
 
-def sample_rt(drift, boundary: float, non_decision: float, trials: int, z, chi):
+def sample_rt(drift, boundary, non_decision, trials: int, z, chi):
     """Observed per-person mean RT (s) and RT SD (s) over `trials` trials.
 
+    drift : (float64, (n,)); boundary, non_decision : scalars or (float64, (n,)) (s for Ter);
     z : standard normal draws; chi : chi-square(trials - 1) draws, one each per person.
     """
     drift = np.ascontiguousarray(drift, float)
     mean, sd = np.empty(drift.shape), np.empty(drift.shape)
-    _sample_rt(drift, float(boundary), float(non_decision), float(trials), EZ_SCALE,
+    boundary = np.ascontiguousarray(np.broadcast_to(np.asarray(boundary, float), drift.shape))
+    non_decision = np.ascontiguousarray(np.broadcast_to(np.asarray(non_decision, float), drift.shape))
+    _sample_rt(drift, boundary, non_decision, float(trials), EZ_SCALE,
                np.ascontiguousarray(z, float), np.ascontiguousarray(chi, float), mean, sd)
     return mean, sd
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def _sample_rt(drift, a, ter, trials, scale, z, chi, mean, sd):
+def _sample_rt(drift, boundary, ter, trials, scale, z, chi, mean, sd):
     # `ez_moments` per person, fused with the sampling (no temporaries)
     for i in prange(drift.shape[0]):
-        v = drift[i]
+        v, a = drift[i], boundary[i]
         y = -v * a / scale**2
         mdt = a / (2.0 * v) * np.tanh(-y / 2.0)
         ey = np.exp(min(y, 700.0))
@@ -64,7 +68,7 @@ def _sample_rt(drift, a, ter, trials, scale, z, chi, mean, sd):
             vrt = a**4 / (6.0 * scale**4) * (1 + y + 11 / 20 * y**2 + 13 / 60 * y**3) / (ey + 1.0) ** 2
         else:
             vrt = a * scale**2 / (2.0 * v**3) * (2.0 * y * ey - np.expm1(2.0 * y)) / (ey + 1.0) ** 2
-        mean[i] = ter + mdt + np.sqrt(vrt / trials) * z[i]
+        mean[i] = ter[i] + mdt + np.sqrt(vrt / trials) * z[i]
         sd[i] = np.sqrt(vrt * chi[i] / (trials - 1.0))
 
 
