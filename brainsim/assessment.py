@@ -55,12 +55,14 @@ class Problem:
         return np.array([t.value for t in self.targets], float)
 
 
-def problem(configs: Mapping, jobs: Mapping) -> Problem:
-    """The comparison of a run: every hypothesis's resolved config, priors and the targets."""
+def problem(configs: Mapping, jobs: Mapping, targets: Sequence | None = None) -> Problem:
+    """The comparison of a run: every hypothesis's resolved config, priors and the targets
+    (`targets`, e.g. with tolerances widened by simulation noise; default: the jobs')."""
     names = list(configs)
     return Problem(names, [OmegaConf.to_container(configs[h], resolve=True) for h in names],
                    [ModelSpec(h, jobs[h].hypothesis.free) for h in names],
-                   [jobs[h].hypothesis.log for h in names], list(jobs[names[0]].targets))
+                   [jobs[h].hypothesis.log for h in names],
+                   list(targets) if targets is not None else list(jobs[names[0]].targets))
 
 
 def table_path(settings, out: Path | None) -> Path | None:

@@ -29,6 +29,7 @@ from .backends import open_backend
 from .decomposition import decompose, decomposition_table
 from .engine import prepare, resolve_seed, run as run_population, sample, summarize
 from .paradox import implied_exponents
+from .recovery import reachability
 from .config.params import model_from_config
 from .config.settings import ABCSettings, RunSettings, validate
 from .targets import scorecard, to_markdown
@@ -322,9 +323,14 @@ def run(configs: Mapping, *, overrides: Sequence[str] = (), seed: int | None = N
                 cards.append(scorecard(name, summaries[name], list(job.targets)))
         card = pd.concat(cards, ignore_index=True)
         ranked = tables.ranking(card)
-        found = _abc(first.abc, configs, jobs, seed, backend, checkpoints, stage, progress)
+        targets, tolerances = _distance_targets(first, configs, jobs, seed, backend, checkpoints, stage)
+        found = _abc(first.abc, configs, jobs, seed, backend, checkpoints, stage, progress, targets)
+        if found["summary"] is not None:
+            found["summary"]["tolerances"] = tolerances
         recovery, recovery_frames = _recovery(first, configs, jobs, seed, table_dir, backend, stage, progress,
-                                              found, ranked)
+                                              found, ranked, card, targets)
+        if recovery is not None:
+            recovery["tolerances"] = tolerances
     stage("decomposing IQ variance")
     shares = {(name, "file"): decompose(setups.get(name) or prepare(job.model, seed)) for name, job in jobs.items()}
     shares |= {(name, "posterior"): decompose(setup) for name, setup in found["setups"].items()}
@@ -348,8 +354,36 @@ def run(configs: Mapping, *, overrides: Sequence[str] = (), seed: int | None = N
         population=pd.concat(frames, ignore_index=True) if frames else None, priors=priors)
 
 
+def _distance_targets(first: RunSettings, configs: Mapping, jobs: Mapping, seed: int, backend, checkpoints,
+                      stage) -> tuple[list, dict]:
+    """The targets every ABC and recovery distance uses: each tolerance widened by the
+    statistic's own noise at abc.n people (`brainsim.inference.simulation_noise`), and
+    {target: [observed tolerance, simulation SD, distance tolerance]}."""
+    from omegaconf import OmegaConf
+
+    from .inference import simulation_noise, widened
+
+    names = list(configs)
+    targets = list(jobs[names[0]].targets) if names else []
+    settings = first.abc
+    wanted = settings.particles > 0 or first.recovery.per_hypothesis > 0
+    if not names or settings.noise_replicates < 2 or not wanted:
+        return targets, {}
+    sd = checkpoints.load("simulation_noise")
+    if sd is None:
+        stage(f"measuring each statistic's own noise at {settings.n} people ({settings.noise_replicates} "
+              "replicates per hypothesis)")
+        containers = [OmegaConf.to_container(configs[h], resolve=True) for h in names]
+        sd = simulation_noise(containers, [t.statistic for t in targets], settings.n, settings.norm_n,
+                              settings.noise_replicates, seed=seed, map_fn=backend.map)
+        checkpoints.save("simulation_noise", sd)
+    out = widened(targets, sd)
+    return out, {t.name: [t.tolerance, None if not np.isfinite(s) else float(s), w.tolerance]
+                 for t, s, w in zip(targets, sd, out)}
+
+
 def _abc(settings: ABCSettings, configs: Mapping, jobs: Mapping, seed: int, backend, checkpoints, stage,
-         progress) -> dict:
+         progress, targets: list) -> dict:
     """ABC-SMC over the hypotheses, repeated over seeds, and every hypothesis rescored at its
     posterior median. Each seed's sampler state is checkpointed after every generation."""
     from omegaconf import OmegaConf
@@ -363,7 +397,6 @@ def _abc(settings: ABCSettings, configs: Mapping, jobs: Mapping, seed: int, back
     names = list(configs)
     containers = [OmegaConf.to_container(configs[h], resolve=True) for h in names]
     specs = [ModelSpec(h, jobs[h].hypothesis.free) for h in names]
-    targets = list(jobs[names[0]].targets)
     simulate = config_simulator(containers, targets, settings.n, settings.norm_n, settings.missing_z,
                                 log=[jobs[h].hypothesis.log for h in names])
     results, params = [], []
@@ -414,7 +447,7 @@ def _abc(settings: ABCSettings, configs: Mapping, jobs: Mapping, seed: int, back
 
 
 def _recovery(first: RunSettings, configs: Mapping, jobs: Mapping, seed: int, table_dir, backend, stage, progress,
-              found: dict, ranked: pd.DataFrame):
+              found: dict, ranked: pd.DataFrame, card: pd.DataFrame, targets: list):
     """Recovery and calibration on a reference table, and the absolute fit (see
     `brainsim.assessment`); (None, {}) when recovery.per_hypothesis is 0."""
     from . import assessment
@@ -422,7 +455,7 @@ def _recovery(first: RunSettings, configs: Mapping, jobs: Mapping, seed: int, ta
     settings = first.recovery
     if settings.per_hypothesis == 0 or not configs:
         return None, {}
-    prob = assessment.problem(configs, jobs)
+    prob = assessment.problem(configs, jobs, targets)
     stage("simulating the reference table")
     with progress(settings.per_hypothesis * len(prob.names), "sim", "reference table") as bar:
         table, path = assessment.build_table(settings, first.abc, prob, seed, table_dir, backend, progress=bar.update)
@@ -438,6 +471,12 @@ def _recovery(first: RunSettings, configs: Mapping, jobs: Mapping, seed: int, ta
         frames["fit"] = assessment.absolute_fit(settings, first.abc, prob, table, order, seed, backend,
                                                 abc_results=found["results"], progress=bar.update)
     summary["fit"] = assessment.fit_summary(frames["fit"], len(prob.statistics))
+    frames["reachability"] = reach = reachability(frames["fit"].rename(columns={"outside_prior": "outside",
+                                                                                "prior_quantile": "quantile"}),
+                                                  card, prob.targets)
+    summary["reachability"] = {"unreached": sorted(set(reach.loc[reach["reached_by"] == 0, "target"])),
+                               "reached_by_one": {t: str(g.loc[g["reaches"], "hypothesis"].iloc[0]) for t, g in
+                                                  reach[reach["reached_by"] == 1].groupby("target", sort=False)}}
     summary["table"] = None if path is None else str(path)
     if settings.smc_checks:
         stage("re-running the production ABC on table rows")

@@ -27,7 +27,7 @@ from .config.validation import ConfigError
 from .model.tasks import Battery, CapabilityTable, build_battery, capability, capability_table, respond
 
 __all__ = ["chunk_layout", "chunk_summary", "CHUNKS_PER_TASK", "group_summary", "items_per_form",
-           "drift", "LONG_RUN_S", "losses", "Population", "prepare", "relative_snr", "resolve_seed", "run", "sample",
+           "drift", "LONG_RUN_S", "PAIR_KINDS", "losses", "Population", "prepare", "relative_snr", "resolve_seed", "run", "sample",
            "Setup", "simulate_chunk", "STREAM_BATTERY", "STREAM_CHUNKS", "stream_key", "STREAM_NORM",
            "STREAM_NORM_RESPONSES", "STREAM_RESPONSES", "stream_rng", "summarize"]
 
@@ -119,13 +119,18 @@ def drift(pop: PopulationParams, noise: np.ndarray, reducible: np.ndarray, noise
     loss)^drift_loss_exponent. Evidence accumulates faster with less noise and, when the
     exponent is above 0, with more learned (the diffusion-model literature ties drift to
     ability in general, not to one mechanism). reducible: mean over domains, nats/token."""
-    learned = (r_med / reducible) ** pop.drift_loss_exponent if pop.drift_loss_exponent else 1.0
+    # a loss that underflows to 0 (extreme exponents) gets the drift of 1e-12 x the median's
+    learned = ((r_med / np.maximum(reducible, 1e-12 * r_med)) ** pop.drift_loss_exponent
+               if pop.drift_loss_exponent else 1.0)
     return pop.drift_ref * relative_snr(noise, noise_median) * learned
 
 
 def _lognormal(median: float, sd: float, z: np.ndarray) -> np.ndarray:
     """median * exp(sd z - sd^2 / 2): a per-person multiplier of mean 1 on a typical value."""
     return median * np.exp(sd * z - 0.5 * sd * sd)
+
+
+PAIR_KINDS = ("MZ", "DZ", "MZA", "adoptive")  # zygosity codes 1..4: twins, twins reared apart, adoptive siblings
 
 
 def simulate_chunk(setup: Setup, index: int, first_id: int, n: int) -> dict[str, np.ndarray]:
@@ -301,7 +306,7 @@ def _frame(cols: dict[str, np.ndarray], design: str) -> pd.DataFrame:
     """A person-per-row frame from simulated columns; zygosity becomes "MZ"/"DZ" for twins."""
     frame = pd.DataFrame(cols, copy=False)
     if design == "twins":
-        frame["zygosity"] = pd.Categorical.from_codes(frame["zygosity"].to_numpy() - 1, ["MZ", "DZ"])
+        frame["zygosity"] = pd.Categorical.from_codes(frame["zygosity"].to_numpy() - 1, list(PAIR_KINDS))
         return frame
     return frame.drop(columns=["family", "zygosity", "shared_variants"])
 

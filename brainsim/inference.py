@@ -54,8 +54,8 @@ import pandas as pd
 from scipy import special
 
 __all__ = ["abc_smc", "ABCResult", "config_simulator", "config_statistics", "derived_seed", "distance",
-           "ModelSpec", "posterior_particles", "posterior_point", "probabilities_at", "STOP_REASONS",
-           "with_parameters"]
+           "ModelSpec", "posterior_particles", "posterior_point", "probabilities_at", "simulation_noise",
+           "STOP_REASONS", "widened", "with_parameters"]
 
 Simulator = Callable[[int, dict, int], float]  # (model index, parameters, seed) -> distance
 
@@ -412,6 +412,33 @@ def config_statistics(containers: Sequence[dict], statistics: Sequence[str], n: 
         return np.array([summary.get(s, np.nan) for s in statistics], float)
 
     return simulate
+
+
+def simulation_noise(containers: Sequence[dict], statistics: Sequence[str], n: int, norm_n: int, replicates: int,
+                     *, seed: int, map_fn: Callable = map) -> np.ndarray:
+    """Each statistic's own Monte-Carlo SD at `n` people (float64, (len(statistics),)): the SD
+    over `replicates` seeds of every hypothesis at its resolved config's values, the largest
+    over hypotheses (NaN where no hypothesis computes it twice). Seeds from (seed, 9_973, m, r)."""
+    simulate = config_statistics(containers, statistics, n, norm_n)
+    jobs = [(m, derived_seed(seed, 9_973, m, r)) for m in range(len(containers)) for r in range(replicates)]
+    sims = np.array(list(map_fn(lambda job: simulate(job[0], {}, job[1]), jobs))).reshape(
+        len(containers), replicates, len(statistics))
+    sd = np.full((len(containers), len(statistics)), np.nan)
+    for m in range(len(containers)):
+        for t in range(len(statistics)):
+            s = sims[m, :, t][np.isfinite(sims[m, :, t])]
+            if s.size > 1:
+                sd[m, t] = s.std(ddof=1)
+    return np.array([np.nanmax(c) if np.isfinite(c).any() else np.nan for c in sd.T])
+
+
+def widened(targets: Sequence, sd: np.ndarray) -> list:
+    """Targets whose tolerance is sqrt(tolerance^2 + sd^2): the observed uncertainty and the
+    simulation's own noise, so a statistic a small simulation cannot pin down is not overweighted."""
+    import dataclasses
+
+    return [dataclasses.replace(t, tolerance=float(np.hypot(t.tolerance, s)) if np.isfinite(s) else t.tolerance)
+            for t, s in zip(targets, sd)]
 
 
 def config_simulator(containers: Sequence[dict], targets, n: int, norm_n: int, missing_z: float,

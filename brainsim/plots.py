@@ -27,7 +27,8 @@ from .model.scaling import ScalingLaw
 
 __all__ = ["brain_vs_iq", "decomposition_bars", "DIVERGING", "DPI", "iq_histograms", "IQ_LABEL", "iq_qq",
            "loss_landscape", "output_tail", "PALETTE", "posterior_models", "posterior_params",
-           "recovery_confusion", "recovery_coverage", "recovery_influence", "recovery_reliability",
+           "recovery_confusion", "recovery_coverage", "recovery_influence", "recovery_reachability",
+           "recovery_reliability",
            "rt_vs_iq", "run_figures", "save", "scorecard_heatmap", "SEQUENTIAL", "TAIL_FLOOR", "twin_pairs",
            "twin_scatter", "write_figures", "Z_LIMIT"]
 
@@ -372,6 +373,22 @@ def recovery_influence(influence: pd.DataFrame) -> Figure:
     return fig
 
 
+def recovery_reachability(reach: pd.DataFrame) -> Figure:
+    """Reachability: where each observed target falls in each hypothesis's prior predictive
+    (its quantile; x: outside everything the prior produces), and how many hypotheses reach it."""
+    q = reach.pivot_table(index="target", columns="hypothesis", values="quantile", sort=False)
+    outside = ~reach.pivot_table(index="target", columns="hypothesis", values="reaches", sort=False,
+                                 aggfunc="first").astype(bool)
+    labels = q.map(lambda v: f"{v:.2f}").where(~outside, "x")
+    fig = Figure(figsize=(0.7 * q.shape[1] + 3.5, 0.45 * q.shape[0] + 2.2), layout="constrained")
+    ax = fig.subplots()
+    sns.heatmap(q, ax=ax, cmap="vlag", vmin=0, vmax=1, center=0.5, annot=labels, fmt="", annot_kws={"fontsize": 7},
+                cbar_kws={"label": "observed value's quantile in the prior predictive"})
+    ax.set(xlabel="hypothesis", ylabel="target")
+    _rotate(ax)
+    return fig
+
+
 def run_figures(samples: Mapping[str, pd.DataFrame], law: ScalingLaw, card: pd.DataFrame,
                 models: pd.DataFrame | None = None, particles: pd.DataFrame | None = None,
                 priors: Mapping[str, Mapping] | None = None, *, decomposition: pd.DataFrame | None = None,
@@ -397,7 +414,8 @@ def run_figures(samples: Mapping[str, pd.DataFrame], law: ScalingLaw, card: pd.D
         figs["decomposition"] = lambda: decomposition_bars(decomposition)
     rec = recovery or {}
     for key, make in (("confusion", recovery_confusion), ("calibration", recovery_reliability),
-                      ("coverage", recovery_coverage), ("influence", recovery_influence)):
+                      ("coverage", recovery_coverage), ("influence", recovery_influence),
+                      ("reachability", recovery_reachability)):
         if rec.get(key) is not None and len(rec[key]):
             figs[f"recovery_{key}"] = lambda make=make, frame=rec[key]: make(frame)
     return figs

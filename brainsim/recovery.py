@@ -26,7 +26,8 @@ from scipy import stats as sstats
 from .config.validation import ConfigError
 
 __all__ = ["calibration", "choices", "confusion", "coverage", "ece", "nearest", "neighbour_probabilities",
-           "parameter_recovery", "predictive_check", "prior_predictive_position", "rate", "row_errors",
+           "parameter_recovery", "predictive_check", "prior_predictive_position", "rate", "reachability",
+           "row_errors",
            "statistics_matrix", "target_influence"]
 
 _BLOCK = 256  # query rows per distance block: (block, N) floats per target
@@ -252,6 +253,36 @@ def prior_predictive_position(table: pd.DataFrame, observed: dict[str, float]) -
                          "max": s.max() if s.size else np.nan,
                          "outside": bool(s.size == 0 or value < s.min() or value > s.max())})
     return pd.DataFrame(rows)
+
+
+def reachability(position: pd.DataFrame, card: pd.DataFrame, targets: Sequence, *,
+                 reference: str = "baseline") -> pd.DataFrame:
+    """Which hypothesis can reach which target, and what each mechanism does to it.
+
+    position : `prior_predictive_position` of the reference table (hypothesis, statistic, ...)
+    card : the scorecard at the files' values (hypothesis, target, simulated)
+    targets : the targets (name, statistic, tolerance)
+
+    One row per (target, hypothesis): the prior predictive's range (min, max), where the
+    observed value falls in it (quantile), whether it is inside (`reaches`), how many
+    hypotheses reach it (`reached_by`: 1 flags a target only one hypothesis can meet, by
+    evidence or by how the model is built), and `shift_z`: how far the hypothesis's mechanism
+    moves the target at the files' values, (simulated - `reference`'s) / tolerance (NaN without
+    the reference hypothesis).
+    """
+    sim = card.set_index(["hypothesis", "target"])["simulated"]
+    rows = []
+    for t in targets:
+        mine = position[position["statistic"] == t.statistic]
+        base = sim.get((reference, t.name), np.nan)
+        for r in mine.itertuples():
+            rows.append({"target": t.name, "hypothesis": r.hypothesis, "observed": r.observed, "min": r.min,
+                         "max": r.max, "quantile": r.quantile, "reaches": not r.outside,
+                         "shift_z": (sim.get((r.hypothesis, t.name), np.nan) - base) / t.tolerance})
+    out = pd.DataFrame(rows)
+    if len(out):
+        out["reached_by"] = out.groupby("target", sort=False)["reaches"].transform("sum").astype(int)
+    return out
 
 
 def predictive_check(simulated: np.ndarray, observed: np.ndarray) -> dict[str, np.ndarray]:

@@ -48,6 +48,8 @@ CAPTIONS = {
                             "(95% Wilson intervals); calibrated points lie on the diagonal.",
     "recovery_coverage": "Parameter recovery: coverage of the 50% and 90% posterior intervals (± 2 MC SE) against "
                          "the nominal levels (dashed).",
+    "recovery_reachability": "Reachability: where each observed target falls in each hypothesis's prior predictive "
+                             "(quantile; x = outside everything its prior produces).",
     "recovery_influence": "Target influence: model probabilities with each target left out, and each target's share "
                           "of the distance near the observed targets.",
 }
@@ -140,6 +142,16 @@ def render(ranking: pd.DataFrame, card: pd.DataFrame, paradox: pd.DataFrame, fig
                   "(<code>recovery_confusion.csv</code>; calibration, parameter coverage, target influence and "
                   "absolute fit in the other <code>recovery_*.csv</code>).</p>",
                   '<div class="wide">' + _table(conf.reset_index(), "recovery", 2) + "</div>"]
+        reach = recovery.get("reachability")
+        if reach is not None and len(reach):
+            wide = reach.pivot_table(index="target", columns="hypothesis", values="shift_z", sort=False)
+            counts = reach.groupby("target", sort=False)["reached_by"].first()
+            wide.insert(0, "reached by", counts.reindex(wide.index).to_numpy())
+            parts += ["<p>Reachability (<code>recovery_reachability.csv</code>): how many hypotheses' prior "
+                      "predictives reach each target, and how far each hypothesis's mechanism moves it from "
+                      "baseline at the files' values (in tolerances). A target reached by one hypothesis only is "
+                      "met by that model's wiring or by evidence: check which.</p>",
+                      '<div class="wide">' + _table(wide.reset_index(), "reachability", 2) + "</div>"]
         if recovery.get("fit") is not None:
             fit = recovery["fit"].dropna(subset=["predictive_p"])
             if len(fit):

@@ -27,7 +27,7 @@ STATISTICS = (
     "r_brain_true_score", "r_brain_capability", "r_capability_iq", "retest_r", "pc1_share", "mean_subtest_r",
     "r_rt_iq", "rt_mean", "capability_mean", "capability_sd", "objective_spread", "output_top1_share",
     "output_top10_share", "output_top1_share_producers", "share_at_floor", "share_at_ceiling",
-    "distinct_iq_values", "twin_r_mz", "twin_r_dz", "h2_falconer", "cotwin_iq_of_iq_below_50",
+    "distinct_iq_values", "twin_r_mz", "twin_r_dz", "twin_r_mza", "adoptive_sibling_r", "h2_falconer", "cotwin_iq_of_iq_below_50",
     "cotwin_iq_of_iq_below_50_mz", "dz_shared_variant_fraction",
 )
 MOMENT_COLUMNS = ("iq", "iq_retest", "brain_volume", "true_score", "capability", "rt_mean", "output")
@@ -174,7 +174,7 @@ class Summary:
     below_50: int = 0
     bands: np.ndarray = field(default_factory=lambda: np.zeros((2, 2)))  # (high, low) x (count, capability sum)
     top_output: TopK | None = None
-    twins: dict[int, Moments] = field(default_factory=dict)  # zygosity (1 MZ, 2 DZ) -> pair moments
+    twins: dict[int, Moments] = field(default_factory=dict)  # zygosity (1 MZ, 2 DZ, 3 MZA, 4 adoptive) -> pair moments
     cotwin: np.ndarray = field(default_factory=lambda: np.zeros((2, 2)))  # (MZ, DZ) x (count, IQ sum) of co-twins of IQ < 50
     dz_variants: np.ndarray = field(default_factory=lambda: np.zeros(2))  # (shared, inherited) sums in DZ twins
     composites: np.ndarray = field(default_factory=lambda: np.zeros(0))  # people per composite score (form A)
@@ -194,7 +194,8 @@ class Summary:
     def of_columns(cls, cols: Mapping[str, np.ndarray], domains: Sequence[str], n_total: int, *,
                    items: int = 0) -> Summary:
         """Sufficient statistics of one chunk; `cols` as from `engine.simulate_chunk`
-        (zygosity coded 1 = MZ, 2 = DZ, twins of a family in adjacent rows). `items`: the
+        (zygosity coded 1 = MZ, 2 = DZ, 3 = MZ reared apart, 4 = adoptive siblings, the two
+        of a family in adjacent rows). `items`: the
         battery's items per form (the composite's ceiling); 0 leaves the floor and ceiling
         statistics undefined."""
         names = list(MOMENT_COLUMNS) + [f"score_{d}" for d in domains]
@@ -218,13 +219,13 @@ class Summary:
     def _add_twins(self, iq, family, zygosity, shared, inherited) -> None:
         first = psy.pair_starts(family)
         a, b = iq[first], iq[first + 1]
-        for row, z in enumerate((1, 2)):
+        for z in (1, 2, 3, 4):
             pick = zygosity[first] == z
             pairs = np.column_stack([np.concatenate([a[pick], b[pick]]), np.concatenate([b[pick], a[pick]])])
-            self.twins[z] = Moments.of(pairs)  # double entry: r of the columns is the twin r
-            # MZ twins share de novo mutations: severe ID is scored on DZ pairs, MZ kept apart
-            co = np.concatenate([b[pick & (a < SEVERE_ID_IQ)], a[pick & (b < SEVERE_ID_IQ)]])
-            self.cotwin[row] = co.size, co.sum()
+            self.twins[z] = Moments.of(pairs)  # double entry: r of the columns is the pair r
+            if z <= 2:  # MZ twins share de novo mutations: severe ID is scored on DZ pairs, MZ kept apart
+                co = np.concatenate([b[pick & (a < SEVERE_ID_IQ)], a[pick & (b < SEVERE_ID_IQ)]])
+                self.cotwin[z - 1] = co.size, co.sum()
         dz = zygosity == 2
         self.dz_variants = np.array([shared[dz].sum(), inherited[dz].sum()], float)
 
@@ -284,6 +285,8 @@ class Summary:
         if self.twins:
             out["twin_r_mz"] = self._twin_r(1)
             out["twin_r_dz"] = self._twin_r(2)
+            out["twin_r_mza"] = self._twin_r(3)
+            out["adoptive_sibling_r"] = self._twin_r(4)
             out["h2_falconer"] = psy.falconer_h2(out["twin_r_mz"], out["twin_r_dz"])
             (n_mz, sum_mz), (n_dz, sum_dz) = self.cotwin
             out["cotwin_iq_of_iq_below_50"] = float(sum_dz / n_dz) if n_dz else nan

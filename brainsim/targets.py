@@ -25,7 +25,7 @@ __all__ = ["CONFIDENCE", "FIELDS", "Hypothesis", "hypothesis_from_config", "load
            "scorecard", "Target", "targets_path", "to_markdown", "total_distance"]
 
 PASS_Z = 2.0
-CONFIDENCE = ("text", "secondary", "unconfirmed")
+CONFIDENCE = ("text", "derived", "secondary", "unconfirmed")  # derived: computed from numbers in the text
 FIELDS = ("statistic", "value", "tolerance", "source", "confidence")
 
 

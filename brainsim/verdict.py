@@ -105,6 +105,12 @@ def recovery_lines(rec: dict, chosen: str) -> list[str]:
         lines.append(f"The observed targets lie at the edge of every prior predictive: their {rec['neighbours']}-th "
                      f"nearest simulation is at RMS z {rec['observed_epsilon']:.2f}, farther than for {q:.0%} of the "
                      f"simulations themselves.")
+    reach = rec.get("reachability") or {}
+    if reach.get("unreached"):
+        lines.append("No hypothesis's prior predictive reaches " + ", ".join(reach["unreached"]) + ".")
+    if reach.get("reached_by_one"):
+        lines.append("Reached by one hypothesis only (evidence, or how the model is built: see the reachability "
+                     "table): " + ", ".join(f"{t} ({h})" for t, h in reach["reached_by_one"].items()) + ".")
     fits = rec.get("fit") or {}
     if fits:
         good = [h for h, f in fits.items() if f["fits"]]

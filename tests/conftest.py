@@ -9,6 +9,8 @@ from golden import GOLDEN_ARGS
 from brainsim.api import model_params
 
 ALPHA = 1e-3  # significance level of every distributional test (fixed seeds make them repeatable)
+# the shared background's variation switched off, for tests in which one cause alone must vary
+QUIET_BACKGROUND = ("population.noise.sd=0", "population.mutation.de_novo_rate=0")
 
 
 def model(*overrides):

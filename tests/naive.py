@@ -91,22 +91,31 @@ def draw_traits(g: np.random.Generator, pop, k: int, n: int, first_id: int = 0) 
 def _draw_twins(g: np.random.Generator, pop, k: int, n: int, first_id: int) -> SimpleNamespace:
     # Pair p holds persons 2p and 2p + 1. Each latent trait is sqrt(h2) g + sqrt(c2) c +
     # sqrt(e2) e: g equal in MZ pairs, correlated 1/2 in DZ pairs; c shared by the pair.
+    # MZ reared apart (kind 3): g equal, c not shared; adoptive siblings (kind 4): c shared, g not.
     pairs, t = n // 2, N_TRAITS + pop.hyper_dims
-    mz = g.random(pairs) < pop.mz_fraction
-    z = g.standard_normal((pairs, t, 5))  # per pair and trait: g1, c, e1, e2, g_extra
+    u = g.random(pairs)
+    rest = pop.mza_fraction + pop.adoptive_fraction
+    kind = np.where(u < pop.mza_fraction, 3, np.where(u < rest, 4, np.where(
+        (u - rest) / (1.0 - rest) < pop.mz_fraction, 1, 2)))
+    same_genes = (kind == 1) | (kind == 3)
+    z = g.standard_normal((pairs, t, 5))  # per pair and trait: g1, c, e1, e2, extra
     g1, c, e1, e2, gx = np.moveaxis(z, 2, 0)
-    g2 = np.where(mz[:, None], g1, 0.5 * g1 + np.sqrt(0.75) * gx)
+    g2 = np.where(same_genes[:, None], g1, np.where((kind == 4)[:, None], gx, 0.5 * g1 + np.sqrt(0.75) * gx))
+    c2nd = np.where((kind == 3)[:, None], gx, c)
     e = np.sqrt(np.maximum(1.0 - pop.h2 - pop.c2, 0.0))
     latent = np.empty((n, t))
     latent[0::2] = np.sqrt(pop.h2) * g1 + np.sqrt(pop.c2) * c + e * e1
-    latent[1::2] = np.sqrt(pop.h2) * g2 + np.sqrt(pop.c2) * c + e * e2
+    latent[1::2] = np.sqrt(pop.h2) * g2 + np.sqrt(pop.c2) * c2nd + e * e2
     rt_z = g.standard_normal(n)
     rt_chi = g.chisquare(pop.trials - 1.0, n)
     lam, a_inh, s_inh = pop.inherited_rate, pop.inherited_shape, pop.inherited_mean / pop.inherited_shape
     inherited, shared, burden = np.zeros(n, np.int64), np.zeros(n, np.int64), np.zeros(n)
     for p in range(pairs):  # parents carry Poisson(2 lam) variants, each passed on with prob. 1/2
         a, b = 2 * p, 2 * p + 1
-        if mz[p]:
+        if kind[p] == 4:  # adoptive siblings: unrelated
+            inherited[a], inherited[b] = g.poisson(lam), g.poisson(lam)
+            burden[a], burden[b] = g.gamma(inherited[a] * a_inh, s_inh), g.gamma(inherited[b] * a_inh, s_inh)
+        elif same_genes[p]:
             count = g.poisson(lam)
             inherited[a] = inherited[b] = shared[a] = shared[b] = count
             burden[a] = burden[b] = g.gamma(count * a_inh, s_inh)
@@ -119,7 +128,7 @@ def _draw_twins(g: np.random.Generator, pop, k: int, n: int, first_id: int) -> S
     a_dn, s_dn = pop.de_novo_shape, pop.de_novo_mean / pop.de_novo_shape
     for p in range(pairs):  # de novo mutations arise in the zygote: MZ twins share them
         a, b = 2 * p, 2 * p + 1
-        if mz[p]:
+        if same_genes[p]:
             hit = g.gamma(g.poisson(pop.de_novo_rate) * a_dn, s_dn)
             burden[a] += hit
             burden[b] += hit
@@ -127,11 +136,11 @@ def _draw_twins(g: np.random.Generator, pop, k: int, n: int, first_id: int) -> S
             burden[a] += g.gamma(g.poisson(pop.de_novo_rate) * a_dn, s_dn)
             burden[b] += g.gamma(g.poisson(pop.de_novo_rate) * a_dn, s_dn)
     shares, variant, domain = _optional(g, pop, k, n)
-    inherit = mz.copy()  # MZ co-twins carry the twin's variant; a DZ co-twin with prob. 1/2
-    inherit[~mz] = g.random(int((~mz).sum())) < 0.5
+    inherit = same_genes.copy()  # MZ co-twins carry the twin's variant; a DZ co-twin with prob. 1/2
+    inherit[kind == 2] = g.random(int((kind == 2).sum())) < 0.5  # adoptive siblings: their own
     variant[1::2] = np.where(inherit, variant[0::2], variant[1::2])
     domain[1::2] = np.where(inherit, domain[0::2], domain[1::2])
-    zygosity = np.repeat(np.where(mz, 1, 2), 2).astype(np.int8)
+    zygosity = np.repeat(kind, 2).astype(np.int8)
     return SimpleNamespace(latent=latent, shares=shares, burden=burden, inherited=inherited, shared=shared,
                            variant=variant, variant_domain=domain, rt_z=rt_z, rt_chi=rt_chi,
                            rt_person=g.standard_normal((n, 2)),
@@ -307,7 +316,7 @@ def simulate_chunk(setup: Setup, index: int, first_id: int, n: int, block: int =
     composite = raw.sum(axis=2)
     cap, output = capability(x, phen["noise"], setup.r_med, bat, capability_table(bat, bat.width / 16))
     snr = setup.noise_median / phen["noise"] if setup.noise_median > 0 else np.ones(size)  # median person: 1
-    learned = (setup.r_med / x.mean(axis=1)) ** pop.drift_loss_exponent  # less loss, faster evidence
+    learned = (setup.r_med / np.maximum(x.mean(axis=1), 1e-12 * setup.r_med)) ** pop.drift_loss_exponent
     boundary = pop.boundary * np.exp(pop.boundary_sd * draws.rt_person[:, 0] - 0.5 * pop.boundary_sd**2)
     ter = pop.non_decision * np.exp(pop.non_decision_sd * draws.rt_person[:, 1] - 0.5 * pop.non_decision_sd**2)
     mdt, vrt = ez(pop.drift_ref * snr * learned, boundary)

@@ -2,15 +2,16 @@
 
 import numpy as np
 import pytest
-from conftest import model
+from conftest import QUIET_BACKGROUND, model
 
 from brainsim import engine
 from brainsim.decomposition import CAUSES, ITEM_SAMPLING, REMAINDER, decompose
 
 ONLY = {  # overrides under which one cause alone varies between people
-    "brain size": ["population.data.sd=0", "population.brain.volume_cv=0.3"],
-    "data": ["population.brain.volume_cv=0", "population.data.sd=0.5"],
-    "noise and mutations": ["population.brain.volume_cv=0", "population.data.sd=0", "population.noise.sd=0.5"],
+    "brain size": [*QUIET_BACKGROUND, "population.data.sd=0", "population.brain.volume_cv=0.3"],
+    "data": [*QUIET_BACKGROUND, "population.brain.volume_cv=0", "population.data.sd=0.5"],
+    "noise and mutations": [*QUIET_BACKGROUND, "population.brain.volume_cv=0", "population.data.sd=0",
+                            "population.noise.sd=0.5"],
 }
 
 
@@ -48,7 +49,7 @@ def test_two_additive_causes_share_the_true_score_variance_as_their_loss_terms_d
     # divided by Var T instead of Var X, or a cause switched off in the wrong trait, breaks it.
     import brainsim
 
-    m = model("population.design=unrelated", "battery.norm_n=3000", "population.chunk_size=20000",
+    m = model(*QUIET_BACKGROUND, "population.design=unrelated", "battery.norm_n=3000", "population.chunk_size=20000",
               "population.brain.volume_cv=0.1", "population.data.sd=0.025", "population.data.diet_cv=0")
     out = decompose(engine.prepare(m, 3), n=20_000)
     law = brainsim.law("chinchilla2022")

@@ -255,3 +255,19 @@ def test_a_hypothesis_that_cannot_fit_does_not_drag_the_acceptance_rate_down():
     first_low = int(near_rate[near_rate < 0.3].index[0])
     assert res.stop == "acceptance" and res.history["generation"].max() == first_low
     assert (near_rate.loc[:first_low - 1] >= 0.3).all()
+
+
+def test_simulation_noise_is_a_correlation_sampling_sd_and_widens_tolerances():
+    # r(brain, IQ) over n unrelated people scatters with SD (1 - r^2) / sqrt(n - 1) from seed to
+    # seed; 20 replicates estimate it within ~16%
+    from omegaconf import OmegaConf
+
+    from brainsim.api import compose
+    from brainsim.inference import simulation_noise, widened
+
+    cont = OmegaConf.to_container(compose(["population.design=unrelated"]), resolve=True)
+    sd = simulation_noise([cont, cont], ["r_brain_iq", "twin_r_mz"], 1000, 500, 20, seed=1)
+    assert 0.6 < sd[0] / (1 / np.sqrt(999)) < 1.6 and np.isnan(sd[1])  # no twins: never computed
+    targets = [Target("a", "r_brain_iq", 0.3, 0.04, "s"), Target("b", "twin_r_mz", 0.9, 0.05, "s")]
+    wide = widened(targets, np.array([0.03, np.nan]))
+    assert wide[0].tolerance == pytest.approx(0.05) and wide[1].tolerance == 0.05 and wide[0].value == 0.3

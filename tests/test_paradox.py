@@ -4,7 +4,7 @@ import dataclasses
 
 import numpy as np
 import pytest
-from conftest import model
+from conftest import QUIET_BACKGROUND, model
 
 from brainsim import engine
 from brainsim.paradox import implied_exponents, iq_per_brain_sd
@@ -13,7 +13,7 @@ from brainsim.model.psychometrics import norm_constants, to_iq
 from brainsim.model.tasks import Battery, respond, threshold_quantile
 
 # only brain volume varies; depth 1 everywhere so every item's floor is exactly exp(-nu)
-BRAIN_ONLY = ["population.design=unrelated", "population.data.sd=0", "battery.depth=[1,1,1,1,1,1]",
+BRAIN_ONLY = [*QUIET_BACKGROUND, "population.design=unrelated", "population.data.sd=0", "battery.depth=[1,1,1,1,1,1]",
               "population.brain.volume_cv=0.6", "battery.universe.width=0.004", "population.data.data_unit=1",
               "battery.universe.lower=0.5", "battery.universe.upper=2.0"]
 

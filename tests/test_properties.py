@@ -78,8 +78,9 @@ def undefined_reason(stat: str, frame, stats: dict) -> bool:
         return not ((frame.iq - 130).abs() <= 5).any() or not ((frame.iq - 70).abs() <= 5).any()
     if stat.startswith("output_top"):
         return frame.output.sum() <= 0
-    if stat in ("twin_r_mz", "twin_r_dz"):
-        return _twin_undefined(frame, "MZ" if stat == "twin_r_mz" else "DZ")
+    kinds = {"twin_r_mz": "MZ", "twin_r_dz": "DZ", "twin_r_mza": "MZA", "adoptive_sibling_r": "adoptive"}
+    if stat in kinds:
+        return _twin_undefined(frame, kinds[stat])
     if stat == "h2_falconer":
         return not (math.isfinite(stats["twin_r_mz"]) and math.isfinite(stats["twin_r_dz"]))
     if stat.startswith("cotwin_iq_of_iq_below_50"):  # DZ pairs; "_mz": MZ pairs

@@ -272,3 +272,21 @@ def test_central_intervals_from_few_draws_cover_at_their_nominal_level():
     cov, _ = parameter_recovery(table, ["x"], np.array([1.0]), 9, missing_z=5.0, levels=(0.8,))
     r = cov.iloc[0]
     assert abs(r.coverage - 0.8) < 4 * r.se
+
+
+def test_reachability_flags_targets_one_hypothesis_alone_reaches_and_how_far_mechanisms_move_them():
+    from brainsim.recovery import reachability
+    from brainsim.targets import Target
+
+    table = pd.DataFrame({"hypothesis": ["baseline"] * 3 + ["h"] * 3,
+                          "stat:x": [0.0, 1.0, 2.0, 5.0, 6.0, 7.0], "stat:y": [0.0, 1.0, 2.0, 0.0, 1.0, 2.0]})
+    targets = [Target("x", "x", 6.5, 0.5, "s"), Target("y", "y", 9.0, 1.0, "s")]
+    position = prior_predictive_position(table, {"x": 6.5, "y": 9.0})
+    card = pd.DataFrame({"hypothesis": ["baseline", "baseline", "h", "h"], "target": ["x", "y", "x", "y"],
+                         "simulated": [1.0, 1.0, 6.0, 1.5]})
+    reach = reachability(position, card, targets).set_index(["target", "hypothesis"])
+    assert not reach.loc[("x", "baseline"), "reaches"] and reach.loc[("x", "h"), "reaches"]
+    assert reach.loc[("x", "h"), "reached_by"] == 1 and reach.loc[("y", "h"), "reached_by"] == 0
+    assert reach.loc[("x", "h"), "shift_z"] == pytest.approx(10.0)  # (6 - 1) / 0.5
+    assert reach.loc[("y", "h"), "shift_z"] == pytest.approx(0.5) and reach.loc[("x", "baseline"), "shift_z"] == 0.0
+    assert reach.loc[("x", "h"), "quantile"] == pytest.approx(2 / 3)

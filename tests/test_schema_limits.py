@@ -24,6 +24,8 @@ LIMITS = {
     "population.n": (1, INF, False, "at least one person"),
     "population.chunk_size": (1, INF, False, "at least one person per chunk"),
     "population.mz_fraction": (0, 1, False, "a share of twin pairs"),
+    "population.mza_fraction": (0, 1, False, "a share of pairs (with adoptive_fraction: < 1 together)"),
+    "population.adoptive_fraction": (0, 1, False, "likewise"),
     "population.brain.volume_mean": (0, INF, True, "a volume is positive"),
     "population.brain.volume_cv": (0, 2, False, "brain-volume CV is ~0.1; 2 is twenty times any species' spread"),
     "population.brain.volume_ref": (0, INF, True, "a volume is positive"),
@@ -55,6 +57,9 @@ LIMITS = {
     "population.reaction_time.boundary": (0, INF, True, "a boundary separation is positive"),
     "population.reaction_time.non_decision": (0, INF, False, "a time is not negative"),
     "population.reaction_time.trials": (2, INF, False, "an SD needs two trials"),
+    "population.reaction_time.drift_loss_exponent": (0, 5, False, "5: a 10% loss difference is a 60% drift one"),
+    "population.reaction_time.boundary_sd": (0, 2, False, "SD of log boundary: 7-fold per SD is beyond caution"),
+    "population.reaction_time.non_decision_sd": (0, 2, False, "likewise for non-decision time"),
     **{f"population.heritability.{t}.{s}": (0, 1, False, "a share of variance")
        for t in ("brain", "density", "efficiency", "data", "noise", "hyperparameters", "architecture")
        for s in ("h2", "c2")},
@@ -142,6 +147,12 @@ def test_the_limit_itself_is_accepted(key):
     low, high, low_open, _ = LIMITS[key]
     for value in [v for v in (None if low_open else low, high) if v is not None]:
         config, _ = _with(key, value)
+        if key in ("population.mza_fraction", "population.adoptive_fraction") and value == 1:
+            other = "adoptive_fraction" if key.endswith("mza_fraction") else "mza_fraction"
+            config["population"][other] = 0.0
+            with pytest.raises(ConfigError, match="must sum to < 1"):  # the pairs need twins too
+                settings_from_config(config)
+            continue
         if key == "population.mz_fraction" or key.startswith("population.heritability"):
             for t in config["population"]["heritability"].values():  # h2 + c2 <= 1 is checked apart
                 t["c2"] = 0.0 if key.endswith("h2") else t["c2"]

@@ -59,7 +59,7 @@ def _columns(n, rng, twins=True):
         cols[f"score_{d}"] = cols["iq"] + rng.normal(size=n) * 20
     if twins:
         cols["family"] = np.arange(n) // 2
-        cols["zygosity"] = np.repeat(rng.integers(1, 3, (n + 1) // 2), 2)[:n]
+        cols["zygosity"] = np.repeat(rng.integers(1, 5, (n + 1) // 2), 2)[:n]
         cols["inherited_variants"] = rng.poisson(3.0, n)
         cols["shared_variants"] = rng.binomial(cols["inherited_variants"], 0.5)
     return cols
@@ -85,6 +85,8 @@ def test_summary_merge_equals_whole_population():
     assert whole["share_iq_below_50"] == np.mean(cols["iq"] < 50)
     assert whole["twin_r_mz"] == pytest.approx(
         naive.twin_correlation(cols["iq"], cols["family"], cols["zygosity"], 1), rel=1e-10)
+    assert whole["adoptive_sibling_r"] == pytest.approx(
+        naive.twin_correlation(cols["iq"], cols["family"], cols["zygosity"], 4), rel=1e-10)
     corr = np.corrcoef(np.column_stack([cols[f"score_{d}"] for d in DOMAINS]), rowvar=False)
     assert whole["pc1_share"] == pytest.approx(psy.pc1_share(corr), rel=1e-10)
     assert whole["iq_skewness"] == pytest.approx(stats.skew(cols["iq"]), rel=1e-9)
@@ -151,7 +153,8 @@ def _double_entry_r(pairs: pd.DataFrame, col: str = "iq") -> float:
     return float(np.corrcoef(np.r_[a, b], np.r_[b, a])[0, 1])
 
 
-def by_definition(frame: pd.DataFrame, domains, items: int, mz="MZ", dz="DZ") -> dict[str, float]:
+def by_definition(frame: pd.DataFrame, domains, items: int, mz="MZ", dz="DZ", mza="MZA",
+                  adoptive="adoptive") -> dict[str, float]:
     """Every statistic of `STATISTICS` computed directly from its definition (`items`: items
     on one form, the composite's ceiling)."""
     iq, n = frame["iq"], len(frame)
@@ -190,6 +193,7 @@ def by_definition(frame: pd.DataFrame, domains, items: int, mz="MZ", dz="DZ") ->
         dz_rows = frame[frame["zygosity"] == dz]
         stats_ |= {
             "twin_r_mz": _double_entry_r(pm), "twin_r_dz": _double_entry_r(pd_),
+            "twin_r_mza": _double_entry_r(_pairs(frame, mza)), "adoptive_sibling_r": _double_entry_r(_pairs(frame, adoptive)),
             "h2_falconer": 2 * (_double_entry_r(pm) - _double_entry_r(pd_)),
             "cotwin_iq_of_iq_below_50": cotwins(pd_).mean(),  # DZ pairs only
             "cotwin_iq_of_iq_below_50_mz": cotwins(pm).mean(),
@@ -206,10 +210,10 @@ def _synthetic(n_pairs=6000, seed=7):
     root = rng.normal(size=(p, p)) + 1.5 * np.eye(p)
     cov = root @ root.T
     n = 2 * n_pairs + 1
-    zyg = np.r_[np.repeat(rng.integers(1, 3, n_pairs), 2), 2]
+    zyg = np.r_[np.repeat(rng.integers(1, 5, n_pairs), 2), 2]  # MZ, DZ, MZ apart, adoptive
     shared = rng.normal(size=(n_pairs, p)) @ np.linalg.cholesky(cov).T
     own = rng.normal(size=(n, p)) @ np.linalg.cholesky(cov).T
-    weight = np.where(zyg == 1, 0.9, 0.5)[:, None]
+    weight = np.select([zyg == 1, zyg == 2, zyg == 3], [0.9, 0.5, 0.7], 0.15)[:, None]
     x = np.sqrt(weight) * np.r_[np.repeat(shared, 2, axis=0), shared[:1]] + np.sqrt(1 - weight) * own
     cols = {c: x[:, i] for i, c in enumerate(list(MOMENT_COLUMNS) + [f"score_{d}" for d in DOMAINS])}
     for d in DOMAINS:  # integer subtest scores of 10 items each, floors and ceilings included
@@ -229,10 +233,10 @@ def _synthetic(n_pairs=6000, seed=7):
 def test_every_statistic_equals_its_definition():
     cols = _synthetic()
     frame = pd.DataFrame(cols)
-    want = by_definition(frame, DOMAINS, items=30, mz=1, dz=2)
+    want = by_definition(frame, DOMAINS, items=30, mz=1, dz=2, mza=3, adoptive=4)
     assert set(want) == set(STATISTICS) and all(np.isfinite(v) for v in want.values())
     # the twin statistics differ by zygosity, so swapping or mixing the pairs would show
-    assert want["twin_r_mz"] - want["twin_r_dz"] > 0.2
+    assert want["twin_r_mz"] - want["twin_r_dz"] > 0.2 and want["twin_r_mza"] - want["adoptive_sibling_r"] > 0.2
     assert abs(want["cotwin_iq_of_iq_below_50"] - want["cotwin_iq_of_iq_below_50_mz"]) > 5
     assert 0 < want["share_at_floor"] < 0.1 and 0 < want["share_at_ceiling"] < 0.1
     got = Summary.of_columns(cols, DOMAINS, len(frame), items=30).statistics()

@@ -25,7 +25,7 @@ def test_human_targets_have_sources_and_exclude_norming_and_inputs():
     assert {"r_brain_iq", "twin_r_mz", "twin_r_dz", "retest_r", "share_iq_below_50"} <= names
     assert not names & {"iq_mean", "iq_sd"}  # fixed by norming, not evidence
     assert "brain_volume_cv" not in names  # an input, not evidence
-    assert all(t.source and t.tolerance > 0 and t.confidence in ("text", "secondary", "unconfirmed")
+    assert all(t.source and t.tolerance > 0 and t.confidence in ("text", "derived", "secondary", "unconfirmed")
                for t in targets)
 
 
@@ -35,6 +35,11 @@ def test_targets_are_measured_as_their_sources_measured_them():
     assert by["cotwin_iq_of_iq_below_50"].statistic == "cotwin_iq_of_iq_below_50"
     # adult twins: rMZ = h2 + c2 and rDZ = h2 / 2 + c2 with Bouchard 2013's h2 .80, c2 .10
     assert by["twin_r_mz"].value == pytest.approx(0.8 + 0.1) and by["twin_r_dz"].value == pytest.approx(0.4 + 0.1)
+    # ... values computed from a source's numbers are labelled derived, not text; genes apart
+    # from family: MZ twins reared apart give h2, adoptive siblings c2
+    for name in ("twin_r_mz", "twin_r_dz", "twin_r_mza", "adoptive_sibling_r"):
+        assert by[name].confidence == "derived", name
+    assert by["twin_r_mza"].value == pytest.approx(0.70) and by["adoptive_sibling_r"].value == pytest.approx(0.10)
     # reliability of the composite (a parallel form), not a subtest's retest
     assert by["retest_r"].value >= 0.9
     # a 2-choice task: between Der & Deary 2017's simple (-.27) and 4-choice (-.44) at age 30
@@ -106,9 +111,9 @@ C = {"confidence": "text"}
     ({"statistic": "r_brain_iq", "value": 0.2, "tolerance": 0.1, "source": "x", "tolerence": 1, **C},
      r"'r_brain_iq.tolerence' is not a target field"),
     ({"statistic": "r_brain_iq", "value": 0.2, "tolerance": 0.1, "source": "x"},
-     r"t.yaml: 'r_brain_iq.confidence' must be one of text, secondary, unconfirmed. Got None"),
+     r"t.yaml: 'r_brain_iq.confidence' must be one of text, derived, secondary, unconfirmed. Got None"),
     ({"statistic": "r_brain_iq", "value": 0.2, "tolerance": 0.1, "source": "x", "confidence": "sure"},
-     r"'r_brain_iq.confidence' must be one of text, secondary, unconfirmed. Got 'sure'"),
+     r"'r_brain_iq.confidence' must be one of text, derived, secondary, unconfirmed. Got 'sure'"),
 ])
 def test_bad_target_files(tmp_path, entry, match):
     with pytest.raises(ConfigError, match=match):
@@ -123,8 +128,10 @@ def test_unknown_target_set_and_hypothesis():
 
 
 def test_prior_low_above_high_names_file_and_key():
-    cfg = OmegaConf.to_container(compose(["hypothesis=motivation", "hypothesis.free={population.data.sd: [0.6, 0.1]}"]))
-    with pytest.raises(ConfigError, match=r"hypothesis/motivation.yaml: 'hypothesis.free.population.data.sd' prior range must have low <= high"):
+    cfg = OmegaConf.to_container(compose(["hypothesis=motivation",
+                                          "hypothesis.free={population.data.diet_cv: [0.6, 0.1]}"]))
+    with pytest.raises(ConfigError, match=r"hypothesis/motivation.yaml: 'hypothesis.free.population.data.diet_cv' "
+                                          r"prior range must have low <= high"):
         hypothesis_from_config(cfg)
     cfg = OmegaConf.to_container(compose([]))
     cfg["hypothesis"]["free"] = {"population.data.nope": [0, 1]}
@@ -162,7 +169,7 @@ def test_a_users_targets_file_runs_through_the_cli_and_bad_ones_write_nothing(tm
     res = subprocess.run(run + [f"targets={bad}", "hydra.run.dir=bad"], cwd=tmp_path, capture_output=True, text=True)
     assert res.returncode == 2 and not (tmp_path / "bad").exists()
     assert res.stderr.strip().splitlines()[-1] == (
-        "brainsim: error: bad.yaml: 'retest.confidence' must be one of text, secondary, unconfirmed. Got None instead.")
+        "brainsim: error: bad.yaml: 'retest.confidence' must be one of text, derived, secondary, unconfirmed. Got None instead.")
 
 
 def test_background_priors_are_shared_and_a_hypothesis_own_prior_wins():
@@ -180,8 +187,8 @@ def test_background_priors_are_shared_and_a_hypothesis_own_prior_wins():
                 expected = tuple(prior["log10"]) if isinstance(prior, dict) else tuple(prior)
                 assert h.free[key] == expected and (key in h.log) == isinstance(prior, dict)
     assert seen["baseline"].own == frozenset()  # pure scaling: nothing of its own
-    assert seen["h3_mutation_load"].free["population.noise.ref"] == (-2.3, -0.7)  # its own prior wins
-    assert seen["h3_mutation_load"].value("population.noise.ref", -2.0) == pytest.approx(0.01)
+    assert seen["h2_selection"].free["battery.universe.upper"] == (0.3, 1.7)  # its own prior wins
+    assert seen["h2_selection"].value("battery.universe.upper", 1.0) == pytest.approx(10.0)
     assert seen["h1_task_density"].free["battery.universe.width"][0] == -3.0  # sharp items reachable: 1e-3
 
 

@@ -217,9 +217,13 @@ def test_engine_chunk_matches_the_numpy_oracle(overrides):
     np.testing.assert_allclose(got["true_score"], want["true_score"], rtol=1e-9, atol=4.3e-18)
     for key in ("capability", "output"):  # two computations of one integral, both exact to far below 1e-9
         np.testing.assert_allclose(got[key], want[key], rtol=1e-9, atol=1e-12, err_msg=key)
-    # one twin per pair: independent samples for the KS test
-    for key in ("iq", "iq_retest"):
-        assert stats.ks_2samp(got[key][0::2], want[key][0::2]).pvalue > ALPHA, key
+    # one twin per pair: independent samples for the KS test, on the composite score each IQ
+    # came from (one integer grid: IQs normed by two norm samples sit on grids a few hundredths
+    # apart, and KS reads that offset at a grid point holding 6% of people as a difference)
+    for f, key in enumerate(("iq", "iq_retest")):
+        composite = [np.round((side[key][0::2] - 100) / 15 * norms[f][1] + norms[f][0])
+                     for side, norms in ((got, setup.norms), (want, oracle.norms))]
+        assert stats.ks_2samp(*composite).pvalue > ALPHA, key
 
 
 def test_item_variances_match_numpy():

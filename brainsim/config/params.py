@@ -87,6 +87,9 @@ def population_from_config(cfg: Mapping) -> PopulationParams:
         c2 += [c] * reps
 
     scalars = {field: check(p + key, _read(cfg, key)) for field, key in _POPULATION_KEYS.items()}
+    if scalars["mza_fraction"] + scalars["adoptive_fraction"] >= 1.0:
+        raise ConfigError(f"The '{p}mza_fraction' and '{p}adoptive_fraction' shares must sum to < 1 (the rest are "
+                          f"MZ and DZ twins). Got {scalars['mza_fraction']} + {scalars['adoptive_fraction']} instead.")
     return PopulationParams(
         **scalars, hyper_dims=dims, arch_mode=mode, arch_probs=np.asarray(probs, float),
         arch_shifts=np.asarray(shifts, float), h2=np.asarray(h2, float), c2=np.asarray(c2, float),
@@ -97,6 +100,7 @@ def population_from_config(cfg: Mapping) -> PopulationParams:
 # hyperparameters.dims are read apart), in the order they are checked
 _POPULATION_KEYS = {
     "n": "n", "chunk_size": "chunk_size", "design": "design", "mz_fraction": "mz_fraction",
+    "mza_fraction": "mza_fraction", "adoptive_fraction": "adoptive_fraction",
     **{k: f"brain.{k}" for k in ("volume_mean", "volume_cv", "volume_ref", "kappa", "synapses_ref",
                                  "synapses_per_param", "density_sd", "efficiency_sd")},
     "data_seconds": "data.seconds", "data_rate": "data.rate", "data_unit": "data.data_unit", "data_sd": "data.sd",

@@ -41,6 +41,7 @@ class ABCSettings:
     n: int
     norm_n: int
     missing_z: float
+    noise_replicates: int  # simulations per hypothesis that measure each statistic's own noise at n
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,7 @@ def abc_from_config(node: Mapping) -> ABCSettings:
         n=check("abc.n", node.get("n")),
         norm_n=check("abc.norm_n", node.get("norm_n")),
         missing_z=check("abc.missing_z", node.get("missing_z")),
+        noise_replicates=check("abc.noise_replicates", node.get("noise_replicates")),
     )
 
 

@@ -27,7 +27,9 @@ class PopulationParams:
     n: int
     chunk_size: int
     design: str
-    mz_fraction: float
+    mz_fraction: float  # of the twin pairs (MZ or DZ)
+    mza_fraction: float  # of all pairs: MZ twins reared apart
+    adoptive_fraction: float  # of all pairs: adoptive siblings (unrelated, reared together)
     volume_mean: float
     volume_cv: float
     volume_ref: float

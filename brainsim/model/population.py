@@ -50,7 +50,8 @@ class Draws:
     rt_person : (float64, (n, 2)) standard normals of each person's log boundary and log
         non-decision time (unique environment: unrelated to ability or family)
     family : (int64, (n,)) family id (person id if unrelated)
-    zygosity : (int8, (n,)) 0 unrelated, 1 MZ, 2 DZ
+    zygosity : (int8, (n,)) 0 unrelated, 1 MZ, 2 DZ, 3 MZ reared apart, 4 adoptive siblings
+        (unrelated, reared together)
     """
 
     latent: np.ndarray
@@ -173,27 +174,44 @@ def _draw_unrelated(rng, mut, trials, latent, rt_z, rt_chi, inherited, burden):
 
 
 @njit(cache=True, nogil=True)
-def _draw_twins(rng, mz_fraction, h2, c2, mut, trials, latent, rt_z, rt_chi, inherited, shared, burden, zygosity):
-    # Person 2p and 2p + 1 are the twins of pair p.
+def _draw_twins(rng, kinds, h2, c2, mut, trials, latent, rt_z, rt_chi, inherited, shared, burden, zygosity):
+    # Person 2p and 2p + 1 are the pair p: MZ, DZ, MZ reared apart (genes shared, family not)
+    # or adoptive siblings (family shared, genes not). kinds = (mz_fraction, mza, adoptive).
     lam, a_inh, s_inh = mut.inherited_rate, mut.inherited_shape, mut.inherited_scale
     mu, a_dn, s_dn = mut.de_novo_rate, mut.de_novo_shape, mut.de_novo_scale
+    mz_fraction, mza, adoptive = kinds
+    rest = mza + adoptive
     n_pairs = latent.shape[0] // 2
     t = latent.shape[1]
     for p in range(n_pairs):
-        zygosity[2 * p] = 1 if rng.random() < mz_fraction else 2
-        zygosity[2 * p + 1] = zygosity[2 * p]
+        u = rng.random()  # one number per pair: with no MZA or adoptive pairs, u < mz_fraction as before
+        if u < mza:
+            kind = 3
+        elif u < rest:
+            kind = 4
+        else:
+            kind = 1 if (u - rest) / (1.0 - rest) < mz_fraction else 2
+        zygosity[2 * p] = kind
+        zygosity[2 * p + 1] = kind
     for p in range(n_pairs):
-        mz = zygosity[2 * p] == 1
+        kind = zygosity[2 * p]
         for j in range(t):
             g1 = rng.standard_normal()
             c = rng.standard_normal()
             e1 = rng.standard_normal()
             e2 = rng.standard_normal()
             gx = rng.standard_normal()
-            g2 = g1 if mz else 0.5 * g1 + np.sqrt(0.75) * gx
+            if kind == 2:
+                g2, c2nd = 0.5 * g1 + np.sqrt(0.75) * gx, c
+            elif kind == 3:
+                g2, c2nd = g1, gx  # reared apart: the co-twin's family is its own
+            elif kind == 4:
+                g2, c2nd = gx, c  # adopted: unrelated genes, one family
+            else:
+                g2, c2nd = g1, c
             e = np.sqrt(max(1.0 - h2[j] - c2[j], 0.0))
             latent[2 * p, j] = np.sqrt(h2[j]) * g1 + np.sqrt(c2[j]) * c + e * e1
-            latent[2 * p + 1, j] = np.sqrt(h2[j]) * g2 + np.sqrt(c2[j]) * c + e * e2
+            latent[2 * p + 1, j] = np.sqrt(h2[j]) * g2 + np.sqrt(c2[j]) * c2nd + e * e2
     for i in range(2 * n_pairs):
         rt_z[i] = rng.standard_normal()
     for i in range(2 * n_pairs):
@@ -201,7 +219,13 @@ def _draw_twins(rng, mz_fraction, h2, c2, mut, trials, latent, rt_z, rt_chi, inh
     burden[:] = 0.0
     for p in range(n_pairs):
         a, b = 2 * p, 2 * p + 1
-        if zygosity[a] == 1:
+        if zygosity[a] == 4:  # adoptive siblings: unrelated
+            ka = rng.poisson(lam)
+            kb = rng.poisson(lam)
+            inherited[a], inherited[b] = ka, kb
+            burden[a] = rng.gamma(ka * a_inh, s_inh)
+            burden[b] = rng.gamma(kb * a_inh, s_inh)
+        elif zygosity[a] == 1 or zygosity[a] == 3:
             k = rng.poisson(lam)
             inherited[a] = inherited[b] = shared[a] = shared[b] = k
             burden[a] = burden[b] = rng.gamma(k * a_inh, s_inh)
@@ -219,7 +243,7 @@ def _draw_twins(rng, mz_fraction, h2, c2, mut, trials, latent, rt_z, rt_chi, inh
             burden[b] = common + rng.gamma(only_b * a_inh, s_inh)
     for p in range(n_pairs):
         a, b = 2 * p, 2 * p + 1
-        if zygosity[a] == 1:  # de novo mutations arise in the zygote: shared by MZ twins
+        if zygosity[a] == 1 or zygosity[a] == 3:  # de novo mutations arise in the zygote: shared by MZ twins
             d = rng.gamma(rng.poisson(mu) * a_dn, s_dn)
             burden[a] += d
             burden[b] += d
@@ -230,10 +254,13 @@ def _draw_twins(rng, mz_fraction, h2, c2, mut, trials, latent, rt_z, rt_chi, inh
 
 @njit(cache=True, nogil=True)
 def _share_twin_variants(rng, zygosity, variant, variant_domain):
-    # MZ co-twins carry the same variant; a DZ co-twin inherits it with probability 1/2.
+    # MZ co-twins carry the same variant; a DZ co-twin inherits it with probability 1/2; an
+    # adoptive sibling keeps its own.
     for p in range(zygosity.shape[0] // 2):
         a, b = 2 * p, 2 * p + 1
-        if zygosity[a] == 1 or rng.random() < 0.5:
+        if zygosity[a] == 4:
+            continue
+        if zygosity[a] == 1 or zygosity[a] == 3 or rng.random() < 0.5:
             variant[b] = variant[a]
             variant_domain[b] = variant_domain[a]
 
@@ -258,7 +285,7 @@ def draw_traits(
     zygosity = np.zeros(n, np.int8)
     mut, trials = _mutations(pop), float(pop.trials)
     if twins:
-        _draw_twins(rng, pop.mz_fraction, pop.h2, pop.c2, mut, trials, latent, rt_z, rt_chi, inherited, shared, burden,
+        _draw_twins(rng, (pop.mz_fraction, pop.mza_fraction, pop.adoptive_fraction), pop.h2, pop.c2, mut, trials, latent, rt_z, rt_chi, inherited, shared, burden,
                     zygosity)
         family = first_id // 2 + np.arange(n) // 2
     else:
