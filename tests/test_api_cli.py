@@ -60,7 +60,7 @@ def test_chunk_size_changes_traits_not_validity():
 def test_twins_odd_n():
     pop = brainsim.simulate(["population.n=2001", "population.design=twins", "battery.norm_n=2000"], seed=3)
     f = pop.frame
-    assert len(f) == 2001 and list(f["zygosity"].cat.categories) == ["MZ", "DZ"]
+    assert len(f) == 2001 and list(f["zygosity"].cat.categories) == ["MZ", "DZ", "MZA", "adoptive"]
     assert (f["family"].to_numpy()[0:2000:2] == f["family"].to_numpy()[1:2000:2]).all()
     s = pop.summary()
     assert s["twin_r_mz"] > s["twin_r_dz"]
