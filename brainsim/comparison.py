@@ -69,6 +69,8 @@ class Comparison:
     samples: dict[str, pd.DataFrame] = field(default_factory=dict)
     population: pd.DataFrame | None = None  # save_population=true: the people, all hypotheses
     priors: dict[str, dict] = field(default_factory=dict)  # each hypothesis's own parameters' ranges
+    model_choice: dict | None = None  # ABC-RF on the reference table, gated (see `brainsim.modelchoice`)
+    choice_frames: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     @property
     def diagnostics(self) -> pd.DataFrame:
@@ -80,7 +82,8 @@ class Comparison:
         return {"verdict": self.verdict, "statistics": self.statistics, "paradox": self.paradox,
                 "diagnostics": self.diagnostic_values,
                 "decomposition": self.decomposition.to_dict(orient="records"),
-                "ranking": self.ranking.to_dict(orient="records"), "abc": self.abc, "recovery": self.recovery,
+                "ranking": self.ranking.to_dict(orient="records"), "abc": self.abc,
+                "model_choice": self.model_choice, "recovery": self.recovery,
                 "provenance": self.provenance}
 
     def write(self, out: str | Path, *, figures: bool | None = None, report: bool | None = None,
@@ -127,6 +130,10 @@ class Comparison:
         if self.population is not None:
             write_parquet(out / "population.parquet", self.population)
             written.append("population.parquet")
+        for key, frame in self.choice_frames.items():
+            if frame is not None and len(frame):
+                write_csv(out / f"{key}.csv", frame)
+                written.append(f"{key}.csv")
         if self.recovery_frames:
             from .assessment import write_outputs
 
@@ -327,8 +334,8 @@ def run(configs: Mapping, *, overrides: Sequence[str] = (), seed: int | None = N
         found = _abc(first.abc, configs, jobs, seed, backend, checkpoints, stage, progress, targets)
         if found["summary"] is not None:
             found["summary"]["tolerances"] = tolerances
-        recovery, recovery_frames = _recovery(first, configs, jobs, seed, table_dir, backend, stage, progress,
-                                              found, ranked, card, targets)
+        recovery, recovery_frames, choice, choice_frames = _recovery(first, configs, jobs, seed, table_dir, backend,
+                                                                     stage, progress, found, ranked, card, targets)
         if recovery is not None:
             recovery["tolerances"] = tolerances
     stage("decomposing IQ variance")
@@ -338,7 +345,7 @@ def run(configs: Mapping, *, overrides: Sequence[str] = (), seed: int | None = N
     diagnostics = {name: tables.diagnostics(summaries[name], job.model) for name, job in jobs.items()}
     abc = found["summary"]
     answer = verdict(found["models"], abc["runs"] if abc else None, card, found["card"], decomposition,
-                     recovery=recovery)
+                     recovery=recovery, choice=choice, history=found["history"])
     provenance = {"brainsim_version": __version__, "seed": seed, "overrides": list(overrides),
                   "config": OmegaConf.to_container(next(iter(configs.values())), resolve=True),
                   "environment": environment()}
@@ -350,7 +357,8 @@ def run(configs: Mapping, *, overrides: Sequence[str] = (), seed: int | None = N
         diagnostic_values=diagnostics, decomposition=decomposition,
         verdict=answer, claims=claims, provenance=provenance, abc=abc, posterior_models=found["models"],
         abc_history=found["history"], particles=found["particles"], posterior_scorecard=found["card"],
-        recovery=recovery, recovery_frames=recovery_frames, samples=samples,
+        recovery=recovery, recovery_frames=recovery_frames, model_choice=choice, choice_frames=choice_frames,
+        samples=samples,
         population=pd.concat(frames, ignore_index=True) if frames else None, priors=priors)
 
 
@@ -454,7 +462,7 @@ def _recovery(first: RunSettings, configs: Mapping, jobs: Mapping, seed: int, ta
 
     settings = first.recovery
     if settings.per_hypothesis == 0 or not configs:
-        return None, {}
+        return None, {}, None, {}
     prob = assessment.problem(configs, jobs, targets)
     stage("simulating the reference table")
     with progress(settings.per_hypothesis * len(prob.names), "sim", "reference table") as bar:
@@ -478,6 +486,15 @@ def _recovery(first: RunSettings, configs: Mapping, jobs: Mapping, seed: int, ta
                                "reached_by_one": {t: str(g.loc[g["reaches"], "hypothesis"].iloc[0]) for t, g in
                                                   reach[reach["reached_by"] == 1].groupby("target", sort=False)}}
     summary["table"] = None if path is None else str(path)
+    choice, choice_frames = None, {}
+    if first.model_choice.enabled and len(prob.names) > 1:
+        from .modelchoice import choose
+
+        stage("choosing the hypothesis: ABC random forest on the reference table, fit gate, error floor")
+        choice, choice_frames = choose(first.model_choice, table, prob.names, prob.statistics, prob.observed,
+                                       prob.tolerance, seed=seed, missing_z=first.abc.missing_z,
+                                       resamples=settings.resamples, rejection=summary["rejection_probabilities"],
+                                       workers=first.threads or -1)
     if settings.smc_checks:
         stage("re-running the production ABC on table rows")
         loo = frames["probabilities"][prob.names].to_numpy()
@@ -486,4 +503,4 @@ def _recovery(first: RunSettings, configs: Mapping, jobs: Mapping, seed: int, ta
                                                                        backend, progress=bar.update)
         summary["smc_agreement"] = [float(checks["agree"].mean()), float(checks["agree"].std(ddof=1)
                                                                          / np.sqrt(len(checks)))]
-    return summary, frames
+    return summary, frames, choice, choice_frames

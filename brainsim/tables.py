@@ -10,7 +10,8 @@ import pandas as pd
 
 from .targets import total_distance
 
-__all__ = ["MAX_FLOOR_SHARE", "MIN_DISTINCT_IQ", "PARADOX", "convergence", "diagnostics", "model_table",
+__all__ = ["MAX_FLOOR_SHARE", "MIN_DISTINCT_IQ", "PARADOX", "SMC_CONTENDER", "SMC_MIN_ACCEPTED", "convergence",
+           "diagnostics", "model_table", "quotable_smc",
            "paradox_table", "ranking", "reliability_target"]
 
 MAX_FLOOR_SHARE, MIN_DISTINCT_IQ = 0.01, 50  # a battery in its working range (see README)
@@ -84,3 +85,32 @@ def convergence(results: Sequence, seed: int) -> list[dict]:
     return [{"seed": seed + i, "converged": r.converged, "stop": r.stop, "reason": STOP_REASONS[r.stop],
              "generations": int(r.history["generation"].max()) + 1, "epsilon": r.epsilon,
              "acceptance": r.acceptance, "simulations": int(r.simulations)} for i, r in enumerate(results)]
+
+
+SMC_MIN_ACCEPTED = 50  # accepted proposals per contender, pooled over seeds, before an SMC probability is quoted
+SMC_CONTENDER = 0.05  # a hypothesis above this probability is a contender
+
+
+def quotable_smc(history: pd.DataFrame, *, min_accepted: int = SMC_MIN_ACCEPTED,
+                 contender: float = SMC_CONTENDER) -> dict:
+    """The ABC-SMC's model probabilities on its epsilon curve, pooled over seeds by generation
+    (epsilon: the loosest seed's), at the last generation where every contender (mean
+    probability above `contender`) has at least `min_accepted` accepted proposals; with the
+    between-seed SE (the runs' own SE for one seed). `generation` is None when no generation
+    qualifies; `accepted` then gives the final generation's pooled counts."""
+    seeds = history["seed"].nunique() if "seed" in history else 1
+    pooled = history.groupby(["generation", "hypothesis"], sort=True).agg(
+        epsilon=("epsilon", "max"), probability=("probability", "mean"), accepted=("accepted", "sum"),
+        sd=("probability", "std"), se_run=("se", "mean")).reset_index()
+    pooled["se"] = pooled["sd"] / np.sqrt(seeds) if seeds > 1 else pooled["se_run"]
+    ok = [g for g, rows in pooled.groupby("generation")
+          if (rows.loc[rows["probability"] > contender, "accepted"] >= min_accepted).all()]
+    last = pooled[pooled["generation"] == pooled["generation"].max()]
+    if not ok:
+        return {"generation": None, "min_accepted": min_accepted, "seeds": int(seeds),
+                "accepted": dict(zip(last["hypothesis"], last["accepted"].astype(int).tolist()))}
+    at = pooled[pooled["generation"] == max(ok)]
+    return {"generation": int(max(ok)), "epsilon": float(at["epsilon"].max()), "min_accepted": min_accepted,
+            "seeds": int(seeds), "probabilities": {h: [float(p), float(s)] for h, p, s in
+                                                   zip(at["hypothesis"], at["probability"], at["se"])},
+            "accepted": dict(zip(at["hypothesis"], at["accepted"].astype(int).tolist()))}

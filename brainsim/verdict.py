@@ -5,9 +5,12 @@ from __future__ import annotations
 import pandas as pd
 
 from .decomposition import CAUSES, ITEM_SAMPLING, REMAINDER
+from .gate import EDGE, OUTSIDE
+from .tables import quotable_smc
 from .targets import PASS_Z, total_distance
 
-__all__ = ["FITS_RMS_Z", "MAX_SEED_SD", "not_final", "recovery_lines", "unreached", "verdict"]
+__all__ = ["choice_lines", "FITS_RMS_Z", "MAX_SEED_SD", "not_final", "recovery_lines", "smc_lines", "unreached",
+           "verdict"]
 
 FITS_RMS_Z = 2.0  # a hypothesis "fits" when its RMS z over the targets is at most this
 MAX_SEED_SD = 0.15  # above this MC error (or SD over seeds) of the winner's probability: no confident winner
@@ -29,9 +32,11 @@ def not_final(posterior_card: pd.DataFrame) -> list[str]:
 
 def verdict(models: pd.DataFrame | None, runs: list[dict] | None, file_card: pd.DataFrame,
             posterior_card: pd.DataFrame | None, decomposition: pd.DataFrame | None, *,
-            recovery: dict | None = None) -> list[str]:
-    """Sentences: the favoured hypothesis with its probability and MC error, convergence, its
-    fit at its posterior, the targets no hypothesis reaches, and what explains its variance.
+            recovery: dict | None = None, choice: dict | None = None, history: pd.DataFrame | None = None
+            ) -> list[str]:
+    """Sentences: the favoured hypothesis (ABC random forest, behind the fit gate) with its
+    probability, prior error and floor; the ABC-SMC's probabilities where they are quotable;
+    its fit at its posterior, the targets no hypothesis reaches, and what explains its variance.
 
     models : hypothesis, probability, se (MC error of the mean), sd (over seeds) or None without ABC
     (posterior_models.csv)
@@ -39,46 +44,30 @@ def verdict(models: pd.DataFrame | None, runs: list[dict] | None, file_card: pd.
     file_card, posterior_card : scorecards at the files' values and at the posterior medians
     decomposition : hypothesis, at, cause, share (see `brainsim.decomposition`)
     recovery : summary.json's `recovery` (see `brainsim.assessment.recover`), or None
+    choice : summary.json's `model_choice` (see `brainsim.modelchoice.choose`), or None
+    history : the ABC-SMC's abc_history.csv (per seed); without it the SMC's final
+        probabilities are quoted as they are
     """
-    lines = []
+    lines, name = [], None
+    if choice is not None:
+        lines, name = choice_lines(choice)
     card = file_card
     if models is not None and len(models):
-        best = models.sort_values("probability", ascending=False).iloc[0]
-        name = str(best.hypothesis)
-        se = best.get("se", float("nan"))
-        err = f" ± {se:.2f}" if pd.notna(se) else ""
-        spread = f"; SD over seeds {best.sd:.2f}" if pd.notna(best.sd) else ""
-        lines.append(f"The data favour {name}: posterior probability {best.probability:.2f}{err} "
-                     f"(mean over {len(runs or [])} ABC seeds ± its Monte-Carlo standard error{spread}).")
-        if pd.notna(best.sd) and best.sd > MAX_SEED_SD:
-            lines.append(f"The seeds disagree (SD {best.sd:.2f} > {MAX_SEED_SD:g}): at this budget no hypothesis "
-                         "is favoured with confidence.")
-        elif pd.notna(se) and se > MAX_SEED_SD:
-            lines.append(f"Its Monte-Carlo error is large ({se:.2f} > {MAX_SEED_SD:g}): at this budget no hypothesis "
-                         "is favoured with confidence.")
-        if runs is not None and len(runs) == 1:
-            lines.append("One ABC seed: its standard error cannot see parameter regions the sampler never found, "
-                         "and seeds have been seen to disagree far beyond it; check with abc.repeats=3 "
-                         "(or +experiment=which_hypothesis).")
-        if runs and not all(r["converged"] for r in runs):
-            bad = [str(r["seed"]) for r in runs if not r["converged"]]
-            lines.append(f"Caution: ABC did not converge for seed(s) {', '.join(bad)} (stopped by a ceiling); "
-                         "these probabilities may still reflect the prior.")
-        elif runs:
-            eps = max(r["epsilon"] for r in runs)
-            lines.append(f"ABC converged on every seed (final epsilon ≤ {eps:.2f} RMS z).")
+        smc, smc_name = smc_lines(models, runs, history, headline=choice is None)
+        lines += smc
+        name = name or smc_name
         if posterior_card is not None and len(posterior_card):
             card = posterior_card
             mine = posterior_card[posterior_card["hypothesis"] == name]
             if len(mine):
-                lines.append(f"At its posterior median it passes {int(mine['passed'].sum())} of {len(mine)} "
+                lines.append(f"At its posterior median {name} passes {int(mine['passed'].sum())} of {len(mine)} "
                              f"targets (RMS z {total_distance(mine):.2f}).")
-    else:
+    if name is None:
         ranked = file_card.groupby("hypothesis", sort=False).apply(total_distance, include_groups=False)
         name = str(ranked.idxmin())
-        lines.append(f"Without ABC, {name} is closest at its file's values (RMS z {ranked.min():.2f}).")
+        lines.append(f"Without model choice, {name} is closest at its file's values (RMS z {ranked.min():.2f}).")
     if recovery is not None:
-        lines += recovery_lines(recovery, name)
+        lines += recovery_lines(recovery, name, rejection=choice is None)
     best_fit = card.groupby("hypothesis", sort=False).apply(total_distance, include_groups=False).min()
     if best_fit > FITS_RMS_Z:
         lines.append(f"No hypothesis fits: the best RMS z is {best_fit:.2f} (> {FITS_RMS_Z:g}). Model "
@@ -97,11 +86,107 @@ def verdict(models: pd.DataFrame | None, runs: list[dict] | None, file_card: pd.
     return lines
 
 
-def recovery_lines(rec: dict, chosen: str) -> list[str]:
-    """How far the choice can be trusted: recovery at this budget, calibration, absolute fit."""
-    lines = _recovery_of_choice(rec, chosen) if len(rec["recovery"]) > 1 else []  # one: nothing to confuse
+def choice_lines(choice: dict) -> tuple[list[str], str]:
+    """The ABC random forest's answer behind the fit gate, and the hypothesis the rest of the
+    verdict describes (at "outside": the one whose simulations come nearest)."""
+    gate, rows = choice["gate"], choice["rows"]
+    err = (f"prior error rate {choice['prior_error']:.2f} ± {choice['prior_error_se']:.2f} (out-of-bag, "
+           f"{rows} prior-predictive simulations)")
+    if gate["status"] == OUTSIDE:
+        name = gate["best_hypothesis"] or choice["chosen"]
+        why = ("beyond every hypothesis's simulated range: " + ", ".join(gate["unreached"]) if gate["unreached"]
+               else "jointly farther from every simulation than any simulation is from its neighbours")
+        return [f"No hypothesis can be chosen: the observed targets lie outside what every hypothesis simulates ({why}). "
+                f"No single-hypothesis probability is quoted; the nearest in the joint distance is {name} "
+                f"(typicality p = {gate['best_p_value']:.3f}); the table's {err}."], name
+    name, p, v = choice["chosen"], choice["probability"], choice["votes"][choice["chosen"]]
+    lines = [f"The data favour {name}: posterior probability {p:.2f} by ABC random forest ({v:.0%} of "
+             f"{choice['trees']} trees vote for it); {err}."]
+    if "floor" in choice:
+        f = choice["floor"]
+        lines.append(f"The statistics' floor (best held-out learner) is {f['best_error']:.2f} ± "
+                     f"{f['boosting_error_se']:.2f}, so the forest's excess error is {choice['excess']:.2f}; the "
+                     f"Cover–Hart lower bound on the Bayes error is {f['bayes_lower']:.2f}.")
+    cal = choice["reliability"]
+    calibrated = cal["ece_p_value"] > 0.05
+    lines.append(f"Its posterior probabilities are {'' if calibrated else 'NOT '}calibrated out of bag: mean "
+                 f"{choice['mean_probability']:.2f} against {choice['share_right']:.2f} of choices right; ECE "
+                 f"{cal['ece']:.3f} ± {cal['ece_se']:.3f} (a calibrated predictor of this size: "
+                 f"{cal['ece_null_mean']:.3f}).")
+    if gate["status"] == EDGE:
+        where = ("statistics in the outer tails of every hypothesis: " + ", ".join(gate["edge"]) if gate["edge"]
+                 else f"no hypothesis's simulations make them typical (best joint p = {gate['best_p_value']:.3f}, "
+                      f"{gate['best_hypothesis']})")
+        learners = choice.get("learners", {})
+        said = ", ".join(f"{k.replace('_', ' ')} {v.get(name, 0.0):.2f}" for k, v in learners.items())
+        lines.append(f"Caution: the observed targets lie at the edge of the prior predictives ({where}); there, "
+                     f"learners of equal quality disagree. Support for {name}: {said}.")
+    for q, g in choice.get("groups", {}).items():
+        lines.append(f"Grouped question {q}: {g['chosen']} ({', '.join(g['groups'][g['chosen']])}), posterior "
+                     f"probability {g['probability']:.2f}; prior error rate {g['prior_error']:.2f} ± "
+                     f"{g['prior_error_se']:.2f}.")
+    if choice.get("confused"):
+        pairs = ", ".join(f"{t} as {c} ({q:.2f})" for t, c, q in choice["confused"][:6])
+        lines.append(f"The targets do not tell these apart (true taken as another in ≥ 20% of cases, out of bag): "
+                     f"{pairs}.")
+    return lines, name
+
+
+def smc_lines(models: pd.DataFrame, runs: list[dict] | None, history: pd.DataFrame | None, *,
+              headline: bool) -> tuple[list[str], str | None]:
+    """The ABC-SMC's model probabilities: quoted (as the headline when no forest answered) only
+    at an epsilon where every contender has enough accepted proposals; its convergence."""
+    lines = []
+    best = models.sort_values("probability", ascending=False).iloc[0]
+    name = str(best.hypothesis)
+    if history is not None and len(history):
+        q = quotable_smc(history)
+        if q["generation"] is None:
+            got = ", ".join(f"{h} {n}" for h, n in sorted(q["accepted"].items(), key=lambda kv: -kv[1])[:3])
+            lines.append(f"The ABC-SMC's model probabilities are not quoted: no generation has {q['min_accepted']} "
+                         f"accepted proposals for every contender (pooled over {q['seeds']} seed(s); final "
+                         f"generation: {got}). It gives the parameter posteriors below.")
+            name = None
+        else:
+            top = sorted(q["probabilities"].items(), key=lambda kv: -kv[1][0])
+            name = top[0][0]
+            lines.append(f"ABC-SMC at epsilon {q['epsilon']:.2f} (every contender ≥ {q['min_accepted']} accepted, "
+                         f"{q['seeds']} seed(s)): " + ", ".join(f"{h} {p:.2f} ± {s:.2f}" for h, (p, s) in top[:3])
+                         + ".")
+    else:
+        se = best.get("se", float("nan"))
+        err = f" ± {se:.2f}" if pd.notna(se) else ""
+        spread = f"; SD over seeds {best.sd:.2f}" if pd.notna(best.sd) else ""
+        lines.append(f"The data favour {name}: posterior probability {best.probability:.2f}{err} "
+                     f"(mean over {len(runs or [])} ABC seeds ± its Monte-Carlo standard error{spread}).")
+        if pd.notna(best.sd) and best.sd > MAX_SEED_SD:
+            lines.append(f"The seeds disagree (SD {best.sd:.2f} > {MAX_SEED_SD:g}): at this budget no hypothesis "
+                         "is favoured with confidence.")
+        elif pd.notna(se) and se > MAX_SEED_SD:
+            lines.append(f"Its Monte-Carlo error is large ({se:.2f} > {MAX_SEED_SD:g}): at this budget no hypothesis "
+                         "is favoured with confidence.")
+        if runs is not None and len(runs) == 1:
+            lines.append("One ABC seed: its standard error cannot see parameter regions the sampler never found, "
+                         "and seeds have been seen to disagree far beyond it; check with abc.repeats=3 "
+                         "(or +experiment=which_hypothesis).")
+    if runs and not all(r["converged"] for r in runs):
+        bad = [str(r["seed"]) for r in runs if not r["converged"]]
+        lines.append(f"Caution: ABC did not converge for seed(s) {', '.join(bad)} (stopped by a ceiling); "
+                     "these probabilities may still reflect the prior.")
+    elif runs:
+        eps = max(r["epsilon"] for r in runs)
+        lines.append(f"ABC converged on every seed (final epsilon ≤ {eps:.2f} RMS z).")
+    if not headline and name is None:
+        return lines, None
+    return lines, name
+
+
+def recovery_lines(rec: dict, chosen: str, *, rejection: bool = True) -> list[str]:
+    """How far the choice can be trusted: recovery at this budget by leave-one-out rejection
+    and its calibration (with `rejection`: when it made the choice), reachability, absolute fit."""
+    lines = _recovery_of_choice(rec, chosen) if rejection and len(rec["recovery"]) > 1 else []
     q = rec.get("observed_epsilon_quantile")
-    if q is not None and q > 0.95:
+    if rejection and q is not None and q > 0.95:
         lines.append(f"The observed targets lie at the edge of every prior predictive: their {rec['neighbours']}-th "
                      f"nearest simulation is at RMS z {rec['observed_epsilon']:.2f}, farther than for {q:.0%} of the "
                      f"simulations themselves.")

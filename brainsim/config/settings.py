@@ -23,7 +23,7 @@ from .validation import (
     Strict,
 )
 
-__all__ = ["abc_from_config", "ABCSettings", "plots_from_config", "PlotSettings", "recovery_from_config",
+__all__ = ["abc_from_config", "ABCSettings", "model_choice_from_config", "ModelChoiceSettings", "plots_from_config", "PlotSettings", "recovery_from_config",
            "RecoverySettings", "RunSettings", "settings_from_config", "validate"]
 
 
@@ -60,6 +60,21 @@ class RecoverySettings:
 
 
 @dataclass(frozen=True)
+class ModelChoiceSettings:
+    """ABC random forests on the reference table (see `brainsim.forest`), the fit gate
+    (`brainsim.gate`) and the statistics' own error floor; enabled == False switches it off."""
+
+    enabled: bool
+    trees: int  # classification forest
+    posterior_trees: int  # regression forest of the posterior probability
+    lda: bool  # LDA axes appended to the statistics
+    floor: bool  # estimate the best error the statistics allow
+    gate_level: float  # joint typicality p-value (and two-sided tail per statistic) below which: edge
+    gate_neighbours: int  # k of the joint typicality distance
+    groups: dict[str, dict[str, tuple[str, ...]]]  # question: {group: hypotheses}, declared before the data
+
+
+@dataclass(frozen=True)
 class PlotSettings:
     enabled: bool
     n: int  # people per hypothesis drawn for figures
@@ -77,6 +92,7 @@ class RunSettings:
     backend: BackendParams
     abc: ABCSettings
     recovery: RecoverySettings
+    model_choice: ModelChoiceSettings
     plots: PlotSettings
     report: bool
     threads: int | None
@@ -123,6 +139,30 @@ def recovery_from_config(node: Mapping) -> RecoverySettings:
     )
 
 
+def model_choice_from_config(node: Mapping) -> ModelChoiceSettings:
+    groups = node.get("groups") or {}
+    if not isinstance(groups, Mapping):
+        raise ConfigError(f"The 'model_choice.groups' parameter must map questions to {{group: [hypotheses]}}. "
+                          f"Got {groups!r} instead.")
+    questions = {}
+    for q, parts in groups.items():
+        if not isinstance(parts, Mapping) or len(parts) < 2 or not all(
+                isinstance(v, (list, tuple)) and v and all(isinstance(h, str) for h in v) for v in parts.values()):
+            raise ConfigError(f"The 'model_choice.groups.{q}' entry must map at least two group names to non-empty "
+                              f"lists of hypothesis names. Got {parts!r} instead.")
+        questions[str(q)] = {str(g): tuple(v) for g, v in parts.items()}
+    return ModelChoiceSettings(
+        enabled=check("model_choice.enabled", node.get("enabled")),
+        trees=check("model_choice.trees", node.get("trees")),
+        posterior_trees=check("model_choice.posterior_trees", node.get("posterior_trees")),
+        lda=check("model_choice.lda", node.get("lda")),
+        floor=check("model_choice.floor", node.get("floor")),
+        gate_level=check("model_choice.gate_level", node.get("gate_level")),
+        gate_neighbours=check("model_choice.gate_neighbours", node.get("gate_neighbours")),
+        groups=questions,
+    )
+
+
 def plots_from_config(node: Mapping) -> PlotSettings:
     return PlotSettings(
         enabled=check("plots.enabled", node.get("enabled")),
@@ -146,6 +186,7 @@ def settings_from_config(cfg: Mapping) -> RunSettings:
         backend=backend_from_config(strict.get("backend")),
         abc=abc_from_config(section(strict, "abc", "")),
         recovery=recovery_from_config(section(strict, "recovery", "")),
+        model_choice=model_choice_from_config(section(strict, "model_choice", "")),
         plots=plots_from_config(section(strict, "plots", "")),
         report=check("report", strict.get("report", True)),
         threads=None if threads is None else check("threads", threads),
