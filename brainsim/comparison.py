@@ -147,7 +147,8 @@ class Comparison:
                 on_stage("drawing figures")
             paths = write_figures(run_figures(self.samples, self.settings.model.law, self.scorecard,
                                               self.posterior_models, self.particles, self.priors,
-                                              decomposition=self.decomposition, recovery=self.recovery_frames),
+                                              decomposition=self.decomposition, recovery=self.recovery_frames,
+                                              choice=self.choice_frames),
                                   out, self.settings.plots.dpi, workers=workers)
             written.append(f"{len(paths)} figures (*.png)")
             if report:
@@ -156,7 +157,8 @@ class Comparison:
                 write_report(out / "report.html", self.ranking, self.scorecard, self.paradox_table, paths,
                              self.posterior_models, self.provenance, self.claims, verdict=self.verdict,
                              decomposition=self.decomposition, posterior_card=self.posterior_scorecard,
-                             diagnostics=self.diagnostics, recovery=self.recovery_frames)
+                             diagnostics=self.diagnostics, recovery=self.recovery_frames,
+                             choice=self.choice_frames)
                 written.append("report.html")
         write_json(out / "summary.json", self.summary())
         return written
@@ -243,6 +245,7 @@ def environment() -> dict:
     import llvmlite
     import numba
     import scipy
+    import sklearn
 
     cpu, flags = "", ""
     try:
@@ -258,6 +261,7 @@ def environment() -> dict:
     cpu = cpu or platform.processor()
     return {"python": platform.python_version(), "numpy": np.__version__, "numba": numba.__version__,
             "llvmlite": llvmlite.__version__, "scipy": scipy.__version__, "pandas": pd.__version__,
+            "scikit-learn": sklearn.__version__,
             "machine": platform.machine(), "cpu": cpu, "cpu_flags": flags}
 
 

@@ -107,8 +107,14 @@ class ChoiceForest:
         votes = _votes(self.classifier, x, len(self.names))
         out = pd.DataFrame(votes, columns=[f"votes:{n}" for n in self.names])
         out.insert(0, "chosen", np.asarray(self.names)[np.argmax(votes, axis=1)])
-        out["probability"] = np.clip(1.0 - self.regression.predict(x), 0.0, 1.0)
+        out["probability"] = np.clip(1.0 - _mean_prediction(self.regression, x), 0.0, 1.0)
         return out
+
+
+def _mean_prediction(regression, x: np.ndarray) -> np.ndarray:
+    """(Q,) the regression forest's prediction, its trees summed in a fixed order (scikit-learn's
+    `predict` adds them in whichever order its threads finish: the last bits vary run to run)."""
+    return np.stack([tree.predict(x) for tree in regression.estimators_]).mean(axis=0)
 
 
 def _votes(classifier, x: np.ndarray, m: int) -> np.ndarray:

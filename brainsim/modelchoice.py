@@ -48,7 +48,8 @@ def choose(settings, table: pd.DataFrame, names: list[str], statistics: list[str
 
     Returns the summary (chosen, its posterior probability, votes, OOB prior error ± SE, the
     floor and the excess over it, the gate, the grouped questions, the reliability of the
-    posterior probability) and frames: ``model_choice`` (per hypothesis, at the observed
+    posterior probability; with `settings.halves` the same answers from each of two disjoint
+    halves of the table, the check that the table is large enough) and frames: ``model_choice`` (per hypothesis, at the observed
     point: votes, the learners' probabilities, OOB class error, joint typicality),
     ``model_choice_confusion``, ``model_choice_trees``, ``model_choice_reliability``,
     ``model_choice_groups`` and ``fit_gate`` (per hypothesis and statistic).
@@ -80,11 +81,22 @@ def choose(settings, table: pd.DataFrame, names: list[str], statistics: list[str
     joint = joint_typicality(stats, labels, names, observed, tolerance, k=settings.gate_neighbours,
                              missing_z=missing_z)
     answer["gate"] = fit_gate(position, joint, level=settings.gate_level)
+    half = (table["row"].to_numpy() // len(names)) % 2  # two disjoint halves, each balanced
+    if settings.halves:
+        answer["halves"] = [_forest_answer(stats[half == h], labels[half == h], names, observed, settings, seed + 2 + h,
+                                           workers)[0] for h in (0, 1)]
     groups, group_rows = {}, []
     for q, parts in grouped_questions(settings.groups, names).items():
         glabels, gnames, keep = group_labels(labels, names, parts)
         got, _, _ = _forest_answer(stats[keep], glabels, gnames, observed, settings, seed + 1, workers)
         got["groups"] = parts
+        if settings.halves:
+            got["halves"] = []
+            for h in (0, 1):
+                mine = keep & (half == h)
+                g_h, _, _ = group_labels(labels[mine], names, parts)
+                got["halves"].append(_forest_answer(stats[mine], g_h, gnames, observed, settings, seed + 4 + h,
+                                                    workers)[0])
         groups[q] = got
         group_rows += [{"question": q, "group": g, "hypotheses": " ".join(parts[g]), "votes": got["votes"][g],
                         "chosen": g == got["chosen"], "probability": got["probability"] if g == got["chosen"] else

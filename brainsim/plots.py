@@ -26,11 +26,10 @@ from .model import psychometrics as psy
 from .model.scaling import ScalingLaw
 
 __all__ = ["brain_vs_iq", "decomposition_bars", "DIVERGING", "DPI", "iq_histograms", "IQ_LABEL", "iq_qq",
-           "loss_landscape", "output_tail", "PALETTE", "posterior_models", "posterior_params",
+           "loss_landscape", "model_choice", "output_tail", "PALETTE", "posterior_models", "posterior_params",
            "recovery_confusion", "recovery_coverage", "recovery_influence", "recovery_reachability",
-           "recovery_reliability",
-           "rt_vs_iq", "run_figures", "save", "scorecard_heatmap", "SEQUENTIAL", "TAIL_FLOOR", "twin_pairs",
-           "twin_scatter", "write_figures", "Z_LIMIT"]
+           "recovery_reliability", "rt_vs_iq", "run_figures", "save", "scorecard_heatmap", "SEQUENTIAL", "TAIL_FLOOR",
+           "twin_pairs", "twin_scatter", "write_figures", "Z_LIMIT"]
 
 DPI = 150
 PALETTE = "colorblind"  # Okabe-Ito-like, safe for the common colour-vision deficiencies
@@ -320,6 +319,29 @@ def recovery_confusion(conf: pd.DataFrame) -> Figure:
     return fig
 
 
+def model_choice(per: pd.DataFrame, curve: pd.DataFrame, confusion: pd.DataFrame) -> Figure:
+    """ABC random forest: at the observed targets, the share of trees voting for each
+    hypothesis beside the other learners' probabilities (`model_choice.csv`); the out-of-bag
+    prior error against the number of trees (`model_choice_trees.csv`); the OOB confusion,
+    P(chosen | true) (`model_choice_confusion.csv`)."""
+    names = list(per["hypothesis"])
+    cols = [c for c in ("votes", "rejection_probability", "boosting_probability") if c in per]
+    long = per.melt(id_vars="hypothesis", value_vars=cols, var_name="learner", value_name="support")
+    fig = Figure(figsize=(0.6 * len(names) + 12, 4.5), layout="constrained")
+    ax, ax2, ax3 = fig.subplots(1, 3, width_ratios=[1.2, 0.8, 1.2])
+    sns.barplot(long, x="hypothesis", y="support", hue="learner", ax=ax, palette=_colours(len(cols)))
+    ax.set(ylim=(0, 1), ylabel="support at the observed targets", xlabel="")
+    _rotate(ax)
+    ax2.plot(curve["trees"], curve["error"], marker="o", ms=3, color=_colours(1)[0])
+    ax2.set(xlabel="trees", ylabel="out-of-bag prior error")
+    counts = confusion.set_index("true")[names]
+    sns.heatmap(counts.div(counts.sum(axis=1), axis=0), ax=ax3, cmap="viridis", vmin=0, vmax=1, annot=True,
+                fmt=".2f", annot_kws={"fontsize": 6}, cbar_kws={"label": "P(chosen | true), out of bag"})
+    ax3.set(xlabel="chosen by the forest", ylabel="true hypothesis (simulated)")
+    _rotate(ax3)
+    return fig
+
+
 def recovery_reliability(table: pd.DataFrame) -> Figure:
     """Reliability diagrams: per hypothesis, the observed share of rows that came from it
     against its predicted probability, per bin, with 95% Wilson intervals; dots sized by rows."""
@@ -392,7 +414,8 @@ def recovery_reachability(reach: pd.DataFrame) -> Figure:
 def run_figures(samples: Mapping[str, pd.DataFrame], law: ScalingLaw, card: pd.DataFrame,
                 models: pd.DataFrame | None = None, particles: pd.DataFrame | None = None,
                 priors: Mapping[str, Mapping] | None = None, *, decomposition: pd.DataFrame | None = None,
-                recovery: Mapping[str, pd.DataFrame] | None = None) -> dict:
+                recovery: Mapping[str, pd.DataFrame] | None = None,
+                choice: Mapping[str, pd.DataFrame] | None = None) -> dict:
     """Every figure of a run as {file stem: function making it}, so callers can draw and save
     them one at a time (see README: figures). ABC figures only when ABC ran, recovery figures
     when recovery ran (`recovery`: the frames of `brainsim.assessment.recover`)."""
@@ -412,6 +435,9 @@ def run_figures(samples: Mapping[str, pd.DataFrame], law: ScalingLaw, card: pd.D
         figs["posterior_params"] = lambda: posterior_params(particles, priors)
     if decomposition is not None and len(decomposition):
         figs["decomposition"] = lambda: decomposition_bars(decomposition)
+    if choice and choice.get("model_choice") is not None:
+        figs["model_choice"] = lambda: model_choice(choice["model_choice"], choice["model_choice_trees"],
+                                                    choice["model_choice_confusion"])
     rec = recovery or {}
     for key, make in (("confusion", recovery_confusion), ("calibration", recovery_reliability),
                       ("coverage", recovery_coverage), ("influence", recovery_influence),

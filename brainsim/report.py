@@ -43,6 +43,9 @@ CAPTIONS = {
     "posterior_models": "ABC posterior model probabilities (mean over seeds ± its Monte-Carlo standard error).",
     "posterior_params": "ABC posteriors of each hypothesis's own parameters (last generation, weighted).",
     "decomposition": "Share of IQ variance per cause, each switched off in turn with common random numbers.",
+    "model_choice": "ABC random forest: support for each hypothesis at the observed targets (tree votes beside "
+                    "rejection and boosted trees), the out-of-bag prior error against the number of trees, and the "
+                    "out-of-bag confusion.",
     "recovery_confusion": "Model recovery: P(chosen | true) by leave-one-out ABC rejection on the reference table.",
     "recovery_calibration": "Reliability of the model probabilities: observed share against predicted probability "
                             "(95% Wilson intervals); calibrated points lie on the diagonal.",
@@ -86,7 +89,8 @@ def render(ranking: pd.DataFrame, card: pd.DataFrame, paradox: pd.DataFrame, fig
            abc: pd.DataFrame | None = None, provenance: Mapping | None = None, claims: Mapping[str, str] | None = None,
            *, verdict: list[str] | None = None, decomposition: pd.DataFrame | None = None,
            posterior_card: pd.DataFrame | None = None, diagnostics: pd.DataFrame | None = None,
-           recovery: Mapping[str, pd.DataFrame] | None = None) -> str:
+           recovery: Mapping[str, pd.DataFrame] | None = None,
+           choice: Mapping[str, pd.DataFrame] | None = None) -> str:
     """The report as one HTML string: the verdict first, then the evidence."""
     prov = provenance or {}
     parts = [
@@ -101,6 +105,17 @@ def render(ranking: pd.DataFrame, card: pd.DataFrame, paradox: pd.DataFrame, fig
     if verdict:
         parts += ["<h2>Verdict</h2>", '<ul id="verdict">' + "".join(f"<li>{html.escape(v)}</li>" for v in verdict)
                   + "</ul>"]
+    if choice:
+        parts += ["<h2>Model choice</h2><p>ABC random forest on the reference table, at the observed targets: "
+                  "the share of trees voting for each hypothesis, the other learners' probabilities, each "
+                  "hypothesis's out-of-bag error, and how typical the observed targets are among its simulations "
+                  "(<code>model_choice.csv</code>; confusion, error against trees, reliability, grouped questions "
+                  "and the fit gate per statistic in <code>model_choice_*.csv</code> and <code>fit_gate.csv</code>)."
+                  "</p>", _table(choice["model_choice"], "model_choice", 3)]
+        groups = choice.get("model_choice_groups")
+        if groups is not None and len(groups):
+            parts += ["<p>Grouped questions, declared in the config before the data were seen.</p>",
+                      _table(groups, "model_choice_groups", 3)]
     if posterior_card is not None and len(posterior_card):
         dead = not_final(posterior_card)
         note = (f" No proposal accepted in the final generation, so taken at the last generation that accepted one: "

@@ -53,7 +53,7 @@ def verdict(models: pd.DataFrame | None, runs: list[dict] | None, file_card: pd.
         lines, name = choice_lines(choice)
     card = file_card
     if models is not None and len(models):
-        smc, smc_name = smc_lines(models, runs, history, headline=choice is None)
+        smc, smc_name = smc_lines(models, runs, history)
         lines += smc
         name = name or smc_name
         if posterior_card is not None and len(posterior_card):
@@ -105,8 +105,8 @@ def choice_lines(choice: dict) -> tuple[list[str], str]:
     if "floor" in choice:
         f = choice["floor"]
         lines.append(f"The statistics' floor (best held-out learner) is {f['best_error']:.2f} ± "
-                     f"{f['boosting_error_se']:.2f}, so the forest's excess error is {choice['excess']:.2f}; the "
-                     f"Cover–Hart lower bound on the Bayes error is {f['bayes_lower']:.2f}.")
+                     f"{f['boosting_error_se']:.2f}, so the forest's excess error is {choice['excess']:.2f}; the asymptotic "
+                     f"Cover–Hart bound on the Bayes error is {f['bayes_lower']:.2f}.")
     cal = choice["reliability"]
     calibrated = cal["ece_p_value"] > 0.05
     lines.append(f"Its posterior probabilities are {'' if calibrated else 'NOT '}calibrated out of bag: mean "
@@ -121,10 +121,13 @@ def choice_lines(choice: dict) -> tuple[list[str], str]:
         said = ", ".join(f"{k.replace('_', ' ')} {v.get(name, 0.0):.2f}" for k, v in learners.items())
         lines.append(f"Caution: the observed targets lie at the edge of the prior predictives ({where}); there, "
                      f"learners of equal quality disagree. Support for {name}: {said}.")
+    if choice.get("halves"):
+        lines.append(_halves(choice["halves"], name))
     for q, g in choice.get("groups", {}).items():
         lines.append(f"Grouped question {q}: {g['chosen']} ({', '.join(g['groups'][g['chosen']])}), posterior "
                      f"probability {g['probability']:.2f}; prior error rate {g['prior_error']:.2f} ± "
-                     f"{g['prior_error_se']:.2f}.")
+                     f"{g['prior_error_se']:.2f}." + (" " + _halves(g["halves"], g["chosen"]) if g.get("halves")
+                                                       else ""))
     if choice.get("confused"):
         pairs = ", ".join(f"{t} as {c} ({q:.2f})" for t, c, q in choice["confused"][:6])
         lines.append(f"The targets do not tell these apart (true taken as another in ≥ 20% of cases, out of bag): "
@@ -132,10 +135,19 @@ def choice_lines(choice: dict) -> tuple[list[str], str]:
     return lines, name
 
 
-def smc_lines(models: pd.DataFrame, runs: list[dict] | None, history: pd.DataFrame | None, *,
-              headline: bool) -> tuple[list[str], str | None]:
-    """The ABC-SMC's model probabilities: quoted (as the headline when no forest answered) only
-    at an epsilon where every contender has enough accepted proposals; its convergence."""
+def _halves(halves: list[dict], chosen: str) -> str:
+    """Whether two disjoint halves of the table give the same answer as the whole."""
+    said = " and ".join(f"{h['chosen']} ({h['probability']:.2f})" for h in halves)
+    same = all(h["chosen"] == chosen for h in halves)
+    return (f"Each half of the table alone chooses {said}: " + ("the same answer." if same else
+            "the halves disagree, so the table is too small to settle it (raise recovery.per_hypothesis)."))
+
+
+def smc_lines(models: pd.DataFrame, runs: list[dict] | None, history: pd.DataFrame | None
+              ) -> tuple[list[str], str | None]:
+    """The ABC-SMC's model probabilities, quoted only at an epsilon where every contender has
+    enough accepted proposals (with `history`), and its convergence; the hypothesis it
+    favours, or None where it is not quoted."""
     lines = []
     best = models.sort_values("probability", ascending=False).iloc[0]
     name = str(best.hypothesis)
@@ -176,8 +188,6 @@ def smc_lines(models: pd.DataFrame, runs: list[dict] | None, history: pd.DataFra
     elif runs:
         eps = max(r["epsilon"] for r in runs)
         lines.append(f"ABC converged on every seed (final epsilon ≤ {eps:.2f} RMS z).")
-    if not headline and name is None:
-        return lines, None
     return lines, name
 
 

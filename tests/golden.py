@@ -8,7 +8,7 @@ numerical libraries and the CPU's vector instructions (LLVM may fuse multiply-ad
 
 The hashes hold only in that environment. `values(run_dir)` are the numbers a user quotes
 (the chosen hypothesis, its probability, every scorecard value, the variance shares, the
-recovery's error rates),
+recovery's error rates, the random forest's choice, probability, prior error and gate),
 compared on any machine with the tolerances of `TOLERANCE`: wide enough for another CPU's
 rounding (a fused multiply-add moves a statistic by ~1e-12, and flips an item response of
 2,000 people only rarely), far narrower than any planted bug moved them.
@@ -77,6 +77,9 @@ def values(run: Path) -> dict:
     out["decomposition"] = {f"{r.hypothesis}|{r.at}|{r.cause}": float(r.share) for r in dec.itertuples()}
     rec = summary["recovery"]
     out["recovery"] = {k: float(rec[k]) for k in ("prior_error", "local_error")}
+    forest = summary["model_choice"]
+    out["forest"] = {"chosen": forest["chosen"], "probability": float(forest["probability"]),
+                     "prior_error": float(forest["prior_error"]), "gate": forest["gate"]["status"]}
     return out
 
 
@@ -104,6 +107,13 @@ def value_differences(run: Path) -> list[str]:
     for key, old in stored["recovery"].items():
         if abs(now["recovery"][key] - old) > TOLERANCE["rate"]:
             bad.append(f"recovery {key} {now['recovery'][key]:.3f} (stored {old:.3f})")
+    old, new = stored["forest"], now["forest"]
+    for key in ("chosen", "gate"):
+        if new[key] != old[key]:
+            bad.append(f"forest {key} {new[key]} (stored {old[key]})")
+    for key, tol in (("probability", TOLERANCE["probability"]), ("prior_error", TOLERANCE["rate"])):
+        if abs(new[key] - old[key]) > tol:
+            bad.append(f"forest {key} {new[key]:.3f} (stored {old[key]:.3f})")
     return bad
 
 

@@ -200,8 +200,19 @@ def test_cli_default_measures_recovery_and_quotes_it(default_run):
     assert rec["table_rows"] == 6 * len(names) and set(rec["recovery"]) == set(names)
     assert 0 <= rec["prior_error"] <= 1 and rec["prior_error_se"] > 0
     assert abs(rec["recovery_mean"] - (1 - rec["prior_error"])) < 1e-9  # balanced table: the same rows
-    assert any(line.startswith("Recovery at this budget") for line in summary["verdict"])
-    assert any("calibrated" in line for line in summary["verdict"])
+    choice = summary["model_choice"]
+    assert choice["rows"] == 6 * len(names) and choice["chosen"] in names and 0 <= choice["probability"] <= 1
+    assert choice["gate"]["status"] in ("inside", "edge", "outside")
+    head = summary["verdict"][0]
+    if choice["gate"]["status"] == "outside":
+        assert head.startswith("No hypothesis can be chosen") and "posterior probability" not in head
+    else:
+        assert head.startswith(f"The data favour {choice['chosen']}: posterior probability") and "ABC random forest" \
+            in head
+        assert any("calibrated out of bag" in line for line in summary["verdict"])
+    per = pd.read_csv(run / "model_choice.csv")
+    assert list(per["hypothesis"]) == list(names) and per["votes"].sum() == pytest.approx(1.0)
+    assert (run / "model_choice_confusion.csv").exists() and (run / "fit_gate.csv").exists()
     conf = pd.read_csv(run / "recovery_confusion.csv")
     assert conf.groupby("true")["p_chosen_given_true"].sum().to_numpy() == pytest.approx(1.0)
     assert conf.groupby("true")["count"].sum().to_numpy() == pytest.approx(6.0)

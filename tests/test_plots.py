@@ -23,6 +23,7 @@ LABELS = {  # figure -> (x label, y label) of its first panel
     "output_tail": ("rank (1 = most productive person)", "output / mean output"),
     "posterior_models": ("hypothesis", "posterior model probability"),
     "posterior_params": ("inherited_mean (config units)", "posterior probability"),
+    "model_choice": ("", "support at the observed targets"),
 }
 
 
@@ -41,8 +42,16 @@ def inputs():
     return samples, m.law, pd.concat(cards, ignore_index=True), models, particles
 
 
+def _choice_frames():
+    names = list(HYPOTHESES)
+    per = pd.DataFrame({"hypothesis": names, "votes": [0.4, 0.6], "rejection_probability": [0.5, 0.5]})
+    curve = pd.DataFrame({"trees": [40, 270, 500], "error": [0.32, 0.3, 0.29]})
+    conf = pd.DataFrame({"true": names, names[0]: [30, 10], names[1]: [20, 40]})
+    return {"model_choice": per, "model_choice_trees": curve, "model_choice_confusion": conf}
+
+
 def test_every_figure_has_its_axis_labels(inputs):
-    makers = plots.run_figures(*inputs)
+    makers = plots.run_figures(*inputs, choice=_choice_frames())
     assert set(makers) == set(LABELS)
     for name, make in makers.items():
         ax = make().axes[0]
@@ -50,7 +59,7 @@ def test_every_figure_has_its_axis_labels(inputs):
 
 
 def test_pngs_open_at_150_dpi_and_leave_no_temporary_file(inputs, tmp_path):
-    paths = plots.write_figures(plots.run_figures(*inputs), tmp_path)
+    paths = plots.write_figures(plots.run_figures(*inputs, choice=_choice_frames()), tmp_path)
     for name, path in paths.items():
         with Image.open(path) as img:
             assert img.format == "PNG"

@@ -13,7 +13,7 @@ REQUIRED = os.environ.get("BRAINSIM_REQUIRE_CHROMIUM") == "1"
 
 FIGURES = {"scorecard", "iq_histograms", "iq_qq", "brain_vs_iq", "loss_landscape", "rt_vs_iq", "twins",
            "output_tail", "posterior_models", "posterior_params", "decomposition", "recovery_confusion",
-           "recovery_calibration", "recovery_coverage", "recovery_influence", "recovery_reachability"}
+           "recovery_calibration", "recovery_coverage", "recovery_influence", "recovery_reachability", "model_choice"}
 
 # appended to a copy of the report: after load, record how many images decoded
 PROBE = """<script>window.addEventListener('load', () => {

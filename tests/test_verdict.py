@@ -1,5 +1,6 @@
 """The verdict is written from the numbers: each sentence follows from its tables."""
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -39,7 +40,7 @@ def test_verdict_says_when_nothing_fits_seeds_disagree_or_abc_did_not_converge()
     assert "No hypothesis fits: the best RMS z is 2.15" in text  # a at its file's values: sqrt((0.25 + 9) / 2)
     assert "at their files' values: y." in text
     assert unreached(FILE) == ["y"]
-    assert verdict(None, None, FILE, None, None)[0].startswith("Without ABC, a is closest")
+    assert verdict(None, None, FILE, None, None)[0].startswith("Without model choice, a is closest")
 
 
 def test_verdict_says_when_one_seed_has_a_large_monte_carlo_error():
@@ -116,7 +117,7 @@ def test_the_verdict_names_the_most_probable_hypothesis_wherever_its_row_is(posi
 def test_without_abc_the_verdict_names_the_closest_hypothesis_wherever_its_row_is(position):
     winner = NAMES[position]
     card = _card([(h, t, 0.5 if h == winner else 2.5) for h in NAMES for t in ("x", "y")])
-    assert verdict(None, None, card, None, None)[0] == (f"Without ABC, {winner} is closest at its file's values "
+    assert verdict(None, None, card, None, None)[0] == (f"Without model choice, {winner} is closest at its file's values "
                                                         "(RMS z 0.50).")
 
 
@@ -137,3 +138,78 @@ def test_the_console_lists_models_most_probable_first():
     abc = {"epsilon": 1.0, "simulations": 10, "runs": []}
     order = [line.split()[0] for line in abc_text(abc, models).splitlines()[2:]]
     assert order == ["b", "a", "c"]
+
+
+def _history(accepted_final):
+    """Two seeds, two generations; hypothesis b is no contender (probability 0.02)."""
+    rows = []
+    for seed in (0, 1):
+        for gen, acc in ((0, {"a": 40, "b": 30}), (1, accepted_final)):
+            for h, p in (("a", 0.98 - 0.02 * seed), ("b", 0.02)):
+                rows.append({"seed": seed, "generation": gen, "epsilon": 2.0 - gen + 0.1 * seed, "hypothesis": h,
+                             "probability": p, "se": 0.01, "accepted": acc[h]})
+    return pd.DataFrame(rows)
+
+
+def test_smc_probabilities_are_quoted_only_where_every_contender_has_enough_accepted():
+    from brainsim.tables import quotable_smc
+
+    q = quotable_smc(_history({"a": 10, "b": 0}))
+    assert q["generation"] == 0 and q["accepted"] == {"a": 80, "b": 60}  # pooled over the two seeds
+    assert q["epsilon"] == pytest.approx(2.1)  # the loosest seed's
+    p, se = q["probabilities"]["a"]
+    assert p == pytest.approx(0.97) and se == pytest.approx(np.std([0.98, 0.96], ddof=1) / np.sqrt(2))
+    assert quotable_smc(_history({"a": 10, "b": 0}), min_accepted=81)["generation"] is None
+    none = quotable_smc(_history({"a": 10, "b": 0}), min_accepted=100)
+    assert none["generation"] is None and none["accepted"] == {"a": 20, "b": 0}
+
+
+def test_verdict_without_a_quotable_smc_names_no_smc_winner():
+    models = pd.DataFrame({"hypothesis": ["a", "b"], "probability": [0.0, 1.0], "se": [0.0, 0.0], "sd": [None] * 2})
+    lines = verdict(models, [{"seed": 0, "converged": True, "epsilon": 1.0}], FILE, None, None,
+                    history=_history({"a": 10, "b": 0}).assign(probability=lambda f: 1 - f["probability"]).query(
+                        "seed == 0"))
+    assert lines[0].startswith("The ABC-SMC's model probabilities are not quoted")
+    assert "probability 1.00" not in " ".join(lines) and lines[2].startswith("Without model choice, a is closest")
+
+
+def _choice(status="inside", **kw):
+    gate = {"status": status, "unreached": ["y"] if status == "outside" else [], "edge": [], "level": 0.05,
+            "best_p_value": 0.01 if status != "inside" else 0.4, "best_hypothesis": "b", "p_values": {}}
+    return {"chosen": "a", "probability": 0.62, "votes": {"a": 0.41, "b": 0.59},
+            "prior_error": 0.3, "prior_error_se": 0.02, "rows": 1000, "trees": 500,
+            "reliability": {"ece": 0.02, "ece_se": 0.01, "ece_null_mean": 0.03, "ece_p_value": 0.6},
+            "mean_probability": 0.7, "share_right": 0.7, "gate": gate,
+            "floor": {"best_error": 0.27, "boosting_error_se": 0.01, "bayes_lower": 0.2}, "excess": 0.03,
+            "learners": {"forest_votes": {"a": 0.41}, "rejection": {"a": 0.2}},
+            "groups": {"q": {"chosen": "g1", "groups": {"g1": ["a"], "g2": ["b"]}, "probability": 0.8,
+                             "prior_error": 0.1, "prior_error_se": 0.01}},
+            "confused": [["b", "a", 0.25]]} | kw
+
+
+def test_forest_headline_states_choice_error_floor_and_groups_inside_the_gate():
+    lines = verdict(None, None, FILE, None, DEC, choice=_choice())
+    assert lines[0] == ("The data favour a: posterior probability 0.62 by ABC random forest (41% of 500 trees vote "
+                        "for it); prior error rate 0.30 ± 0.02 (out-of-bag, 1000 prior-predictive simulations).")
+    assert "excess error is 0.03" in lines[1] and "calibrated out of bag" in lines[2]
+    assert any(line.startswith("Grouped question q: g1 (a), posterior probability 0.80") for line in lines)
+    assert any("b as a (0.25)" in line for line in lines) and not any("Caution" in line for line in lines)
+    assert lines[-1].startswith("What explains IQ variance under a")
+
+
+def test_forest_headline_warns_at_the_edge_and_quotes_no_probability_outside():
+    edge = " ".join(verdict(None, None, FILE, None, None, choice=_choice("edge")))
+    assert "Caution: the observed targets lie at the edge" in edge and "rejection 0.20" in edge
+    outside = verdict(None, None, FILE, None, DEC, choice=_choice("outside"))
+    assert outside[0].startswith("No hypothesis can be chosen") and "beyond every hypothesis's simulated range: y" \
+        in outside[0]
+    assert "0.62" not in " ".join(outside) and "Grouped" not in " ".join(outside)
+    assert "nearest in the joint distance is b" in outside[0]
+
+
+def test_forest_headline_says_whether_two_halves_of_the_table_agree():
+    same = [{"chosen": "a", "probability": 0.6}, {"chosen": "a", "probability": 0.55}]
+    text = " ".join(verdict(None, None, FILE, None, None, choice=_choice(halves=same)))
+    assert "Each half of the table alone chooses a (0.60) and a (0.55): the same answer." in text
+    split = [{"chosen": "a", "probability": 0.6}, {"chosen": "b", "probability": 0.5}]
+    assert "the halves disagree" in " ".join(verdict(None, None, FILE, None, None, choice=_choice(halves=split)))

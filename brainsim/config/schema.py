@@ -99,6 +99,7 @@ SCHEMA: dict[str, Rule] = {
     "model_choice.floor": BOOL,
     "model_choice.gate_level": _float(0.0, 0.5, low_open=True),
     "model_choice.gate_neighbours": _int(1, 1000),
+    "model_choice.halves": BOOL,
     "plots.enabled": BOOL,
     "plots.n": _int(10),
     "plots.dpi": _int(30, 1200),

@@ -71,6 +71,7 @@ class ModelChoiceSettings:
     floor: bool  # estimate the best error the statistics allow
     gate_level: float  # joint typicality p-value (and two-sided tail per statistic) below which: edge
     gate_neighbours: int  # k of the joint typicality distance
+    halves: bool  # answer again from each of two disjoint halves of the table
     groups: dict[str, dict[str, tuple[str, ...]]]  # question: {group: hypotheses}, declared before the data
 
 
@@ -159,6 +160,7 @@ def model_choice_from_config(node: Mapping) -> ModelChoiceSettings:
         floor=check("model_choice.floor", node.get("floor")),
         gate_level=check("model_choice.gate_level", node.get("gate_level")),
         gate_neighbours=check("model_choice.gate_neighbours", node.get("gate_neighbours")),
+        halves=check("model_choice.halves", node.get("halves")),
         groups=questions,
     )
 
