@@ -240,11 +240,11 @@ def floor(stats: np.ndarray, labels: np.ndarray, *, seed: int = 0, folds: int = 
     (in tests/test_forest.py's toy the "bound" came out above the Bayes error), so the 1-NN
     runs on the LDA axes, where the class information sits in M-1 dimensions. Statistics are
     imputed and standardised as the forest's are; each error comes with its binomial SE. With
-    `query` (Q, T), the boosted trees fitted to every row give their class probabilities
-    there (``query_probabilities``, (Q, M)): a second learner's answer."""
+    `query` (Q, T), the boosted trees' class probabilities there, averaged over the folds'
+    models (``query_probabilities``, (Q, M)): a second learner's answer."""
     from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
     from sklearn.ensemble import HistGradientBoostingClassifier
-    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+    from sklearn.model_selection import StratifiedKFold
     from sklearn.neighbors import NearestNeighbors
 
     stats, labels = np.asarray(stats, float), np.asarray(labels, np.int64)
@@ -257,8 +257,17 @@ def floor(stats: np.ndarray, labels: np.ndarray, *, seed: int = 0, folds: int = 
     smallest = np.bincount(labels).min()
     k = max(2, min(folds, int(smallest)))
     split = StratifiedKFold(k, shuffle=True, random_state=int(np.random.SeedSequence(seed).generate_state(1)[0]))
-    boosted = HistGradientBoostingClassifier(max_iter=100, early_stopping=False, random_state=0)
-    strong = float((cross_val_predict(boosted, z, labels, cv=split) != labels).mean())
+    held, at_query = np.empty(n, np.int64), []
+    for train, test in split.split(z, labels):
+        boosted = HistGradientBoostingClassifier(max_iter=100, early_stopping=False, random_state=0)
+        boosted.fit(z[train], labels[train])
+        held[test] = boosted.classes_[np.argmax(boosted.predict_proba(z[test]), axis=1)]
+        if query is not None:
+            q = np.asarray(query, float)
+            proba = np.zeros((q.shape[0], m))
+            proba[:, boosted.classes_] = boosted.predict_proba((np.where(np.isfinite(q), q, fill[None, :]) - mean) / sd)
+            at_query.append(proba)
+    strong = float((held != labels).mean())
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # collinear statistics: the SVD solver copes
         axes = LinearDiscriminantAnalysis().fit(z, labels).transform(z)
@@ -270,7 +279,5 @@ def floor(stats: np.ndarray, labels: np.ndarray, *, seed: int = 0, folds: int = 
     out = {"boosting_error": strong, "boosting_error_se": se(strong), "nn_error": nn, "nn_error_se": se(nn),
            "bayes_lower": float(bound), "folds": k}
     if query is not None:
-        q = np.asarray(query, float)
-        q = (np.where(np.isfinite(q), q, fill[None, :]) - mean) / sd
-        out["query_probabilities"] = boosted.fit(z, labels).predict_proba(q)
+        out["query_probabilities"] = np.mean(at_query, axis=0)
     return out

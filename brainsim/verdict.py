@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .decomposition import CAUSES, ITEM_SAMPLING, REMAINDER
-from .gate import EDGE, OUTSIDE
+from .gate import EDGE, INSIDE, OUTSIDE
 from .tables import quotable_smc
 from .targets import PASS_Z, total_distance
 
@@ -113,6 +113,10 @@ def choice_lines(choice: dict) -> tuple[list[str], str]:
                  f"{choice['mean_probability']:.2f} against {choice['share_right']:.2f} of choices right; ECE "
                  f"{cal['ece']:.3f} ± {cal['ece_se']:.3f} (a calibrated predictor of this size: "
                  f"{cal['ece_null_mean']:.3f}).")
+    if gate["status"] == INSIDE:
+        lines.append(f"Fit gate: inside. The observed targets are typical of {gate['best_hypothesis']}'s simulations "
+                     f"(joint typicality p = {gate['best_p_value']:.2f}) and every statistic lies within the "
+                     f"hypotheses' prior predictives.")
     if gate["status"] == EDGE:
         where = ("statistics in the outer tails of every hypothesis: " + ", ".join(gate["edge"]) if gate["edge"]
                  else f"no hypothesis's simulations make them typical (best joint p = {gate['best_p_value']:.3f}, "
