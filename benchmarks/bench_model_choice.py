@@ -53,7 +53,8 @@ def main() -> None:
           f"gain {rec['prior_error'] - choice['prior_error']:.3f}")
     if "floor" in choice:
         f = choice["floor"]
-        print(f"floor: boosted trees {f['boosting_error']:.3f} ± {f['boosting_error_se']:.3f}, 1-NN {f['nn_error']:.3f}, "
+        print(f"floor: boosted trees {f['boosting_error']:.3f} ± {f['boosting_error_se']:.3f}, "
+              f"1-NN {f['nn_error']:.3f}, "
               f"Cover–Hart {f['bayes_lower']:.3f}; excess {choice['excess']:.3f}")
     print(f"gate: {choice['gate']['status']} (best joint p {choice['gate']['best_p_value']:.3f}, "
           f"{choice['gate']['best_hypothesis']}); forest: {choice['chosen']} {choice['probability']:.2f}")

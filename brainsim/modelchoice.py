@@ -49,8 +49,9 @@ def choose(settings, table: pd.DataFrame, names: list[str], statistics: list[str
     Returns the summary (chosen, its posterior probability, votes, OOB prior error ± SE, the
     floor and the excess over it, the gate, the grouped questions, the reliability of the
     posterior probability; with `settings.halves` the same answers from each of two disjoint
-    halves of the table, the check that the table is large enough) and frames: ``model_choice`` (per hypothesis, at the observed
-    point: votes, the learners' probabilities, OOB class error, joint typicality),
+    halves of the table, the check that the table is large enough) and frames:
+    ``model_choice`` (per hypothesis, at the observed point: votes, the learners'
+    probabilities, OOB class error, joint typicality),
     ``model_choice_confusion``, ``model_choice_trees``, ``model_choice_reliability``,
     ``model_choice_groups`` and ``fit_gate`` (per hypothesis and statistic).
     """

@@ -96,7 +96,8 @@ def choice_lines(choice: dict) -> tuple[list[str], str]:
         name = gate["best_hypothesis"] or choice["chosen"]
         why = ("beyond every hypothesis's simulated range: " + ", ".join(gate["unreached"]) if gate["unreached"]
                else "jointly farther from every simulation than any simulation is from its neighbours")
-        return [f"No hypothesis can be chosen: the observed targets lie outside what every hypothesis simulates ({why}). "
+        return [f"No hypothesis can be chosen: the observed targets lie outside what every hypothesis simulates "
+                f"({why}). "
                 f"No single-hypothesis probability is quoted; the nearest in the joint distance is {name} "
                 f"(typicality p = {gate['best_p_value']:.3f}); the table's {err}."], name
     name, p, v = choice["chosen"], choice["probability"], choice["votes"][choice["chosen"]]
@@ -105,8 +106,8 @@ def choice_lines(choice: dict) -> tuple[list[str], str]:
     if "floor" in choice:
         f = choice["floor"]
         lines.append(f"The statistics' floor (best held-out learner) is {f['best_error']:.2f} ± "
-                     f"{f['boosting_error_se']:.2f}, so the forest's excess error is {choice['excess']:.2f}; the asymptotic "
-                     f"Cover–Hart bound on the Bayes error is {f['bayes_lower']:.2f}.")
+                     f"{f['boosting_error_se']:.2f}, so the forest's excess error is {choice['excess']:.2f}; the "
+                     f"asymptotic Cover–Hart bound on the Bayes error is {f['bayes_lower']:.2f}.")
     cal = choice["reliability"]
     calibrated = cal["ece_p_value"] > 0.05
     lines.append(f"Its posterior probabilities are {'' if calibrated else 'NOT '}calibrated out of bag: mean "

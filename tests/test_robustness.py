@@ -139,7 +139,7 @@ def test_sigterm_mid_abc_then_resume_gives_the_uninterrupted_result(tmp_path):
     run = tmp_path / "run"
     proc = subprocess.Popen([sys.executable, "-m", "brainsim.cli", *args, f"hydra.run.dir={run}"], cwd=tmp_path,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    _wait_for(run / ".checkpoints" / "abc_0.pkl", proc)  # generation 0 of 4 is done
+    _wait_for(run / ".checkpoints" / "abc_0.npz", proc)  # generation 0 of 4 is done
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 128 + signal.SIGTERM
@@ -166,7 +166,7 @@ def test_ctrl_c_while_scoring_says_where_it_stopped(tmp_path):
     proc = subprocess.Popen([sys.executable, "-m", "brainsim.cli", "population.n=300000", "abc.particles=0", "recovery.per_hypothesis=0",
                              "plots.enabled=false", f"hydra.run.dir={run}"], cwd=tmp_path,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    _wait_for(run / ".checkpoints" / "score_baseline.pkl", proc)
+    _wait_for(run / ".checkpoints" / "score_baseline.npz", proc)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 128 + signal.SIGINT
