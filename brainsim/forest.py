@@ -34,7 +34,7 @@ import pandas as pd
 
 from .config.validation import ConfigError
 
-__all__ = ["ChoiceForest", "error_curve", "fit_forest", "floor", "group_labels", "MAX_SAMPLE"]
+__all__ = ["ChoiceForest", "Features", "fit_forest", "floor", "group_labels", "MAX_SAMPLE"]
 
 MAX_SAMPLE = 100_000  # abcrf's sampsize = min(1e5, rows): bootstrap rows per tree
 _CURVE_POINTS = 20  # err.abcrf: the OOB error at 20 forest sizes from 40 trees up
@@ -69,7 +69,8 @@ class ChoiceForest:
     classifier: object  # sklearn RandomForestClassifier
     regression: object  # sklearn RandomForestRegressor on the OOB misclassification indicator
     oob_votes: np.ndarray  # (N, M) share of each row's OOB trees voting for each hypothesis
-    curve: pd.DataFrame  # trees, error: the OOB prior error against the forest's size
+    curve: pd.DataFrame  # trees, error: the OOB prior error against the forest's size (err.abcrf; flat at
+    # the end means enough trees)
 
     @property
     def oob_choice(self) -> np.ndarray:
@@ -200,11 +201,6 @@ def _oob(clf, x: np.ndarray, labels: np.ndarray, m: int) -> tuple[np.ndarray, pd
             curve.append({"trees": t, "error": float((np.argmax(counts[seen], axis=1) != labels[seen]).mean())})
     total = counts.sum(axis=1, keepdims=True)
     return counts / np.maximum(total, 1), pd.DataFrame(curve)
-
-
-def error_curve(forest: ChoiceForest) -> pd.DataFrame:
-    """The OOB prior error against the number of trees (err.abcrf): flat at the end means enough trees."""
-    return forest.curve
 
 
 def group_labels(labels: np.ndarray, names: Sequence[str], groups: Mapping[str, Sequence[str]]
