@@ -18,7 +18,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from .api import hypothesis_names
 from .checkpoint import Checkpoints
-from .commandline import check_jobs, planned_jobs, user_overrides
+from .commandline import check_jobs, planned_jobs, reproduce_command, user_overrides
 from .comparison import chooses_hypothesis
 from .config.loaders import CONF_SOURCE
 from .config.settings import validate
@@ -67,8 +67,7 @@ def _app(cfg: DictConfig) -> None:
         import numba
 
         numba.set_num_threads(first.threads)
-    reproduce = "brainsim " + " ".join(shlex.quote(o) for o in overrides if not o.startswith(("seed=", "resume=")))
-    reproduce = reproduce.strip() + f" seed={seed}"
+    reproduce = reproduce_command(overrides, list(HydraConfig.get().runtime.config_sources), seed)
     checkpoints = Checkpoints(out, config).open(first.resume)
     stage = Stage()
     try:

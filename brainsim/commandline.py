@@ -10,7 +10,7 @@ from omegaconf import OmegaConf
 from .api import compose
 from .config.settings import validate
 
-__all__ = ["check_jobs", "config_dirs", "planned_jobs", "user_overrides"]
+__all__ = ["check_jobs", "config_dirs", "planned_jobs", "reproduce_command", "user_overrides"]
 
 _INFO_FLAGS = ("--help", "-h", "--hydra-help", "--info", "-i", "--cfg", "-c", "--shell-completion", "-sc")
 _VALUED_FLAGS = ("--config-dir", "-cd", "--config-path", "-cp", "--config-name", "-cn", "--experimental-rerun")
@@ -28,6 +28,25 @@ def config_dirs(argv: list[str]) -> list[str]:
             entries = a.split("=", 1)[1].strip("[]").split(",")
             dirs += [e.strip().removeprefix("file://") for e in entries if e.strip().startswith("file://")]
     return dirs
+
+
+def reproduce_command(overrides: list[str], sources: list[dict], seed: int) -> str:
+    """The command line that reproduces a run: its overrides with the seed it used, and the
+    user's config folders from Hydra's `runtime.config_sources` (absolute paths: the
+    `--config-dir` one, and those of `hydra.searchpath`), without which a hypothesis of the
+    user's own cannot be found."""
+    import shlex
+
+    user = [s for s in sources if s["schema"] == "file" and s["provider"] != "main"]
+    args = ["brainsim"]
+    for s in user:
+        if s["provider"] == "command-line":
+            args += ["--config-dir", str(s["path"])]
+    searched = [f"file://{s['path']}" for s in user if s["provider"] != "command-line"]
+    if searched:
+        args.append("hydra.searchpath=[" + ",".join(searched) + "]")
+    args += [o for o in overrides if not o.startswith(("seed=", "resume="))]
+    return shlex.join([*args, f"seed={seed}"])
 
 
 def user_overrides(argv: list[str]) -> list[str] | None:

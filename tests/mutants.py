@@ -114,6 +114,9 @@ MUTANTS = [
     Mutant("smc quotable at any count", "brainsim/tables.py",
            '(rows.loc[rows["probability"] > contender, "accepted"] >= min_accepted).all()', "True",
            ("tests/test_verdict.py",)),
+    Mutant("reproduce line drops --config-dir", "brainsim/commandline.py",
+           'args += ["--config-dir", str(s["path"])]', "args += []",
+           ("tests/test_api_cli.py::test_the_reproduce_line_of_a_user_config_folder_run_reproduces_it",)),
 ]
 
 

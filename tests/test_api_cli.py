@@ -294,6 +294,29 @@ def test_a_user_hypothesis_in_their_own_config_folder_runs(tmp_path, how):
     assert set(compose_hypotheses(["population.n=10"], config_dirs=[folder])) == set(brainsim.hypothesis_names()) | {"mine"}
 
 
+@pytest.mark.parametrize("how", ["--config-dir", "searchpath"])
+def test_the_reproduce_line_of_a_user_config_folder_run_reproduces_it(tmp_path, how):
+    import shlex
+
+    folder = _user_hypothesis(tmp_path / "mine")
+    where = ["--config-dir", "mine"] if how == "--config-dir" else [f"hydra.searchpath=[file://{folder}]"]
+    res = _cli(*where, "hypothesis=mine", "population.n=400", "battery.norm_n=400", "abc.particles=0",
+               "recovery.per_hypothesis=0", "plots.enabled=false", "hydra.run.dir=run", cwd=tmp_path)
+    assert res.returncode == 0, res.stderr[-2000:]
+    first = json.loads((tmp_path / "run" / "summary.json").read_text())
+    command = first["provenance"]["command"]
+    assert res.stdout.strip().endswith(f"reproduce with: {command}")
+    assert str(folder) in command  # absolute: it works from any folder
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    again = _cli(*shlex.split(command)[1:], "hydra.run.dir=run", cwd=elsewhere)
+    assert again.returncode == 0, again.stderr[-2000:]
+    second = json.loads((elsewhere / "run" / "summary.json").read_text())
+    assert {k: v for k, v in first.items() if k != "provenance"} == {k: v for k, v in second.items()
+                                                                    if k != "provenance"}
+    assert second["provenance"]["command"] == command
+
+
 def test_a_population_above_max_people_is_refused_and_a_long_one_announced(caplog):
     import logging
 
