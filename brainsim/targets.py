@@ -71,14 +71,36 @@ def targets_path(name_or_path: str) -> Path:
     return shipped
 
 
-def load_targets(name_or_path: str = "human") -> list[Target]:
-    """Read and validate a target file; errors name the file and the key."""
+EXTENDS = "_extends"  # a target file's key naming the set it changes (a name or a path)
+
+
+def _raw_targets(name_or_path: str, seen: tuple[Path, ...] = ()) -> tuple[Path, dict]:
+    """A target file's entries, with those of the set it `_extends` underneath (each entry
+    field by field: a file that changes one value of a target keeps its other fields)."""
     path = targets_path(name_or_path)
     if not path.exists():
         raise ConfigError(f"The 'targets' file {path} does not exist.")
+    if path.resolve() in seen:
+        raise ConfigError(f"The targets file {path} extends itself (through {', '.join(p.name for p in seen)}).")
     raw = OmegaConf.to_container(OmegaConf.load(path))
     if not isinstance(raw, Mapping) or not raw:
         raise ConfigError(f"The targets file {path} must map target names to entries. Got {raw!r} instead.")
+    base = raw.pop(EXTENDS, None)
+    if base is None:
+        return path, raw
+    if not isinstance(base, str):
+        raise ConfigError(f"{path.name}: '{EXTENDS}' must name a target set or a .yaml path. Got {base!r} instead.")
+    _, merged = _raw_targets(base, (*seen, path.resolve()))
+    for name, entry in raw.items():
+        old = merged.get(name)
+        merged[name] = {**old, **entry} if isinstance(old, Mapping) and isinstance(entry, Mapping) else entry
+    return path, merged
+
+
+def load_targets(name_or_path: str = "human") -> list[Target]:
+    """Read and validate a target file (with the set it `_extends`, if any); errors name the
+    file and the key."""
+    path, raw = _raw_targets(name_or_path)
     out = []
     for name, entry in raw.items():
         where = f"{path.name}: '{name}"

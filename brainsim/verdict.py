@@ -145,7 +145,8 @@ def _halves(halves: list[dict], chosen: str) -> str:
     said = " and ".join(f"{h['chosen']} ({h['probability']:.2f})" for h in halves)
     same = all(h["chosen"] == chosen for h in halves)
     return (f"Each half of the table alone chooses {said}: " + ("the same answer." if same else
-            "the halves disagree, so the table is too small to settle it (raise recovery.per_hypothesis)."))
+            "the halves disagree, so the choice is not stable at this table size (a larger table, "
+            "recovery.per_hypothesis, may settle it, or the targets may not tell)."))
 
 
 def smc_lines(models: pd.DataFrame, runs: list[dict] | None, history: pd.DataFrame | None

@@ -200,3 +200,26 @@ def test_bad_background_prior_names_file_and_key():
     cfg["background"]["free"] = {"population.data.sd": {"log10": [1, "nope"]}}
     with pytest.raises(ConfigError, match=r"'background.free.population.data.sd' must be a prior range"):
         hypothesis_from_config(cfg)
+
+
+def test_a_target_file_can_change_one_field_of_another_set(tmp_path):
+    human = {t.name: t for t in load_targets("human")}
+    (tmp_path / "mine.yaml").write_text("_extends: human\ntwin_r_mz:\n  value: 0.8\n  confidence: unconfirmed\n")
+    mine = {t.name: t for t in load_targets(str(tmp_path / "mine.yaml"))}
+    assert set(mine) == set(human)
+    assert mine["twin_r_mz"].value == 0.8 and mine["twin_r_mz"].confidence == "unconfirmed"
+    assert mine["twin_r_mz"].tolerance == human["twin_r_mz"].tolerance  # the fields it did not change
+    assert mine["twin_r_mz"].source == human["twin_r_mz"].source and mine["r_rt_iq"] == human["r_rt_iq"]
+    (tmp_path / "loop.yaml").write_text(f"_extends: {tmp_path / 'loop.yaml'}\nx: {{value: 1}}\n")
+    with pytest.raises(ConfigError, match="extends itself"):
+        load_targets(str(tmp_path / "loop.yaml"))
+    (tmp_path / "bad.yaml").write_text("_extends: 3\n")
+    with pytest.raises(ConfigError, match="'_extends' must name a target set"):
+        load_targets(str(tmp_path / "bad.yaml"))
+
+
+def test_the_lower_h2_set_differs_from_human_in_the_twin_correlations_only():
+    human = {t.name: t for t in load_targets("human")}
+    pooled = {t.name: t for t in load_targets("human_lower_h2")}
+    changed = {n for n in human if human[n] != pooled[n]}
+    assert changed == {"twin_r_mz", "twin_r_dz"}
