@@ -7,32 +7,17 @@
 """
 
 from importlib import import_module
-from importlib.metadata import PackageNotFoundError, version
 
 
 
-def _version() -> str:
-    """The installed version; in a source tree without installation, pyproject.toml's + "+source"."""
-    try:
-        return version("brainsim")
-    except PackageNotFoundError:
-        import re
-        from pathlib import Path
+from .version import __version__
 
-        try:
-            text = (Path(__file__).parent.parent / "pyproject.toml").read_text()
-            return re.search(r'^version = "([^"]+)"', text, re.M).group(1) + "+source"
-        except (OSError, AttributeError):
-            return "0+unknown"
-
-
-__version__ = _version()
 
 from .api import compose, hypothesis_names, model_params, simulate  # noqa: E402  (the modules below read __version__)
 from .comparison import Comparison, compare  # noqa: E402
 from .engine import Population  # noqa: E402
 from .config.loaders import available_laws, law  # noqa: E402
-from .config.validation import ConfigError  # noqa: E402
+from .validation import ConfigError  # noqa: E402
 
 __all__ = ["Comparison", "ConfigError", "Population", "__version__", "available_laws", "compare", "compose",
            "hypothesis_names", "law", "model_params", "simulate"]

@@ -10,7 +10,7 @@ from .engine import Population, run
 from .model.params import ModelParams
 from .config.params import model_from_config
 from .config.loaders import CONF_DIR, CONF_MODULE, CONF_SOURCE
-from .config.validation import ConfigError
+from .validation import ConfigError
 
 __all__ = ["compose", "hypothesis_names", "model_params", "simulate"]
 

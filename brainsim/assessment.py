@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from omegaconf import OmegaConf
 
-from . import __version__
+from .version import __version__
 from .engine import stream_rng
 from .inference import ModelSpec, config_statistics, derived_seed
 from .io import write_csv

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from .config.schema import check
-from .config.validation import ConfigError, Strict
+from .validation import ConfigError, Strict
 
 __all__ = ["backend_from_config", "BackendParams", "DaskBackend", "LocalBackend", "open_backend"]
 

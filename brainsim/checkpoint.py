@@ -24,9 +24,9 @@ from typing import Any
 
 import numpy as np
 
-from . import __version__
+from .version import __version__
 from .io import atomic_write, write_json
-from .config.validation import ConfigError
+from .validation import ConfigError
 
 __all__ = ["Checkpoints", "decode", "encode", "fingerprint", "RUN_ONLY_KEYS"]
 

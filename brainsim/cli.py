@@ -22,7 +22,7 @@ from .commandline import check_jobs, planned_jobs, reproduce_command, user_overr
 from .comparison import chooses_hypothesis
 from .config.loaders import CONF_SOURCE
 from .config.settings import validate
-from .config.validation import ConfigError
+from .validation import ConfigError
 from .rundir import Interrupted, Stage, exit_now, is_complete, progress_bar, signals_interrupt
 
 __all__ = ["main", "planned_jobs", "validate"]

@@ -23,7 +23,7 @@ from .model.reaction_time import sample_rt
 from .model.scaling import person_losses
 from .summaries import Summary
 from .summaries import summarize as summarize_frame
-from .config.validation import ConfigError
+from .validation import ConfigError
 from .model.tasks import Battery, CapabilityTable, build_battery, capability, capability_table, respond
 
 __all__ = ["chunk_layout", "chunk_summary", "CHUNKS_PER_TASK", "group_summary", "items_per_form",
@@ -42,7 +42,7 @@ def resolve_seed(seed: int | None) -> int:
     """`None` -> fresh OS entropy (recorded with the result); ints must be >= 0."""
     if seed is None:
         return int(np.random.SeedSequence().entropy)
-    from .config.validation import check_int
+    from .validation import check_int
 
     return check_int("seed", seed, 0)
 

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .config.validation import ConfigError
+from .validation import ConfigError
 
 __all__ = ["ChoiceForest", "Features", "fit_forest", "floor", "group_labels", "MAX_SAMPLE"]
 

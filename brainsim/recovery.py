@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sstats
 
-from .config.validation import ConfigError
+from .validation import ConfigError
 
 __all__ = ["calibration", "choices", "confusion", "coverage", "ece", "nearest", "neighbour_probabilities",
            "parameter_recovery", "predictive_check", "prior_predictive_position", "rate", "reachability",

@@ -30,7 +30,7 @@ import pandas as pd
 from .engine import stream_rng
 from .inference import ModelSpec, derived_seed
 from .io import atomic_write
-from .config.validation import ConfigError
+from .validation import ConfigError
 
 __all__ = ["draw_row", "load_table", "META_KEY", "MODEL_KEYS", "reference_table", "save_table", "STREAM",
            "table_fingerprint"]

@@ -19,7 +19,7 @@ from omegaconf import OmegaConf
 
 from .config.loaders import CONF_DIR, config_names
 from .summaries import STATISTICS
-from .config.validation import ConfigError, Strict
+from .validation import ConfigError, Strict
 
 __all__ = ["CONFIDENCE", "FIELDS", "Hypothesis", "hypothesis_from_config", "load_targets", "PASS_Z",
            "scorecard", "Target", "targets_path", "to_markdown", "total_distance"]

@@ -8,7 +8,7 @@ from omegaconf import OmegaConf
 import brainsim
 from brainsim.api import compose, hypothesis_names
 from brainsim.config.settings import settings_from_config
-from brainsim.config.validation import ConfigError
+from brainsim.validation import ConfigError
 
 SHIPPED = [h for h in hypothesis_names() if h != "full"]
 # background mechanisms no hypothesis may change (those with a prior are checked through it)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from brainsim.checkpoint import Checkpoints, decode, encode
-from brainsim.config.validation import ConfigError
+from brainsim.validation import ConfigError
 
 STATE = {"generation": 3, "eps": np.inf, "sims": np.int64(120), "ratio": np.float64(0.1 + 0.2),
          "pool": [{"theta": np.random.default_rng(0).random((4, 2)), "generation": np.arange(4),

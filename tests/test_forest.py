@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from brainsim.config.validation import ConfigError
+from brainsim.validation import ConfigError
 from brainsim.forest import fit_forest, floor, group_labels
 from brainsim.gate import EDGE, INSIDE, OUTSIDE, fit_gate, joint_typicality
 from brainsim.recovery import nearest, neighbour_probabilities, prior_predictive_position

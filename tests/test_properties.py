@@ -16,7 +16,7 @@ from brainsim.paradox import implied_exponents
 from brainsim.config.schema import SCHEMA
 from brainsim.config.settings import settings_from_config
 from brainsim.targets import load_targets, scorecard, total_distance
-from brainsim.config.validation import ConfigError
+from brainsim.validation import ConfigError
 
 TARGETS = load_targets()
 PROPERTY = settings(max_examples=60, deadline=None, derandomize=True, phases=[Phase.explicit, Phase.generate],

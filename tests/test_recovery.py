@@ -9,7 +9,7 @@ from brainsim.inference import ModelSpec
 from brainsim.recovery import (calibration, confusion, ece, nearest, neighbour_probabilities, parameter_recovery,
                                predictive_check, prior_predictive_position, rate, row_errors, target_influence)
 from brainsim.reference import load_table, reference_table, save_table
-from brainsim.config.validation import ConfigError
+from brainsim.validation import ConfigError
 
 TOL = np.array([0.1])
 

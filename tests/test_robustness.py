@@ -16,7 +16,7 @@ from brainsim.commandline import planned_jobs
 from brainsim.io import atomic_write, write_json, write_text
 from brainsim.config.loaders import config_names
 from brainsim.config.settings import settings_from_config
-from brainsim.config.validation import ConfigError
+from brainsim.validation import ConfigError
 
 SMALL = ["population.n=2000", "battery.norm_n=1000", "plots.n=500"]
 ABC = ["abc.particles=12", "abc.generations=4", "abc.repeats=1", "abc.n=1000", "abc.norm_n=500",

@@ -15,7 +15,7 @@ from omegaconf import OmegaConf
 from brainsim.api import compose
 from brainsim.config.schema import SCHEMA
 from brainsim.config.settings import settings_from_config
-from brainsim.config.validation import ConfigError
+from brainsim.validation import ConfigError
 
 INF = None  # no bound on that side
 

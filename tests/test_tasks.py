@@ -10,7 +10,7 @@ from conftest import ALPHA, model
 from scipy import integrate, stats
 
 from brainsim.model.tasks import Battery, capability, capability_table, depth_factor, respond, threshold_density, threshold_quantile
-from brainsim.config.validation import ConfigError
+from brainsim.validation import ConfigError
 
 KERNEL_RTOL = 1e-10  # kernel vs obvious reference (factorised logistic, fused multiply-adds)
 

@@ -9,7 +9,7 @@ from omegaconf import OmegaConf
 
 from ..model.scaling import ScalingLaw
 from .params import law_from_config
-from .validation import ConfigError
+from ..validation import ConfigError
 
 __all__ = ["CONF_DIR", "CONF_MODULE", "CONF_SOURCE", "available_laws", "config_names", "law"]
 

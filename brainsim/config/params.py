@@ -16,7 +16,7 @@ from ..model.params import (
 )
 from ..model.scaling import _PARAMS, ScalingLaw
 from .schema import check
-from .validation import (
+from ..validation import (
     ConfigError,
     check_list,
 )

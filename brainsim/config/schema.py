@@ -6,7 +6,7 @@ its allowed range and the value; the property tests draw valid and invalid value
 same table. Keys of list items are written with `[]` (e.g.
 `population.architecture.variants[].prob`); `check` accepts them with an index. Checks that
 relate keys (h2 + c2 <= 1, upper > lower, recovery.neighbours < recovery.per_hypothesis)
-stay in the validators. Unknown keys are caught once, by `brainsim.config.validation.Strict`.
+stay in the validators. Unknown keys are caught once, by `brainsim.validation.Strict`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from ..model.params import ARCH_MODES, DENSITIES, DESIGNS, ITEM_SOURCES, TRAITS
 from ..model.scaling import FORMS
-from .validation import check_bool, check_choice, check_float, check_int
+from ..validation import check_bool, check_choice, check_float, check_int
 
 __all__ = ["BACKENDS", "SCHEMA", "Rule", "check", "rules"]
 

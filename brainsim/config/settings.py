@@ -18,7 +18,7 @@ from ..model.params import ModelParams
 from .params import section, model_from_config
 from ..targets import Hypothesis, Target, hypothesis_from_config, load_targets
 from .schema import check
-from .validation import (
+from ..validation import (
     ConfigError,
     Strict,
 )

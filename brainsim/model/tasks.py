@@ -26,7 +26,7 @@ import numpy as np
 from numba import njit, prange
 
 from .params import BatteryParams
-from ..config.validation import check_int
+from ..validation import check_int
 
 __all__ = ["Battery", "build_battery", "capability", "capability_table", "CapabilityTable", "depth_factor",
            "item_variances", "respond", "sample_items", "threshold_density", "threshold_quantile"]

@@ -1,4 +1,5 @@
-"""One error type and one message template for every bad input.
+"""One message template for every bad input, and the `Strict` view that catches unknown keys:
+a leaf module (it imports only `brainsim.errors`), so every layer can check its arguments.
 
 Messages follow scikit-learn's template: name the key, the allowed values and
 what was given, e.g. "The 'population.n' parameter must be an int >= 1. Got 0
@@ -15,8 +16,7 @@ __all__ = ["check_bool", "check_choice", "check_float", "check_int", "check_list
            "check_positive", "check_probability", "ConfigError", "Strict"]
 
 
-class ConfigError(ValueError):
-    """A configuration value is outside its allowed range (one-line message)."""
+from .errors import ConfigError  # noqa: E402  (re-exported: the error type lives in a leaf module)
 
 
 def _fail(key: str, allowed: str, got: object, hint: str = "") -> None:
