@@ -6,6 +6,7 @@ from conftest import QUIET_BACKGROUND, model
 
 from brainsim import engine
 from brainsim.decomposition import CAUSES, ITEM_SAMPLING, REMAINDER, decompose
+from brainsim.config.loaders import config_names
 
 ONLY = {  # overrides under which one cause alone varies between people
     "brain size": [*QUIET_BACKGROUND, "population.data.sd=0", "population.brain.volume_cv=0.3"],
@@ -96,3 +97,23 @@ def _switched(cause, draws):
     off = dataclasses.replace(draws, **{f.name: np.copy(getattr(draws, f.name)) for f in dataclasses.fields(draws)})
     CAUSES[cause](off)
     return off
+
+
+@pytest.mark.parametrize("hypothesis", config_names("hypothesis"))
+def test_every_source_of_true_score_variance_is_some_cause(hypothesis):
+    """All causes held at once leave no true-score IQ variance: a mechanism added to the draws
+    but not to CAUSES would land silently in the interaction remainder; this fails instead."""
+    import copy
+
+    from brainsim.decomposition import CAUSES, _iq
+    from brainsim.engine import STREAM_CHUNKS, prepare, stream_rng
+    from brainsim.model.population import draw_traits
+
+    m = model(f"hypothesis={hypothesis}", "population.n=2000", "battery.norm_n=1000")
+    setup = prepare(m, 0)
+    draws = draw_traits(stream_rng(0, STREAM_CHUNKS, 0), m.population, m.battery.n_domains, 2000, 0)
+    held = copy.deepcopy(draws)
+    for hold in CAUSES.values():
+        hold(held)
+    assert _iq(setup, draws)[1].var() > 1.0
+    assert _iq(setup, held)[1].var() < 1e-20

@@ -26,6 +26,9 @@ PROBE = """<script>window.addEventListener('load', () => {
 def test_run_writes_every_figure_and_a_self_contained_report(default_run):
     _, run = default_run
     assert {p.stem for p in run.glob("*.png")} == FIGURES
+    from brainsim.report import CAPTIONS
+
+    assert FIGURES - set(CAPTIONS) == set()  # a figure without a caption would show its file name
     page = (run / "report.html").read_text()
     assert 'id="scorecard"' in page and "ABC model selection" in page
     sources = re.findall(r'<img[^>]*src="([^"]+)"', page)
