@@ -22,6 +22,7 @@ from .io import write_csv
 from .recovery import (calibration, confusion, choices, nearest, neighbour_probabilities, parameter_recovery,
                        predictive_check, prior_predictive_position, rate, row_errors, statistics_matrix,
                        target_influence)
+from .summaries import missing_charges
 from .reference import STREAM, load_table, reference_table, save_table, table_fingerprint
 
 __all__ = ["absolute_fit", "build_table", "check_table", "CONFUSED", "fingerprint_of", "fit_summary",
@@ -53,6 +54,10 @@ class Problem:
     @property
     def observed(self) -> np.ndarray:
         return np.array([t.value for t in self.targets], float)
+
+    def charges(self, missing_z: float) -> np.ndarray:
+        """(T,) what a simulation's NaN costs per statistic (`brainsim.summaries.missing_charges`)."""
+        return missing_charges(self.statistics, missing_z)
 
 
 def problem(configs: Mapping, jobs: Mapping, targets: Sequence | None = None) -> Problem:
@@ -140,7 +145,8 @@ def absolute_fit(settings, abc, prob: Problem, table: pd.DataFrame, ranked: Sequ
     if not abc_results:
         stats = statistics_matrix(table, prob.statistics)
         count = min(len(table), settings.neighbours * len(prob.names))
-        near = nearest(prob.observed[None], stats, prob.tolerance, count, missing_z=abc.missing_z)[0][0]
+        near = nearest(prob.observed[None], stats, prob.tolerance, count,
+                       missing_z=prob.charges(abc.missing_z))[0][0]
     for name in list(ranked)[: settings.top]:
         m = prob.names.index(name)
         draws = _posterior_draws(prob, m, settings.predictive, seed, abc_results, table, near)
@@ -193,22 +199,23 @@ def recover(settings, abc, prob: Problem, table: pd.DataFrame, seed: int, *, abc
             ) -> tuple[dict, dict[str, pd.DataFrame]]:
     """Every recovery statistic of a table: what summary.json keeps and the frames to write."""
     k = settings.neighbours
+    charge = prob.charges(abc.missing_z)
     stats = statistics_matrix(table, prob.statistics)
     labels = pd.Categorical(table.hypothesis, categories=prob.names).codes.astype(np.int64)
-    idx, dist = nearest(stats, stats, prob.tolerance, k, missing_z=abc.missing_z, exclude_self=True)
+    idx, dist = nearest(stats, stats, prob.tolerance, k, missing_z=charge, exclude_self=True)
     probs = neighbour_probabilities(labels, idx, len(prob.names))
     probs[~np.isfinite(stats).any(axis=1)] = 1.0 / len(prob.names)  # a simulation that computed nothing
     conf = confusion(labels, probs, prob.names)
     errors = row_errors(labels, probs)
     near, near_d = nearest(prob.observed[None], stats, prob.tolerance, min(max(settings.local, k), len(table)),
-                           missing_z=abc.missing_z)  # nearest first: the local rows and the k-th distance
+                           missing_z=charge)  # nearest first: the local rows and the k-th distance
     near = near[:, : settings.local]
     observed_eps = float(near_d[0, k - 1])
     local, local_se = rate(errors[near[0]])
     reliability, scores = calibration(probs, labels, prob.names, resamples=settings.resamples, seed=seed, k=k)
-    cov, ranks = parameter_recovery(table, prob.statistics, prob.tolerance, k, missing_z=abc.missing_z, seed=seed)
+    cov, ranks = parameter_recovery(table, prob.statistics, prob.tolerance, k, missing_z=charge, seed=seed)
     influence = target_influence(stats, labels, prob.observed, prob.tolerance, prob.names, k,
-                                 missing_z=abc.missing_z, target_names=[t.name for t in prob.targets])
+                                 missing_z=charge, target_names=[t.name for t in prob.targets])
     at_obs = influence[influence.left_out == "none"].set_index("hypothesis")["probability"]
     diag = conf[conf["true"] == conf["chosen"]].set_index("true")
     confused = conf[(conf["true"] != conf["chosen"]) & (conf["p_chosen_given_true"] >= CONFUSED)]

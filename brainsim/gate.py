@@ -34,7 +34,7 @@ INSIDE, EDGE, OUTSIDE = "inside", "edge", "outside"
 
 
 def joint_typicality(stats: np.ndarray, labels: np.ndarray, names: Sequence[str], observed: np.ndarray,
-                     tolerance: np.ndarray, *, k: int = 5, missing_z: float = 5.0) -> pd.DataFrame:
+                     tolerance: np.ndarray, *, k: int = 5, missing_z: float | np.ndarray = 5.0) -> pd.DataFrame:
     """Per hypothesis: rows, the observed point's k-th-neighbour distance among its
     simulations, and the typicality p-value (module docstring). `stats` (N, T) with `labels`
     (N,) indices into `names`; `observed` (T,); `tolerance` (T,) the distance's scale."""

@@ -41,7 +41,9 @@ spawn_key=(t, m, i)); a generation's proposals are evaluated in batches by any `
 result is the same for any number of workers.
 
 Distance: root mean square of z = (simulated - observed) / tolerance over the targets, with
-a target a simulation cannot compute (NaN) counted as |z| = `missing_z`.
+a target a simulation cannot compute (NaN) counted as |z| = `missing_z`, except one computed
+among cases another target counts (the co-twins of severe cases): with no cases it counts 0,
+since the share of cases already charges their absence.
 """
 
 from __future__ import annotations
@@ -52,6 +54,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy import special
+
+from .summaries import missing_charges
 
 __all__ = ["abc_smc", "ABCResult", "config_simulator", "config_statistics", "derived_seed", "distance",
            "ModelSpec", "posterior_particles", "posterior_point", "probabilities_at", "simulation_noise",
@@ -101,11 +105,13 @@ class ABCResult:
 
 
 def distance(summary: dict, targets, missing_z: float = 5.0) -> float:
-    """RMS z of a summary against targets; an uncomputable statistic counts as |z| = missing_z."""
+    """RMS z of a summary against targets; an uncomputable statistic counts as |z| = missing_z
+    (0 for one computed among cases another target counts: `brainsim.summaries.missing_charges`)."""
+    charges = missing_charges([t.statistic for t in targets], missing_z)
     z = []
-    for t in targets:
+    for t, charge in zip(targets, charges):
         v = summary.get(t.statistic, float("nan"))
-        z.append(missing_z if not np.isfinite(v) else (v - t.value) / t.tolerance)
+        z.append(charge if not np.isfinite(v) else (v - t.value) / t.tolerance)
     return float(np.sqrt(np.mean(np.square(z))))
 
 

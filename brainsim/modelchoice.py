@@ -14,6 +14,7 @@ from .forest import fit_forest, floor, group_labels
 from .gate import fit_gate, joint_typicality
 from .assessment import CONFUSED
 from .recovery import calibration, prior_predictive_position, statistics_matrix
+from .summaries import missing_charges
 
 __all__ = ["choose", "grouped_questions"]
 
@@ -80,7 +81,7 @@ def choose(settings, table: pd.DataFrame, names: list[str], statistics: list[str
     answer["learners"] = learners
     position = prior_predictive_position(table, dict(zip(statistics, observed)))
     joint = joint_typicality(stats, labels, names, observed, tolerance, k=settings.gate_neighbours,
-                             missing_z=missing_z)
+                             missing_z=missing_charges(statistics, missing_z))
     answer["gate"] = fit_gate(position, joint, level=settings.gate_level)
     half = (table["row"].to_numpy() // len(names)) % 2  # two disjoint halves, each balanced
     if settings.halves:

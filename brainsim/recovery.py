@@ -7,7 +7,8 @@ stand in for observed data and the k rows nearest to it (itself excluded) are it
 posterior sample, so P(m | row i) is the share of those k that came from hypothesis m (the
 table is balanced: equal prior model probabilities). The distance is the production one:
 RMS z with the targets' tolerances as the scale, a statistic a row cannot compute counted as
-|z| = missing_z; a statistic the pseudo-observed row itself cannot compute is left out of
+|z| = missing_z (0 for a statistic computed among cases another target counts,
+`brainsim.summaries.missing_charges`); a statistic the pseudo-observed row itself cannot compute is left out of
 its distances (real observed targets are always defined). The rejection's epsilon is the
 k-th neighbour's distance, reported beside the production ABC's final epsilon.
 
@@ -42,12 +43,15 @@ def _scaled(stats: np.ndarray, tolerance: np.ndarray) -> np.ndarray:
     return np.asarray(stats, float) / np.asarray(tolerance, float)[None, :]
 
 
-def nearest(query: np.ndarray, reference: np.ndarray, tolerance: np.ndarray, k: int, *, missing_z: float,
-            exclude_self: bool = False) -> tuple[np.ndarray, np.ndarray]:
+def nearest(query: np.ndarray, reference: np.ndarray, tolerance: np.ndarray, k: int, *,
+            missing_z: float | np.ndarray, exclude_self: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """The k rows of `reference` (N, T) nearest to each row of `query` (Q, T) in the
-    production distance; with `exclude_self` query row i is reference row i and never its own
-    neighbour. Returns (indices (Q, k) by increasing distance, distances (Q, k))."""
+    production distance (`missing_z`: the |z| a reference row's NaN costs, one for all or (T,)
+    per statistic, see `brainsim.summaries.missing_charges`); with `exclude_self` query row i
+    is reference row i and never its own neighbour. Returns (indices (Q, k) by increasing
+    distance, distances (Q, k))."""
     q, r = _scaled(query, tolerance), _scaled(reference, tolerance)
+    charge = np.broadcast_to(np.asarray(missing_z, float), (r.shape[1],))
     n = r.shape[0]
     if not 1 <= k <= n - int(exclude_self):
         raise ConfigError(f"The 'recovery.neighbours' parameter must be an int in [1, {n - int(exclude_self)}] "
@@ -59,7 +63,7 @@ def nearest(query: np.ndarray, reference: np.ndarray, tolerance: np.ndarray, k: 
         acc, used = np.zeros((block.shape[0], n)), np.zeros((block.shape[0], 1))
         for t in range(r.shape[1]):
             defined = np.isfinite(block[:, t])[:, None]
-            z = np.where(r_ok[None, :, t], r[None, :, t] - block[:, t, None], missing_z)
+            z = np.where(r_ok[None, :, t], r[None, :, t] - block[:, t, None], charge[t])
             acc += np.where(defined, z * z, 0.0)
             used += defined
         d = np.sqrt(acc / np.maximum(used, 1))
@@ -184,7 +188,7 @@ def coverage(truth: np.ndarray, draws: np.ndarray, levels: Sequence[float] = (0.
 
 
 def parameter_recovery(table: pd.DataFrame, statistics: Sequence[str], tolerance: np.ndarray, k: int, *,
-                       missing_z: float, levels: Sequence[float] = (0.5, 0.9),
+                       missing_z: float | np.ndarray, levels: Sequence[float] = (0.5, 0.9),
                        seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Leave-one-out parameter recovery within each hypothesis: every row of a hypothesis is
     pseudo-observed against that hypothesis's other rows. Returns coverage (hypothesis,
@@ -216,20 +220,22 @@ def parameter_recovery(table: pd.DataFrame, statistics: Sequence[str], tolerance
 
 
 def target_influence(table_stats: np.ndarray, labels: np.ndarray, observed: np.ndarray, tolerance: np.ndarray,
-                     names: Sequence[str], k: int, *, missing_z: float, target_names: Sequence[str]) -> pd.DataFrame:
+                     names: Sequence[str], k: int, *, missing_z: float | np.ndarray,
+                     target_names: Sequence[str]) -> pd.DataFrame:
     """What carries the verdict: P(m | observed) by rejection on the table with all targets and
     with each target left out in turn (column `left_out`, "none" for all), and each target's
     share of the mean squared z among the k rows nearest to the observed targets."""
     rows = []
-    idx, _ = nearest(observed[None], table_stats, tolerance, k, missing_z=missing_z)
+    charge = np.broadcast_to(np.asarray(missing_z, float), (len(target_names),))
+    idx, _ = nearest(observed[None], table_stats, tolerance, k, missing_z=charge)
     z = (table_stats[idx[0]] - observed[None]) / tolerance[None]
-    z2 = np.where(np.isfinite(z), z * z, missing_z**2).mean(axis=0)
+    z2 = np.where(np.isfinite(z), z * z, charge[None] ** 2).mean(axis=0)
     shares = z2 / z2.sum()
     for left in [None, *range(len(target_names))]:
         keep = np.ones(len(target_names), bool)
         if left is not None:
             keep[left] = False
-        near, _ = nearest(observed[None, keep], table_stats[:, keep], tolerance[keep], k, missing_z=missing_z)
+        near, _ = nearest(observed[None, keep], table_stats[:, keep], tolerance[keep], k, missing_z=charge[keep])
         p = neighbour_probabilities(labels, near, len(names))[0]
         rows += [{"left_out": "none" if left is None else target_names[left], "hypothesis": h, "probability": pi,
                   "se": float(np.sqrt(pi * (1 - pi) / k)),

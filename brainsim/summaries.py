@@ -17,8 +17,8 @@ from numba import njit
 
 from .model import psychometrics as psy
 
-__all__ = ["BAND_HALF_WIDTH", "IQ_BANDS", "MOMENT_COLUMNS", "Moments", "PRODUCERS", "SEVERE_ID_IQ",
-           "STATISTICS", "summarize", "Summary", "TOP_FRACTIONS", "TopK"]
+__all__ = ["BAND_HALF_WIDTH", "CONDITIONAL", "IQ_BANDS", "missing_charges", "MOMENT_COLUMNS", "Moments", "PRODUCERS",
+           "SEVERE_ID_IQ", "STATISTICS", "summarize", "Summary", "TOP_FRACTIONS", "TopK"]
 
 # Columns whose means and co-moments are kept; subtest scores follow them.
 # every statistic `Summary.statistics` can return (the twin ones only for twin designs)
@@ -30,6 +30,9 @@ STATISTICS = (
     "distinct_iq_values", "twin_r_mz", "twin_r_dz", "twin_r_mza", "adoptive_sibling_r", "h2_falconer", "cotwin_iq_of_iq_below_50",
     "cotwin_iq_of_iq_below_50_mz", "dz_shared_variant_fraction",
 )
+# statistics computed among the people another statistic counts: undefined when there are
+# none, which the counting statistic already charges (a thin tail is charged once, not twice)
+CONDITIONAL = {"cotwin_iq_of_iq_below_50": "share_iq_below_50", "cotwin_iq_of_iq_below_50_mz": "share_iq_below_50"}
 MOMENT_COLUMNS = ("iq", "iq_retest", "brain_volume", "true_score", "capability", "rt_mean", "output")
 _IQ, _RETEST, _VOL, _TRUE, _CAP, _RT, _OUT = range(len(MOMENT_COLUMNS))
 TOP_FRACTIONS = (0.01, 0.10)  # output shares of the top 1% and 10%
@@ -115,6 +118,13 @@ class Moments:
         sd = np.sqrt(np.diag(sub))
         with np.errstate(invalid="ignore", divide="ignore"):
             return sub / np.outer(sd, sd)
+
+
+def missing_charges(statistics: Sequence[str], missing_z: float) -> np.ndarray:
+    """(len(statistics),) the |z| a distance charges where a simulation cannot compute each
+    statistic: `missing_z`, or 0 for a `CONDITIONAL` statistic whose counting statistic is
+    among `statistics` (no cases: that one is charged already)."""
+    return np.array([0.0 if CONDITIONAL.get(s) in statistics else float(missing_z) for s in statistics])
 
 
 def _empty_moments(p: int) -> Moments:

@@ -117,6 +117,9 @@ MUTANTS = [
     Mutant("reproduce line drops --config-dir", "brainsim/commandline.py",
            'args += ["--config-dir", str(s["path"])]', "args += []",
            ("tests/test_api_cli.py::test_the_reproduce_line_of_a_user_config_folder_run_reproduces_it",)),
+    Mutant("thin tail charged twice", "brainsim/summaries.py",
+           "return np.array([0.0 if CONDITIONAL.get(s) in statistics else float(missing_z) for s in statistics])",
+           "return np.array([float(missing_z) for s in statistics])", ("tests/test_inference.py",)),
 ]
 
 

@@ -271,3 +271,25 @@ def test_simulation_noise_is_a_correlation_sampling_sd_and_widens_tolerances():
     targets = [Target("a", "r_brain_iq", 0.3, 0.04, "s"), Target("b", "twin_r_mz", 0.9, 0.05, "s")]
     wide = widened(targets, np.array([0.03, np.nan]))
     assert wide[0].tolerance == pytest.approx(0.05) and wide[1].tolerance == 0.05 and wide[0].value == 0.3
+
+
+def test_a_thin_tail_is_charged_once_not_twice():
+    """No severe cases: the share charges it; the co-twins of no cases are not charged again."""
+    from brainsim.inference import distance
+    from brainsim.recovery import nearest
+    from brainsim.summaries import missing_charges
+    from brainsim.targets import Target
+
+    share = Target("share", "share_iq_below_50", 0.004, 0.002, "s", "text")
+    cotwin = Target("cotwin", "cotwin_iq_of_iq_below_50", 100.0, 6.0, "s", "text")
+    retest = Target("retest", "retest_r", 0.95, 0.03, "s", "text")
+    none = {"share_iq_below_50": 0.0, "cotwin_iq_of_iq_below_50": float("nan"), "retest_r": 0.95}
+    assert distance(none, [share, cotwin, retest], 5.0) == pytest.approx(np.sqrt((2.0**2 + 0 + 0) / 3))
+    assert distance(none, [cotwin, retest], 5.0) == pytest.approx(np.sqrt(25 / 2))  # no share target: charged
+    assert distance({"retest_r": float("nan")}, [retest], 5.0) == pytest.approx(5.0)
+    assert missing_charges(["share_iq_below_50", "cotwin_iq_of_iq_below_50", "retest_r"], 5.0).tolist() == [5, 0, 5]
+    stats = ["share_iq_below_50", "cotwin_iq_of_iq_below_50", "retest_r"]
+    table = np.array([[0.0, np.nan, 0.95], [0.004, 100.0, 0.80]])
+    _, d = nearest(np.array([[0.004, 100.0, 0.95]]), table, np.array([0.002, 6.0, 0.03]), 2,
+                   missing_z=missing_charges(stats, 5.0))
+    assert d[0].tolist() == pytest.approx([np.sqrt(4 / 3), np.sqrt(25 / 3)])
