@@ -6,6 +6,7 @@ import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
 
+from .provenance import record
 from .engine import Population, run
 from .model.params import ModelParams
 from .config.params import model_from_config
@@ -130,7 +131,8 @@ def simulate(model: ModelParams | Sequence[str] = (), *, seed: int | None = 0, p
     -------
     Population
         One row per person (`Population.frame`, units in its docstring); from override
-        strings, `Population.config` holds the composed config.
+        strings, `Population.config` holds the composed config; `Population.provenance` the
+        version, seed, config, overrides and environment.
 
     Examples
     --------
@@ -145,4 +147,5 @@ def simulate(model: ModelParams | Sequence[str] = (), *, seed: int | None = 0, p
         raise ConfigError(f"simulate takes ModelParams or a list of override strings. Got the string {model!r}; "
                           f"write [{model!r}].")
     config = OmegaConf.to_container(compose(model, config_dirs=config_dirs), resolve=True)
-    return dataclasses.replace(run(model_from_config(config), seed, progress=progress), config=config)
+    pop = run(model_from_config(config), seed, progress=progress)
+    return dataclasses.replace(pop, config=config, provenance=record(seed=pop.seed, config=config, overrides=model))

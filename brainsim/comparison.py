@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from . import tables
-from .version import __version__
+from .provenance import environment, record
 from .backends import open_backend
 from .decomposition import decompose, decomposition_table
 from .engine import prepare, resolve_seed, run as run_population, sample, summarize
@@ -239,33 +239,6 @@ def compare(overrides: Sequence[str] = (), *, hypotheses: Sequence[str] | None =
                progress=progress)
 
 
-def environment() -> dict:
-    """Versions and CPU the bits depend on (LLVM may fuse multiply-adds where the CPU has FMA)."""
-    import platform
-
-    import llvmlite
-    import numba
-    import scipy
-    import sklearn
-
-    cpu, flags = "", ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            key, _, value = line.partition(":")
-            if key.strip() == "model name" and not cpu:
-                cpu = value.strip()
-            elif key.strip() == "flags":
-                flags = " ".join(f for f in value.split() if f.startswith(("avx", "fma", "sse")))
-                break
-    except OSError:
-        pass
-    cpu = cpu or platform.processor()
-    return {"python": platform.python_version(), "numpy": np.__version__, "numba": numba.__version__,
-            "llvmlite": llvmlite.__version__, "scipy": scipy.__version__, "pandas": pd.__version__,
-            "scikit-learn": sklearn.__version__,
-            "machine": platform.machine(), "cpu": cpu, "cpu_flags": flags}
-
-
 def run(configs: Mapping, *, overrides: Sequence[str] = (), seed: int | None = None, backend=None,
         table_dir: str | Path | None = None, checkpoints=None, on_stage: Callable[[str], None] | None = None,
         progress: Callable | None = None) -> Comparison:
@@ -351,9 +324,8 @@ def run(configs: Mapping, *, overrides: Sequence[str] = (), seed: int | None = N
     abc = found["summary"]
     answer = verdict(found["models"], abc["runs"] if abc else None, card, found["card"], decomposition,
                      recovery=recovery, choice=choice, history=found["history"])
-    provenance = {"brainsim_version": __version__, "seed": seed, "overrides": list(overrides),
-                  "config": OmegaConf.to_container(next(iter(configs.values())), resolve=True),
-                  "environment": environment()}
+    provenance = record(seed=seed, overrides=overrides,
+                        config=OmegaConf.to_container(next(iter(configs.values())), resolve=True))
     priors = {name: {k: v for k, v in job.hypothesis.free.items() if k in job.hypothesis.own}
               for name, job in jobs.items()}  # each hypothesis's own parameters (background: parquet)
     return Comparison(

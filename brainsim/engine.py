@@ -21,6 +21,7 @@ from .model.params import ModelParams, PopulationParams
 from .model.population import draw_traits, phenotypes
 from .model.reaction_time import sample_rt
 from .model.scaling import person_losses
+from .provenance import record
 from .summaries import Summary
 from .summaries import summarize as summarize_frame
 from .validation import ConfigError
@@ -299,7 +300,8 @@ def run(model: ModelParams, seed: int | None = 0, progress: Callable[[int], None
             cols[k][first : first + size] = v
         if progress is not None:
             progress(size)
-    return Population(frame=_frame(cols, model.population.design), model=model, seed=seed, setup=setup)
+    return Population(frame=_frame(cols, model.population.design), model=model, seed=seed, setup=setup,
+                      provenance=record(seed=seed))
 
 
 def _frame(cols: dict[str, np.ndarray], design: str) -> pd.DataFrame:
@@ -353,6 +355,7 @@ class Population:
     seed: int
     setup: Setup
     config: dict | None = None  # the composed config, when built from one (brainsim.simulate)
+    provenance: dict | None = None  # version, seed, config, overrides, environment (brainsim.provenance)
 
     def summary(self) -> dict[str, float]:
         """Named statistics of the population (see `brainsim.summaries`)."""

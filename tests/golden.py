@@ -119,7 +119,7 @@ def value_differences(run: Path) -> list[str]:
 
 def environment() -> dict[str, str]:
     """Versions and CPU features the bits depend on (summary.json's, without the CPU's name)."""
-    from brainsim.comparison import environment as run_environment
+    from brainsim.provenance import environment as run_environment
 
     return {k: v for k, v in run_environment().items() if k != "cpu"}
 

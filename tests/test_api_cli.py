@@ -363,3 +363,15 @@ def test_the_source_tree_runs_without_installing_its_configs():
     assert res.returncode == 0, res.stderr[-2000:]
     path, name = res.stdout.split()
     assert Path(path).resolve() == root / "brainsim" / "__init__.py" and name == "h2_selection"
+
+
+def test_every_population_carries_its_provenance():
+    from brainsim.engine import run as run_population
+
+    pop = brainsim.simulate(["population.n=300", "battery.norm_n=300"], seed=5)
+    prov = pop.provenance
+    assert prov["seed"] == 5 and prov["brainsim_version"] == brainsim.__version__
+    assert prov["config"] == pop.config and prov["overrides"] == ["population.n=300", "battery.norm_n=300"]
+    assert {"numpy", "numba", "scikit-learn", "cpu_flags"} <= set(prov["environment"])
+    typed = run_population(pop.model, 7)
+    assert typed.provenance["seed"] == 7 and typed.provenance["config"] is None

@@ -1,7 +1,7 @@
 """The package's layers: every module has a rank and imports only modules of its own rank or
 below; the model imports numpy, numba and scipy only (and the leaf modules).
 
-    0 leaves: the error type, validation helpers, the version, file writing
+    0 leaves: the error type, validation helpers, the version, provenance, file writing
     1 the model: pure kernels and the statistics of people
     2 configuration: typed settings, targets, the backends' parameters
     3 engine and inference: populations, ABC, the reference table, recovery, forests, the gate
@@ -22,7 +22,7 @@ ALLOWED = {"numpy", "numba", "scipy"}
 ALLOWED_INTERNAL = {"..errors", "..validation"}  # one-line errors for bad arguments; pure Python
 
 LAYERS = {
-    0: {"errors", "validation", "version", "io"},
+    0: {"errors", "validation", "version", "io", "provenance"},
     1: {"model", "model.params", "model.population", "model.psychometrics", "model.reaction_time", "model.scaling",
         "model.tasks", "summaries"},
     2: {"config", "config.loaders", "config.params", "config.schema", "config.settings", "targets", "backends"},
