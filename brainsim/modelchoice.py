@@ -92,6 +92,7 @@ def choose(settings, table: pd.DataFrame, names: list[str], statistics: list[str
         glabels, gnames, keep = group_labels(labels, names, parts)
         got, _, _ = _forest_answer(stats[keep], glabels, gnames, observed, settings, seed + 1, workers)
         got["groups"] = parts
+        got["absent"] = sorted({h for members in settings.groups[q].values() for h in members} - set(names))
         if settings.halves:
             got["halves"] = []
             for h in (0, 1):

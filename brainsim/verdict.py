@@ -132,7 +132,8 @@ def choice_lines(choice: dict) -> tuple[list[str], str]:
         lines.append(f"Grouped question {q}: {g['chosen']} ({', '.join(g['groups'][g['chosen']])}), posterior "
                      f"probability {g['probability']:.2f}; prior error rate {g['prior_error']:.2f} ± "
                      f"{g['prior_error_se']:.2f}." + (" " + _halves(g["halves"], g["chosen"]) if g.get("halves")
-                                                       else ""))
+                                                       else "")
+                     + (f" Not in this run, so left out: {', '.join(g['absent'])}." if g.get("absent") else ""))
     if choice.get("confused"):
         pairs = ", ".join(f"{t} as {c} ({q:.2f})" for t, c, q in choice["confused"][:6])
         lines.append(f"The targets do not tell these apart (true taken as another in ≥ 20% of cases, out of bag): "

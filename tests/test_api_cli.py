@@ -170,7 +170,8 @@ def test_cli_default_states_its_verdict_convergence_and_decomposition(default_ru
 @pytest.mark.parametrize("args", [["population.n=-5"], ["scaling=nope"], ["population.mz_fraction=2"],
                                   ["population.brain.volume_cv=-1"], ["population.typo=1"],
                                   ["background.free={population.data.sd: [0.6, 0.1]}"], ["abc.min_acceptance=0"],
-                                  ["recovery.neighbours=100"], ["recovery.table=3"], ["population.n=1e20"]])
+                                  ["recovery.neighbours=100"], ["recovery.table=3"], ["population.n=1e20"],
+                                  ["model_choice.trees=10"], ["++model_choice.groups={q: {a: [baseline]}}"]])
 def test_cli_bad_input_one_line_exit_2_nothing_written(tmp_path, args):
     res = _cli(*args, cwd=tmp_path)
     assert res.returncode == 2

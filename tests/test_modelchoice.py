@@ -43,6 +43,7 @@ def test_choice_at_a_point_deep_in_one_hypothesis(answered):
     assert set(summary["learners"]) == {"forest_votes", "rejection", "boosting"}
     q = summary["groups"]["q"]
     assert q["chosen"] == "ab" and q["groups"] == {"ab": ["a", "b"], "c": ["c"]} and len(q["halves"]) == 2
+    assert q["absent"] == ["zz"]  # named in the config, not in this run: said, not silently dropped
 
 
 def test_frames_are_what_the_run_writes(answered):

@@ -193,6 +193,10 @@ def test_forest_headline_states_choice_error_floor_and_groups_inside_the_gate():
                         "for it); prior error rate 0.30 ± 0.02 (out-of-bag, 1000 prior-predictive simulations).")
     assert "excess error is 0.03" in lines[1] and "calibrated out of bag" in lines[2]
     assert any(line.startswith("Grouped question q: g1 (a), posterior probability 0.80") for line in lines)
+    absent = _choice()
+    absent["groups"]["q"]["absent"] = ["typo"]
+    assert any(line.endswith("Not in this run, so left out: typo.") for line in verdict(None, None, FILE, None, None,
+                                                                                      choice=absent))
     assert any(line.startswith("Fit gate: inside. The observed targets are typical of b's simulations (joint "
                                "typicality p = 0.40)") for line in lines)
     assert any("b as a (0.25)" in line for line in lines) and not any("Caution" in line for line in lines)

@@ -149,8 +149,10 @@ def model_choice_from_config(node: Mapping) -> ModelChoiceSettings:
     for q, parts in groups.items():
         if not isinstance(parts, Mapping) or len(parts) < 2 or not all(
                 isinstance(v, (list, tuple)) and v and all(isinstance(h, str) for h in v) for v in parts.values()):
+            shown = {g: list(v) if isinstance(v, (list, tuple)) else v for g, v in parts.items()} \
+                if isinstance(parts, Mapping) else parts
             raise ConfigError(f"The 'model_choice.groups.{q}' entry must map at least two group names to non-empty "
-                              f"lists of hypothesis names. Got {parts!r} instead.")
+                              f"lists of hypothesis names. Got {shown!r} instead.")
         questions[str(q)] = {str(g): tuple(v) for g, v in parts.items()}
     return ModelChoiceSettings(
         enabled=check("model_choice.enabled", node.get("enabled")),
