@@ -6,7 +6,8 @@ matter) and summary.json without what names the machine or the folder (provenanc
 reference table's path). `environment()` is what the bits depend on besides the code: the
 numerical libraries and the CPU's vector instructions (LLVM may fuse multiply-adds).
 
-The hashes hold only in that environment. `values(run_dir)` are the numbers a user quotes
+The hashes hold only in that environment; `stable_hashes(run_dir)` (the reference table's
+rows, seeds and prior draws) hold on any CPU. `values(run_dir)` are the numbers a user quotes
 (the chosen hypothesis, its probability, every scorecard value, the variance shares, the
 recovery's error rates, the random forest's choice, probability, prior error and gate),
 compared on any machine with the tolerances of `TOLERANCE`: wide enough for another CPU's
@@ -52,6 +53,21 @@ def hashes(run: Path) -> dict[str, str]:
         summary["recovery"].pop("table", None)
     out["summary.json"] = _sha(json.dumps(summary, sort_keys=True).encode())
     return out
+
+
+# what no floating-point kernel touches: the reference table's rows, seeds and prior draws
+# (NumPy's generator and one multiply-add in NumPy, never fused), the same bits on any CPU
+STABLE_COLUMNS = ("row", "hypothesis", "seed", "param:")
+
+
+def stable_hashes(run: Path) -> dict[str, str]:
+    """{what: SHA-256} of the outputs that do not depend on the CPU (`STABLE_COLUMNS` of the
+    reference table), checked on every machine."""
+    import pandas as pd
+
+    table = pd.read_parquet(Path(run) / "reference_table.parquet")
+    kept = table[[c for c in table.columns if c.startswith(STABLE_COLUMNS)]]
+    return {"reference_table.parquet[rows, seeds, parameters]": _sha(kept.to_csv(float_format="%.17g").encode())}
 
 
 # allowed differences: scorecard values in units of each target's tolerance (z), probabilities
@@ -135,7 +151,8 @@ if __name__ == "__main__":
     run = Path(sys.argv[1])
     if "--update" in sys.argv:
         STORE.write_text(json.dumps({"environment": environment(), "args": GOLDEN_ARGS, "hashes": hashes(run),
-                                     "values": values(run)}, indent=1, sort_keys=True) + "\n")
+                                     "stable": stable_hashes(run), "values": values(run)}, indent=1,
+                                    sort_keys=True) + "\n")
         print(f"stored {len(hashes(run))} hashes and the quoted values in {STORE}")
     else:
         diff, moved = compare(run), value_differences(run)

@@ -247,6 +247,15 @@ def test_default_run_outputs_match_the_stored_hashes(default_run):
     assert golden.compare(default_run[1]) == []
 
 
+def test_default_run_keeps_its_cpu_independent_bits_on_any_cpu(default_run):
+    """The part of the outputs no floating-point kernel touches has the stored bits everywhere
+    (never skipped: the full hashes above are, on another CPU or library version)."""
+    import golden
+
+    stored = json.loads(golden.STORE.read_text())["stable"]
+    assert golden.stable_hashes(default_run[1]) == stored
+
+
 def test_default_run_quotes_the_stored_numbers_on_any_cpu(default_run):
     """The chosen hypothesis, its probability, every scorecard value and the recovery's error
     rates at a fixed seed, against stored numbers with golden.TOLERANCE (runs on every CPU)."""
