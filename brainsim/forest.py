@@ -127,6 +127,13 @@ def _votes(classifier, x: np.ndarray, m: int) -> np.ndarray:
     return counts / len(classifier.estimators_)
 
 
+def _fill(stats: np.ndarray) -> np.ndarray:
+    """(T,) each column's median over its finite values, for its NaNs (0 for an all-NaN column)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN column: its median is NaN, filled by 0
+        return np.nan_to_num(np.nanmedian(np.where(np.isfinite(stats), stats, np.nan), axis=0))
+
+
 def _check(stats: np.ndarray, labels: np.ndarray, names: Sequence[str], trees: int) -> None:
     if stats.ndim != 2 or stats.shape[0] != labels.size:
         raise ConfigError(f"ABC-RF needs a (rows, statistics) table with one label per row; got {stats.shape} "
@@ -167,9 +174,7 @@ def fit_forest(stats: np.ndarray, labels: np.ndarray, names: Sequence[str], *, t
     stats, labels = np.asarray(stats, float), np.asarray(labels, np.int64)
     _check(stats, labels, names, trees)
     missing = ~np.isfinite(stats)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN column: its median is NaN, filled by 0
-        fill = np.nan_to_num(np.nanmedian(np.where(missing, np.nan, stats), axis=0))
+    fill = _fill(stats)
     features = Features(fill, missing.any(axis=0), None)
     if lda:
         with warnings.catch_warnings():
@@ -245,9 +250,8 @@ def floor(stats: np.ndarray, labels: np.ndarray, *, seed: int = 0, folds: int = 
 
     stats, labels = np.asarray(stats, float), np.asarray(labels, np.int64)
     n, m = labels.size, int(labels.max()) + 1
-    x = np.where(np.isfinite(stats), stats, np.nan)
-    fill = np.nan_to_num(np.nanmedian(x, axis=0)) if np.isnan(x).any() else np.zeros(x.shape[1])
-    x = np.where(np.isnan(x), fill, x)
+    fill = _fill(stats)
+    x = np.where(np.isfinite(stats), stats, fill[None, :])
     mean, sd = x.mean(axis=0), np.where(x.std(axis=0) > 0, x.std(axis=0), 1.0)
     z = (x - mean) / sd
     smallest = np.bincount(labels).min()

@@ -104,10 +104,12 @@ class ABCResult:
         return self.stop in ("epsilon", "acceptance")
 
 
-def distance(summary: dict, targets, missing_z: float = 5.0) -> float:
+def distance(summary: dict, targets, missing_z: float | np.ndarray = 5.0) -> float:
     """RMS z of a summary against targets; an uncomputable statistic counts as |z| = missing_z
-    (0 for one computed among cases another target counts: `brainsim.summaries.missing_charges`)."""
-    charges = missing_charges([t.statistic for t in targets], missing_z)
+    (0 for one computed among cases another target counts: `brainsim.summaries.missing_charges`;
+    or give the per-target charges, (len(targets),))."""
+    charges = (missing_charges([t.statistic for t in targets], missing_z) if np.ndim(missing_z) == 0
+               else missing_z)
     z = []
     for t, charge in zip(targets, charges):
         v = summary.get(t.statistic, float("nan"))
@@ -453,9 +455,10 @@ def config_simulator(containers: Sequence[dict], targets, n: int, norm_n: int, m
     distance to `targets`."""
     names = [t.statistic for t in targets]
     stats = config_statistics(containers, names, n, norm_n, log)
+    charges = missing_charges(names, missing_z)  # once, not per simulation
 
     def simulate(m: int, theta: dict, seed: int) -> float:
-        return distance(dict(zip(names, stats(m, theta, seed))), targets, missing_z)
+        return distance(dict(zip(names, stats(m, theta, seed))), targets, charges)
 
     return simulate
 

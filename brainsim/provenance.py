@@ -16,13 +16,10 @@ __all__ = ["environment", "record"]
 def environment() -> dict:
     """Versions and CPU the bits depend on (LLVM may fuse multiply-adds where the CPU has FMA)."""
     import platform
+    from importlib.metadata import version
 
-    import llvmlite
-    import numba
     import numpy as np
     import pandas as pd
-    import scipy
-    import sklearn
 
     cpu, flags = "", ""
     try:
@@ -36,9 +33,11 @@ def environment() -> dict:
     except OSError:
         pass
     cpu = cpu or platform.processor()
-    return {"python": platform.python_version(), "numpy": np.__version__, "numba": numba.__version__,
-            "llvmlite": llvmlite.__version__, "scipy": scipy.__version__, "pandas": pd.__version__,
-            "scikit-learn": sklearn.__version__,
+    # versions from the installed metadata: importing scikit-learn for its version would cost
+    # every `Population` a second's import
+    return {"python": platform.python_version(), "numpy": np.__version__, "numba": version("numba"),
+            "llvmlite": version("llvmlite"), "scipy": version("scipy"), "pandas": pd.__version__,
+            "scikit-learn": version("scikit-learn"),
             "machine": platform.machine(), "cpu": cpu, "cpu_flags": flags}
 
 
