@@ -25,7 +25,8 @@ from .provenance import record
 from .summaries import Summary
 from .summaries import summarize as summarize_frame
 from .validation import ConfigError
-from .model.tasks import Battery, CapabilityTable, build_battery, capability, capability_table, respond
+from .model.tasks import (Battery, CapabilityTable, anchored_universe, build_battery, capability, capability_table,
+                          respond)
 
 __all__ = ["chunk_layout", "chunk_summary", "CHUNKS_PER_TASK", "group_summary", "items_per_form",
            "drift", "LONG_RUN_S", "PAIR_KINDS", "losses", "Population", "prepare", "relative_snr", "resolve_seed", "run", "sample",
@@ -99,6 +100,8 @@ def prepare(model: ModelParams, seed: int) -> Setup:
         raise ConfigError(f"The norm sample's median reducible loss must be a positive finite number. Got {r_med} "
                           "instead: the law's loss under- or overflows at these values (see population.architecture, "
                           "population.data.data_unit, population.brain.synapses_per_param).")
+    # the universe reaches the battery's easiest planned item: the Setup's model carries it
+    model = dataclasses.replace(model, battery=anchored_universe(model.battery, x, r_med))
     battery = build_battery(stream_rng(seed, STREAM_BATTERY), model.battery, r_med, x, phen["noise"])
     scores = respond(x, phen["noise"], battery, stream_key(seed, STREAM_NORM_RESPONSES), expected_forms=0)
     norms = tuple(psy.norm_constants(c) for c in scores["composite"])

@@ -8,7 +8,8 @@ values. What it repeats on purpose:
 
 - the seed tree (the engine's documented streams) and the order of draws, so traits are the
   same bits as the kernels' for both designs (the twins' per-pair draws in a Python loop);
-- the battery: the norm sample, anchoring, item draws and, for ``selected`` items, the
+- the battery: the norm sample, anchoring, the difficulty plan (strata even in ability), item
+  draws and, for ``selected`` items, the
   criterion (variance of each candidate's P(solve) across the norm sample);
 - capability: the expected share of the universe solved, tabulated by its own Gauss-Legendre
   quadrature on a grid and interpolated by cubic Hermite polynomials; output is its product
@@ -25,6 +26,7 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 
 import numpy as np
+from scipy import stats
 
 # The engine's seed tree (brainsim.engine docstring): SeedSequence(seed, spawn_key=(stream, ...)).
 NORM, BATTERY, CHUNKS, RESPONSES = 0, 1, 2, 3
@@ -154,8 +156,9 @@ def phenotypes(d: SimpleNamespace, pop) -> dict[str, np.ndarray]:
     s_v = np.sqrt(np.log1p(pop.volume_cv**2))
     volume = pop.volume_mean * lognormal(s_v, 0)
     data = pop.data_seconds * pop.data_rate * pop.data_unit * lognormal(pop.data_sd, 3)
-    noise = pop.noise_ref * np.exp(np.minimum(pop.noise_sd * z[:, 4] - 0.5 * pop.noise_sd**2 + d.burden,
-                                              LOG_NOISE_CAP))
+    # noise_ref: the noise of a person carrying the expected inherited burden (rate x mean effect)
+    noise = pop.noise_ref * np.exp(np.minimum(pop.noise_sd * z[:, 4] - 0.5 * pop.noise_sd**2 + d.burden
+                                              - pop.inherited_rate * pop.inherited_mean, LOG_NOISE_CAP))
     m = np.exp(pop.arch_sd * z[:, 5]) if pop.arch_mode == "continuous" else np.ones(len(z))
     m = np.repeat(m[:, None], k, axis=1)
     for i in np.flatnonzero(d.variant >= 0):
@@ -233,17 +236,43 @@ def prepare(model, seed: int) -> Setup:
     phen = phenotypes(draws, norm_pop)
     x = losses(model, phen)
     r_med = float(np.median(x))
+    ends = []  # per domain, log loss at ability +reach and -reach: robust z, or the sample's own tail if further
+    for d in range(bat.n_domains):
+        log_x = np.log(x[:, d])
+        mid = np.median(log_x)
+        sd = (np.percentile(log_x, 75) - np.percentile(log_x, 25)) / (2 * stats.norm.ppf(0.75))
+        tail = stats.norm.cdf(-bat.reach)
+        ends.append((min(mid - bat.reach * sd, np.quantile(log_x, tail)),
+                     max(mid + bat.reach * sd, np.quantile(log_x, 1.0 - tail))))
+    easiest = min(max(np.exp(easy) / r_med for _, easy in ends), 100.0)
+    hardest = max(min(np.exp(hard) / r_med for hard, _ in ends), 0.01)
+    # the universe holds tasks as hard as the plan's hardest and as easy as its easiest
+    bat = dataclasses.replace(bat, lower=min(bat.lower, hardest), upper=max(bat.upper, easiest))
+    model = dataclasses.replace(model, battery=bat)
     forms = 2 if bat.parallel_form else 1
-    per = bat.items_per_domain * (bat.selection_pool if bat.items == "selected" else 1)
+    pool = bat.selection_pool if bat.items == "selected" else 1
+    per = bat.items_per_domain * pool
     g = rng(seed, BATTERY)
     shape = (forms, bat.n_domains, per)
-    thresholds = quantile(g.random(shape), bat) * r_med
+    u = g.random(shape)
+    for d in range(bat.n_domains):  # stratum s of J evenly spaced in log loss, hardest first: items s*pool ...
+        low, high = ends[d]
+        for s in range(bat.items_per_domain):
+            log_t = [low + (high - low) * (s + i) / bat.items_per_domain for i in (0, 1)]
+            hard, easy = (min(max(np.exp(v) / r_med, bat.lower), bat.upper) for v in log_t)
+            a, b = (threshold_cdf(r, bat.density, bat.gamma, bat.lower, bat.upper) for r in (hard, easy))
+            u[:, d, s * pool:(s + 1) * pool] = a + u[:, d, s * pool:(s + 1) * pool] * (b - a)
+    thresholds = quantile(u, bat) * r_med
     depth = 1 + g.poisson(np.broadcast_to((bat.depth - 1.0)[None, :, None], shape))
     width = bat.width * r_med
-    if bat.items == "selected":  # test makers keep the items whose P(solve) varies most
+    if bat.items == "selected":  # per stratum, the candidate whose P(solve) varies most
         spread = np.stack([p_solve(x[:, None, :, None], phen["noise"][:, None, None, None], thresholds[f:f + 1],
                                    depth[f:f + 1], width).var(axis=0) for f in range(forms)])[:, 0]
-        keep = np.sort(np.argsort(-spread, axis=2, kind="stable")[:, :, : bat.items_per_domain], axis=2)
+        keep = np.empty((forms, bat.n_domains, bat.items_per_domain), np.int64)
+        for f in range(forms):
+            for d in range(bat.n_domains):
+                for s in range(bat.items_per_domain):
+                    keep[f, d, s] = s * pool + np.argmax(spread[f, d, s * pool:(s + 1) * pool])
         thresholds = np.take_along_axis(thresholds, keep, axis=2)
         depth = np.take_along_axis(depth, keep, axis=2)
     g = rng(seed, 4)

@@ -72,14 +72,15 @@ def test_n_equals_one():
     assert len(pop.frame) == 1 and np.isfinite(pop.frame["iq"]).all()
 
 
-def test_baseline_paradox_capability_tracks_volume_only_when_data_is_fixed():
-    # Only brain volume varies (the background's noise and de novo hits off): latent capability follows volume almost perfectly...
-    pop = brainsim.simulate(["population.n=20000", "population.data.sd=0", "population.noise.sd=0",
-                            "population.mutation.de_novo_rate=0", "battery.norm_n=5000"], seed=0)
-    s = pop.summary()
-    assert s["r_brain_capability"] > 0.9
-    # ...yet observed IQ barely does: item-sampling error swamps the law's tiny differences
-    assert s["r_brain_iq"] < 0.5 * s["r_brain_capability"]
+def test_a_battery_built_for_its_people_ranks_them_by_whatever_varies():
+    # Only brain volume varies (the background's noise and de novo hits off): capability follows
+    # volume, and so does IQ, since the battery spans these people's small differences...
+    fixed = ["population.n=20000", "population.noise.sd=0", "population.mutation.de_novo_rate=0", "battery.norm_n=5000"]
+    alone = brainsim.simulate(["population.data.sd=0", *fixed], seed=0).summary()
+    assert alone["r_brain_capability"] > 0.9 and alone["r_brain_iq"] > 0.8
+    # ...so a weak r(brain, IQ) needs other causes: lifetime data varying as well takes it away
+    with_data = brainsim.simulate(["population.data.sd=0.3", *fixed], seed=0).summary()
+    assert with_data["r_brain_iq"] < 0.5 * alone["r_brain_iq"]
 
 
 @pytest.mark.parametrize("override,key", [
@@ -150,7 +151,8 @@ def test_cli_default_states_its_verdict_convergence_and_decomposition(default_ru
     summary = json.loads((run / "summary.json").read_text())
     verdict = summary["verdict"]
     assert verdict and res.stdout.index("VERDICT") < res.stdout.index("ranking")
-    assert verdict[0].startswith("The data favour ")
+    # it opens with the choice, or with the gate's refusal to choose (this run's 60-row table is tiny)
+    assert verdict[0].startswith(("The data favour ", "No hypothesis can be chosen: "))
     # 2 generations is a ceiling this tiny run hits: it must say it did not converge
     runs = summary["abc"]["runs"]
     assert len(runs) == 2 and not summary["abc"]["converged"]
@@ -269,7 +271,8 @@ def test_compare_from_python_gives_the_cli_bits_and_writes_only_when_asked(defau
 
     result = brainsim.compare(golden.GOLDEN_ARGS)
     assert list(tmp_path.iterdir()) == []  # nothing written
-    assert isinstance(result.posterior_models, pd.DataFrame) and result.verdict[0].startswith("The data favour")
+    assert isinstance(result.posterior_models, pd.DataFrame)
+    assert result.verdict[0].startswith(("The data favour ", "No hypothesis can be chosen: "))
     assert result.provenance["environment"]["numba"] and result.recovery["table"] is None
     result.write(tmp_path / "out", figures=False)
     cli = golden.hashes(default_run[1])

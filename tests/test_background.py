@@ -93,3 +93,22 @@ def test_every_background_prior_says_why_and_where_from():
     del broken["background"]["about"]["population.noise.sd"]["source"]
     with pytest.raises(ConfigError, match=r"'background\.about\.population\.noise\.sd\.source'"):
         settings_from_config(broken)
+
+
+def test_batteries_stay_in_range_across_every_hypothesis_prior():
+    # sub-models in range across the prior, not only at the files' values: in at least 95% of
+    # prior draws of every hypothesis, at most 1% of people score 0 or every item
+    from brainsim.assessment import problem
+    from brainsim.backends import LocalBackend
+    from brainsim.inference import config_statistics
+    from brainsim.reference import reference_table
+
+    names = hypothesis_names()
+    configs = {h: compose([f"hypothesis={h}"]) for h in names}
+    prob = problem(configs, {h: _settings(h) for h in names})
+    stats = ["share_at_floor", "share_at_ceiling"]
+    simulate = config_statistics(prob.containers, stats, 3000, 2000, prob.log)
+    table = reference_table(prob.specs, simulate, stats, 20 * len(names), seed=3, map_fn=LocalBackend().map)
+    out = (table["stat:share_at_floor"] > 0.01) | (table["stat:share_at_ceiling"] > 0.01)
+    degenerate = out.groupby(table["hypothesis"]).mean()
+    assert (degenerate <= 0.05).all(), degenerate[degenerate > 0.05].to_dict()

@@ -101,6 +101,17 @@ def test_noise_and_step_error():
     assert frame["step_error"].min() > 0 and frame["step_error"].max() > 0.5  # small and large noise both seen
 
 
+def test_the_inherited_load_spreads_noise_around_the_typical_person():
+    # noise.ref is the noise of a person carrying the mean inherited load (rate x mean effect):
+    # H3's load adds variation between people, it does not raise everyone's noise
+    for mean in (0.002, 0.01):
+        _, d, ph = _draw("population.mutation.inherited_rate=500", f"population.mutation.inherited_mean={mean}",
+                         "population.mutation.de_novo_rate=0", "population.noise.sd=0")
+        np.testing.assert_allclose(ph["noise"], 0.01 * np.exp(d.burden - 500 * mean), rtol=1e-12)
+        shift = np.log(ph["noise"] / 0.01)
+        assert abs(shift.mean()) < 4 * shift.std() / np.sqrt(shift.size)
+
+
 def test_hyperparameter_penalty_is_scaled_chi_square():
     _, _, ph = _draw("population.hyperparameters.sd=0.5", "population.hyperparameters.dims=3")
     scaled = ph["hyper_penalty"] / (0.01 * 0.25)

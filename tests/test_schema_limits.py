@@ -66,6 +66,7 @@ LIMITS = {
     "battery.depth[]": (1, 1000, False, "a task takes at least one serial step; 1000 is beyond any test item"),
     "battery.items_per_domain": (1, 100_000, False, "a subtest has items; 1e5 is beyond any test"),
     "battery.selection_pool": (1, 1000, False, "candidates per kept item"),
+    "battery.reach": (0.5, 8, False, "ability SDs the items span either side of the mean"),
     "battery.norm_n": (2, INF, False, "a norm needs an SD"),
     "battery.universe.gamma": (-20, 20, False, "a density exponent; beyond 20 every task sits at one edge"),
     "battery.universe.lower": (0, INF, True, "a threshold above the irreducible loss"),

@@ -255,7 +255,8 @@ def test_a_simulated_population_frame_gives_the_statistics_of_its_definitions():
     # the engine's columns reach the summary as they should (forms, zygosity codes, variants)
     pop = brainsim.simulate(["population.n=6001", "population.design=twins", "battery.norm_n=2000",
                              "hypothesis=h3_mutation_load", "population.mutation.de_novo_rate=0.02",
-                             "population.mutation.de_novo_mean=3.0"], seed=2)  # rare large hits: IQ < 50
+                             "population.mutation.de_novo_mean=3.0", "battery.reach=4.5"],
+                            seed=2)  # rare large hits, and items down to 4.5 SD: IQ < 50
     frame = pop.frame
     want = by_definition(frame, pop.model.battery.domains, items=6 * 30)
     got = pop.summary()

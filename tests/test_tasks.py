@@ -173,17 +173,18 @@ def test_capability_table_matches_direct_quadrature(density, gamma, width, u_ran
     np.testing.assert_allclose(got, [direct(v) for v in xs], atol=1e-9)
 
 
-def test_selected_items_discriminate_more_than_universe_items():
-    from brainsim.engine import prepare
+def test_selected_items_are_the_most_discriminating_of_their_stratum():
+    from brainsim.model.tasks import build_battery, item_strata, item_variances, sample_items
 
-    setups = {how: prepare(model(f"battery.items={how}", "population.data.sd=0.3", "battery.norm_n=4000"), 0)
-              for how in ("universe", "selected")}
-    spread = {}
-    for how, s in setups.items():
-        rel = s.battery.thresholds / s.battery.r_med
-        spread[how] = np.mean(np.abs(np.log(rel)))
-    # test makers keep items near the people's own loss: thresholds cluster around the median
-    assert spread["selected"] < spread["universe"]
+    x, r_med = _plan_people(n=3000)
+    noise = np.random.default_rng(2).uniform(0.0, 0.05, len(x))
+    bat = _plan_battery(items="selected", selection_pool=6)
+    kept = build_battery(np.random.default_rng(9), bat, r_med, x, noise)
+    rel, depth = sample_items(np.random.default_rng(9), bat, 2, bat.items_per_domain * 6, strata=item_strata(bat, x, r_med))
+    spread = item_variances(x, noise, rel * r_med, depth, bat.width * r_med).reshape(2, 6, bat.items_per_domain, 6)
+    best = np.take_along_axis(rel.reshape(spread.shape), spread.argmax(axis=3)[..., None], axis=3)[..., 0]
+    np.testing.assert_array_equal(kept.thresholds, best * r_med)
+    assert np.all(spread.max(axis=3) > np.median(spread, axis=3))  # a choice, not a tie
 
 
 @pytest.mark.parametrize("overrides", [
@@ -272,7 +273,8 @@ def _fisher_bound(n):
 @pytest.mark.parametrize("overrides", [(), ("hypothesis=h3_mutation_load",)])
 def test_parallel_forms_have_independent_item_errors_and_the_expected_retest(overrides):
     n = 20_000
-    x, noise, bat = _norm_people(n, *overrides)
+    # soft items (5% of the median loss): sharp ones spanning everyone give a reliability near 1
+    x, noise, bat = _norm_people(n, "battery.universe.width=0.05", *overrides)
     out = respond(x, noise, bat, key=21, expected_forms=2)
     p = naive.p_solve(x[None, :, :, None], noise[None, :, None, None], bat.thresholds[:, None],
                           bat.depth[:, None], bat.width)  # (F, n, K, J)
@@ -288,3 +290,66 @@ def test_parallel_forms_have_independent_item_errors_and_the_expected_retest(ove
     se = (1 - expected**2) / np.sqrt(n - 1)
     observed = np.corrcoef(out["composite"])[0, 1]
     assert observed == pytest.approx(expected, abs=stats.norm.isf(ALPHA / 2) * se)
+
+
+def _plan_people(n=20_000, sd=0.2, seed=0, k=6):
+    """Lognormal reducible losses (n, K) around e^-1 with log-SD `sd`, and their median."""
+    x = np.exp(-1.0 + sd * np.random.default_rng(seed).standard_normal((n, k)))
+    return x, float(np.median(x))
+
+
+def _plan_battery(**changes):
+    import dataclasses
+
+    return dataclasses.replace(model().battery, **{"lower": 1e-3, "upper": 1e3, **changes})
+
+
+def test_the_plan_spans_reach_sd_of_ability_in_even_steps():
+    from brainsim.model.tasks import item_strata
+
+    x, r_med = _plan_people()
+    strata = item_strata(_plan_battery(reach=3.0, items_per_domain=12), x, r_med)  # (K, 12, 2), hardest first
+    assert strata.shape == (6, 12, 2)
+    np.testing.assert_allclose(strata[:, 0, 0], np.exp(-3.0 * 0.2), rtol=0.05)  # +3 SD (or the sample's own tail)
+    np.testing.assert_allclose(strata[:, -1, 1], np.exp(3.0 * 0.2), rtol=0.05)  # -3 SD
+    np.testing.assert_array_equal(strata[:, 1:, 0], strata[:, :-1, 1])  # contiguous
+    steps = np.diff(np.log(strata[..., 0]), axis=1)
+    np.testing.assert_allclose(steps, np.broadcast_to(steps[:, :1], steps.shape), rtol=1e-9)  # even in log loss
+
+
+def test_the_plan_reaches_a_heavy_tail_of_weak_people():
+    from scipy.special import ndtr
+
+    from brainsim.model.tasks import item_strata
+
+    x, r_med = _plan_people()
+    x[::50] *= 5.0  # 2% far beyond -3 SD (a robust SD does not see them)
+    strata = item_strata(_plan_battery(reach=3.0), x, r_med)
+    beyond = (x / r_med > strata[:, -1, 1]).mean(axis=0)  # people beyond each domain's easiest item
+    assert np.all(beyond <= ndtr(-3.0) + 1e-3)
+
+
+def test_the_universe_holds_the_plans_hardest_and_easiest_items():
+    from brainsim.model.tasks import anchored_universe, item_strata
+
+    x, r_med = _plan_people()
+    wide = _plan_battery(reach=3.0)
+    assert anchored_universe(wide, x, r_med) == wide  # a universe wider than the plan is left alone
+    narrow = anchored_universe(_plan_battery(reach=3.0, lower=0.9, upper=1.1), x, r_med)
+    plan = item_strata(wide, x, r_med)
+    assert narrow.lower == pytest.approx(plan[:, 0, 0].min()) and narrow.upper == pytest.approx(plan[:, -1, 1].max())
+    spread, r_spread = _plan_people(sd=3.0)  # people off any human scale: the ends stop at 0.01 and 100 medians
+    capped = anchored_universe(_plan_battery(reach=3.0, lower=0.9, upper=1.1), spread, r_spread)
+    assert (capped.lower, capped.upper) == (0.01, 100.0)
+
+
+@pytest.mark.parametrize("items", ["universe", "selected"])
+def test_items_lie_in_their_strata_from_hard_to_easy(items):
+    from brainsim.model.tasks import build_battery, item_strata
+
+    x, r_med = _plan_people(n=3000)
+    bat = _plan_battery(items=items, selection_pool=8)
+    battery = build_battery(np.random.default_rng(4), bat, r_med, x, np.full(len(x), 0.01))
+    strata = item_strata(bat, x, r_med)
+    rel = battery.thresholds / r_med  # (F, K, J): item j of every form in stratum j
+    assert np.all(rel >= strata[None, :, :, 0] * (1 - 1e-12)) and np.all(rel <= strata[None, :, :, 1] * (1 + 1e-12))

@@ -144,6 +144,7 @@ def battery_from_config(cfg: Mapping) -> BatteryParams:
         items_per_domain=check(p + "items_per_domain", cfg.get("items_per_domain")),
         items=check(p + "items", cfg.get("items")),
         selection_pool=check(p + "selection_pool", cfg.get("selection_pool")),
+        reach=check(p + "reach", cfg.get("reach")),
         norm_n=check(p + "norm_n", cfg.get("norm_n")),
         parallel_form=check(p + "parallel_form", cfg.get("parallel_form", True)),
         density=check(p + "universe.density", uni.get("density")),

@@ -164,6 +164,9 @@ SCHEMA: dict[str, Rule] = {
     "battery.items_per_domain": _int(1, 100_000),
     "battery.items": _choice(ITEM_SOURCES),
     "battery.selection_pool": _int(1, 1000),
+    # ability SDs the items span either side of the mean: 0.5 puts every item near the mean, 8 is
+    # beyond any test
+    "battery.reach": _float(0.5, 8.0),
     "battery.norm_n": _int(2),
     "battery.parallel_form": BOOL,
     "battery.universe.density": _choice(DENSITIES),

@@ -98,6 +98,7 @@ class BatteryParams:
     items_per_domain: int
     items: str
     selection_pool: int
+    reach: float  # items span ability z in [-reach, reach] (the norm sample's robust SD of log loss)
     norm_n: int
     parallel_form: bool
     density: str

@@ -327,6 +327,7 @@ class _Traits(NamedTuple):
     params_ref: float  # law parameters at volume_ref
     data_mean: float  # tokens
     noise_ref: float  # nats per step
+    burden_mean: float  # expected inherited burden (log noise): noise_ref is the noise of a person carrying it
     hyper_curvature: float  # nats per squared offset
     hyper_dims: int
     arch_continuous: bool
@@ -335,7 +336,8 @@ class _Traits(NamedTuple):
 def _traits(pop: PopulationParams) -> _Traits:
     return _Traits(pop.volume_sigma, pop.density_sd, pop.efficiency_sd, pop.data_sd, pop.noise_sd, pop.arch_sd,
                    pop.hyper_sd, pop.volume_mean, pop.volume_ref, pop.kappa, pop.params_ref, pop.data_mean,
-                   pop.noise_ref, pop.hyper_curvature, int(pop.hyper_dims), pop.arch_mode == "continuous")
+                   pop.noise_ref, pop.inherited_rate * pop.inherited_mean, pop.hyper_curvature, int(pop.hyper_dims),
+                   pop.arch_mode == "continuous")
 
 
 @njit(cache=True, nogil=True, parallel=True)
@@ -353,8 +355,8 @@ def _phenotype_kernel(latent, shares, burden, variant, variant_domain, tr, shift
         data[i] = d
         for k in range(k_dom):
             data_d[i, k] = d * shares[i, k]
-        noise[i] = tr.noise_ref * np.exp(min(tr.sd_noise * latent[i, I_NOISE] - 0.5 * tr.sd_noise ** 2 + burden[i],
-                                             LOG_NOISE_CAP))
+        noise[i] = tr.noise_ref * np.exp(min(tr.sd_noise * latent[i, I_NOISE] - 0.5 * tr.sd_noise ** 2 + burden[i]
+                                             - tr.burden_mean, LOG_NOISE_CAP))
         m = np.exp(tr.sd_architecture * latent[i, I_ARCH]) if tr.arch_continuous else 1.0
         for k in range(k_dom):
             exponent_m[i, k] = m

@@ -19,17 +19,20 @@ item), so every person's responses are the same whatever the chunking or thread 
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 from numba import njit, prange
+from scipy.special import ndtr
 
 from .params import BatteryParams
 from ..validation import check_int
 
-__all__ = ["Battery", "build_battery", "capability", "capability_table", "CapabilityTable", "depth_factor",
-           "item_variances", "respond", "sample_items", "threshold_density", "threshold_quantile"]
+__all__ = ["anchored_universe", "Battery", "build_battery", "capability", "capability_table", "CapabilityTable",
+           "depth_factor", "item_strata", "item_variances", "respond", "sample_items", "threshold_cdf",
+           "threshold_density", "threshold_quantile"]
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _TWO_M32 = 2.0**-32
@@ -46,6 +49,15 @@ def threshold_quantile(u, density: str, gamma: float, lower: float, upper: float
     e = 1.0 - gamma
     lo, hi = lower**e, upper**e
     return (lo + u * (hi - lo)) ** (1.0 / e)
+
+
+def threshold_cdf(rel, density: str, gamma: float, lower: float, upper: float) -> np.ndarray:
+    """CDF of the universe's relative thresholds (the inverse of `threshold_quantile`)."""
+    rel = np.clip(np.asarray(rel, float), lower, upper)
+    if density == "loglinear" or abs(gamma - 1.0) < 1e-12:
+        return np.log(rel / lower) / np.log(upper / lower)
+    e = 1.0 - gamma
+    return (rel**e - lower**e) / (upper**e - lower**e)
 
 
 def threshold_density(rel, density: str, gamma: float, lower: float, upper: float) -> np.ndarray:
@@ -86,10 +98,66 @@ class Battery:
         return self.thresholds.shape[0]
 
 
-def sample_items(rng: np.random.Generator, bat: BatteryParams, n_forms: int, per_domain: int):
-    """Draw relative thresholds and depths, shape (n_forms, K, per_domain), from the universe."""
+def _plan_ends(bat: BatteryParams, norm_x: np.ndarray, r_med: float) -> np.ndarray:
+    # (K, J + 1) relative thresholds, hardest first, evenly spaced in log loss from ability
+    # z = +reach to -reach; each end widened to the norm sample's own Phi(-reach) or
+    # Phi(reach) quantile where a heavy tail lies beyond. A loss that underflowed to 0 counts
+    # as the smallest positive one; a plan that cannot be computed sits at the median person.
+    log_x = np.log(np.maximum(norm_x, np.finfo(float).tiny))
+    beyond = ndtr(-bat.reach)
+    q_hard, q25, centre, q75, q_easy = np.quantile(log_x, [beyond, 0.25, 0.5, 0.75, 1.0 - beyond], axis=0)
+    sd = (q75 - q25) / _IQR_PER_SD
+    hard, easy = np.minimum(centre - bat.reach * sd, q_hard), np.maximum(centre + bat.reach * sd, q_easy)
+    step = np.arange(bat.items_per_domain + 1) / bat.items_per_domain
+    with np.errstate(over="ignore", invalid="ignore"):
+        ends = np.exp(hard[:, None] + (easy - hard)[:, None] * step[None, :]) / r_med
+    return np.where(np.isnan(ends), 1.0, ends)
+
+
+def item_strata(bat: BatteryParams, norm_x: np.ndarray, r_med: float) -> np.ndarray:
+    """The test maker's difficulty plan, (K, J, 2) relative thresholds (hardest first): per
+    domain, J = items_per_domain strata evenly spaced in ability z from +reach to -reach SD,
+    where z is the norm sample's log reducible loss, centred on its median and scaled by its
+    interquartile range / 1.349, low loss = high ability; an end moves out to the norm
+    sample's Phi(reach) quantile where a heavy tail reaches further (no more people beyond
+    the easiest item than a normal puts beyond -reach). The raw score then grows linearly in
+    z, as a test built to be normed is. A stratum beyond the universe moves to the universe's
+    nearest end (no task there to pick).
+    norm_x : (float64, (n, K)) the norm sample's reducible loss, nats/token."""
+    ends = np.clip(_plan_ends(bat, norm_x, r_med), bat.lower, bat.upper)
+    return np.stack([ends[:, :-1], ends[:, 1:]], axis=2)
+
+
+def anchored_universe(bat: BatteryParams, norm_x: np.ndarray, r_med: float) -> BatteryParams:
+    """`bat` with the universe's ends moved out to the plan's hardest and easiest difficulties
+    where they fall short of them: tasks beyond the best person (unsolved problems) and tasks
+    easy enough for nearly everyone exist whatever a hypothesis says about the tasks between.
+    Within `_PLAN_CAP` (0.01 to 100 times the median person's loss): people spread wider are
+    off any human scale, and the universe's quadrature grows with its extent.
+    norm_x : (n, K), nats/token."""
+    ends = _plan_ends(bat, norm_x, r_med)
+    hardest, easiest = max(float(ends[:, 0].min()), _PLAN_CAP[0]), min(float(ends[:, -1].max()), _PLAN_CAP[1])
+    return dataclasses.replace(bat, lower=min(bat.lower, hardest), upper=max(bat.upper, easiest))
+
+
+_PLAN_CAP = (0.01, 100.0)
+
+
+_IQR_PER_SD = 1.3489795003921634  # interquartile range of a standard normal
+
+
+def sample_items(rng: np.random.Generator, bat: BatteryParams, n_forms: int, per_domain: int, *,
+                 strata: np.ndarray | None = None):
+    """Draw relative thresholds and depths, shape (n_forms, K, per_domain), from the universe's
+    density; with `strata` ((K, S, 2) as from `item_strata`, S dividing per_domain), item c
+    of a domain from the density restricted to stratum c // (per_domain / S)."""
     shape = (n_forms, bat.n_domains, per_domain)
-    rel = threshold_quantile(rng.random(shape), bat.density, bat.gamma, bat.lower, bat.upper)
+    u = rng.random(shape)
+    if strata is not None:
+        ends = threshold_cdf(strata, bat.density, bat.gamma, bat.lower, bat.upper)
+        ends = np.repeat(ends, per_domain // strata.shape[1], axis=1)[None]  # (1, K, per_domain, 2)
+        u = ends[..., 0] + u * (ends[..., 1] - ends[..., 0])
+    rel = threshold_quantile(u, bat.density, bat.gamma, bat.lower, bat.upper)
     depth = 1 + rng.poisson(np.broadcast_to((bat.depth - 1.0)[None, :, None], shape))
     return rel, depth.astype(np.int64)
 
@@ -366,20 +434,26 @@ def item_variances(x: np.ndarray, noise: np.ndarray, thresholds: np.ndarray, dep
 def build_battery(
     rng: np.random.Generator, bat: BatteryParams, r_med: float, norm_x: np.ndarray, norm_noise: np.ndarray
 ) -> Battery:
-    """Draw the battery's items; ``selected`` keeps, per domain, the candidates whose exact
-    P(solve) varies most across the norm sample (the items that spread people apart)."""
+    """Draw the battery's items, one per stratum of the test maker's plan (`item_strata`: a
+    battery spans the people it measures, easy to hard). ``universe``: each item from the
+    universe's density within its stratum. ``selected``: selection_pool candidates per stratum,
+    of which the one whose exact P(solve) varies most across the norm sample is kept (the item
+    that spreads people apart most at that difficulty).
+    norm_x : (float64, (n, K)) reducible loss, nats/token; norm_noise : (float64, (n,))."""
     n_forms = 2 if bat.parallel_form else 1
     width = bat.width * r_med
+    strata = item_strata(bat, norm_x, r_med)
     if bat.items == "universe":
-        rel, depth = sample_items(rng, bat, n_forms, bat.items_per_domain)
+        rel, depth = sample_items(rng, bat, n_forms, bat.items_per_domain, strata=strata)
         return Battery(rel * r_med, depth, width, r_med)
-    rel, depth = sample_items(rng, bat, n_forms, bat.items_per_domain * bat.selection_pool)
-    keep_rel = np.empty((n_forms, bat.n_domains, bat.items_per_domain))
+    pool, per = bat.selection_pool, bat.items_per_domain
+    rel, depth = sample_items(rng, bat, n_forms, per * pool, strata=strata)
+    keep_rel = np.empty((n_forms, bat.n_domains, per))
     keep_depth = np.empty(keep_rel.shape, np.int64)
     spread = item_variances(norm_x, norm_noise, rel * r_med, depth, width)
     for f in range(n_forms):
         for d in range(bat.n_domains):
-            best = np.sort(np.argsort(-spread[f, d], kind="stable")[: bat.items_per_domain])
+            best = pool * np.arange(per) + np.argmax(spread[f, d].reshape(per, pool), axis=1)
             keep_rel[f, d], keep_depth[f, d] = rel[f, d, best], depth[f, d, best]
     return Battery(keep_rel * r_med, keep_depth, width, r_med)
 
