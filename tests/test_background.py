@@ -1,7 +1,6 @@
 """A fair contest: what is established biology or unknown lives in the shared background that
 every hypothesis inherits; a hypothesis holds only its own claim, and `full` contains them all."""
 
-import numpy as np
 import pytest
 from omegaconf import OmegaConf
 

@@ -240,14 +240,16 @@ def test_item_variances_match_numpy():
                                rtol=1e-10)
 
 
-def test_item_variances_with_a_wide_universe():
-    # thresholds 1 to 1000 widths: some items' factors overflow and take the exact path
+@pytest.mark.parametrize("widest", [0.5, 20.0])
+def test_item_variances_with_a_wide_universe(widest):
+    # thresholds 1 to 1000 widths; people over 48 widths (one segment of a shared factor) or
+    # 2,000 widths (several: one factor would overflow)
     from brainsim.model.tasks import item_variances
 
     rng = np.random.default_rng(7)
     thresholds = 0.01 * np.exp(rng.uniform(0.0, np.log(1000.0), (1, 2, 50)))
     depth = rng.integers(1, 5, (1, 2, 50))
-    x, noise = rng.uniform(0.02, 0.5, (500, 2)), rng.uniform(0, 0.1, 500)
+    x, noise = rng.uniform(0.02, widest, (500, 2)), rng.uniform(0, 0.1, 500)
     p = naive.p_solve(x[None, :, :, None], noise[None, :, None, None], thresholds[:, None], depth[:, None], 0.01)
     np.testing.assert_allclose(item_variances(x, noise, thresholds, depth, 0.01), p.var(axis=1), rtol=1e-10, atol=1e-300)
 
