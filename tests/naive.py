@@ -255,14 +255,14 @@ def prepare(model, seed: int) -> Setup:
     g = rng(seed, BATTERY)
     shape = (forms, bat.n_domains, per)
     u = g.random(shape)
+    thresholds = np.empty(shape)
     for d in range(bat.n_domains):  # stratum s of J evenly spaced in log loss, hardest first: items s*pool ...
         low, high = ends[d]
         for s in range(bat.items_per_domain):
             log_t = [low + (high - low) * (s + i) / bat.items_per_domain for i in (0, 1)]
             hard, easy = (min(max(np.exp(v) / r_med, bat.lower), bat.upper) for v in log_t)
-            a, b = (threshold_cdf(r, bat.density, bat.gamma, bat.lower, bat.upper) for r in (hard, easy))
-            u[:, d, s * pool:(s + 1) * pool] = a + u[:, d, s * pool:(s + 1) * pool] * (b - a)
-    thresholds = quantile(u, bat) * r_med
+            part = dataclasses.replace(bat, lower=hard, upper=easy)  # the density within the stratum
+            thresholds[:, d, s * pool:(s + 1) * pool] = quantile(u[:, d, s * pool:(s + 1) * pool], part) * r_med
     depth = 1 + g.poisson(np.broadcast_to((bat.depth - 1.0)[None, :, None], shape))
     width = bat.width * r_med
     if bat.items == "selected":  # per stratum, the candidate whose P(solve) varies most

@@ -345,12 +345,13 @@ def test_the_universe_holds_the_plans_hardest_and_easiest_items():
     assert (capped.lower, capped.upper) == (0.01, 100.0)
 
 
-@pytest.mark.parametrize("items", ["universe", "selected"])
-def test_items_lie_in_their_strata_from_hard_to_easy(items):
+@pytest.mark.parametrize("items,gamma", [("universe", 1.0), ("selected", 1.0), ("universe", 20.0), ("universe", -20.0)])
+def test_items_lie_in_their_strata_from_hard_to_easy(items, gamma):
+    # gamma = ±20: the universe's CDF rounds to 0 or 1 over most strata; each stratum samples its own
     from brainsim.model.tasks import build_battery, item_strata
 
     x, r_med = _plan_people(n=3000)
-    bat = _plan_battery(items=items, selection_pool=8)
+    bat = _plan_battery(items=items, selection_pool=8, density="power", gamma=gamma)
     battery = build_battery(np.random.default_rng(4), bat, r_med, x, np.full(len(x), 0.01))
     strata = item_strata(bat, x, r_med)
     rel = battery.thresholds / r_med  # (F, K, J): item j of every form in stratum j

@@ -31,8 +31,8 @@ from .params import BatteryParams
 from ..validation import check_int
 
 __all__ = ["anchored_universe", "Battery", "build_battery", "capability", "capability_table", "CapabilityTable",
-           "depth_factor", "item_strata", "item_variances", "respond", "sample_items", "threshold_cdf",
-           "threshold_density", "threshold_quantile"]
+           "depth_factor", "item_strata", "item_variances", "respond", "sample_items", "threshold_density",
+           "threshold_quantile"]
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _TWO_M32 = 2.0**-32
@@ -41,23 +41,15 @@ _GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(8)
 _TAIL_WIDTHS = 40.0  # beyond x = upper + 40 w, logistic < 4e-18: a task is never solved
 
 
-def threshold_quantile(u, density: str, gamma: float, lower: float, upper: float) -> np.ndarray:
-    """Inverse CDF of the universe's relative thresholds; u in [0, 1] -> rel in [lower, upper]."""
+def threshold_quantile(u, density: str, gamma: float, lower, upper) -> np.ndarray:
+    """Inverse CDF of the universe's relative thresholds; u in [0, 1] -> rel in [lower, upper]
+    (floats, or arrays broadcasting with u: the density restricted to each [lower, upper])."""
     u = np.asarray(u, float)
     if density == "loglinear" or abs(gamma - 1.0) < 1e-12:
         return lower * (upper / lower) ** u
     e = 1.0 - gamma
     lo, hi = lower**e, upper**e
     return (lo + u * (hi - lo)) ** (1.0 / e)
-
-
-def threshold_cdf(rel, density: str, gamma: float, lower: float, upper: float) -> np.ndarray:
-    """CDF of the universe's relative thresholds (the inverse of `threshold_quantile`)."""
-    rel = np.clip(np.asarray(rel, float), lower, upper)
-    if density == "loglinear" or abs(gamma - 1.0) < 1e-12:
-        return np.log(rel / lower) / np.log(upper / lower)
-    e = 1.0 - gamma
-    return (rel**e - lower**e) / (upper**e - lower**e)
 
 
 def threshold_density(rel, density: str, gamma: float, lower: float, upper: float) -> np.ndarray:
@@ -150,14 +142,15 @@ def sample_items(rng: np.random.Generator, bat: BatteryParams, n_forms: int, per
                  strata: np.ndarray | None = None):
     """Draw relative thresholds and depths, shape (n_forms, K, per_domain), from the universe's
     density; with `strata` ((K, S, 2) as from `item_strata`, S dividing per_domain), item c
-    of a domain from the density restricted to stratum c // (per_domain / S)."""
+    of a domain from the density restricted to stratum c // (per_domain / S), sampled by the
+    stratum's own inverse CDF (the universe's CDF rounds to 1 across a steep power law's tail)."""
     shape = (n_forms, bat.n_domains, per_domain)
     u = rng.random(shape)
-    if strata is not None:
-        ends = threshold_cdf(strata, bat.density, bat.gamma, bat.lower, bat.upper)
-        ends = np.repeat(ends, per_domain // strata.shape[1], axis=1)[None]  # (1, K, per_domain, 2)
-        u = ends[..., 0] + u * (ends[..., 1] - ends[..., 0])
-    rel = threshold_quantile(u, bat.density, bat.gamma, bat.lower, bat.upper)
+    if strata is None:
+        rel = threshold_quantile(u, bat.density, bat.gamma, bat.lower, bat.upper)
+    else:
+        ends = np.repeat(strata, per_domain // strata.shape[1], axis=1)[None]  # (1, K, per_domain, 2)
+        rel = threshold_quantile(u, bat.density, bat.gamma, ends[..., 0], ends[..., 1])
     depth = 1 + rng.poisson(np.broadcast_to((bat.depth - 1.0)[None, :, None], shape))
     return rel, depth.astype(np.int64)
 
