@@ -26,7 +26,7 @@ from .summaries import Summary
 from .summaries import summarize as summarize_frame
 from .validation import ConfigError
 from .model.tasks import (Battery, CapabilityTable, anchored_universe, build_battery, capability, capability_table,
-                          respond)
+                          item_plan, respond)
 
 __all__ = ["chunk_layout", "chunk_summary", "CHUNKS_PER_TASK", "group_summary", "items_per_form",
            "drift", "LONG_RUN_S", "PAIR_KINDS", "losses", "Population", "prepare", "relative_snr", "resolve_seed", "run", "sample",
@@ -100,9 +100,10 @@ def prepare(model: ModelParams, seed: int) -> Setup:
         raise ConfigError(f"The norm sample's median reducible loss must be a positive finite number. Got {r_med} "
                           "instead: the law's loss under- or overflows at these values (see population.architecture, "
                           "population.data.data_unit, population.brain.synapses_per_param).")
-    # the universe reaches the battery's easiest planned item: the Setup's model carries it
-    model = dataclasses.replace(model, battery=anchored_universe(model.battery, x, r_med))
-    battery = build_battery(stream_rng(seed, STREAM_BATTERY), model.battery, r_med, x, phen["noise"])
+    # the universe reaches the plan's hardest and easiest items: the Setup's model carries it
+    plan = item_plan(model.battery, x, r_med)
+    model = dataclasses.replace(model, battery=anchored_universe(model.battery, plan))
+    battery = build_battery(stream_rng(seed, STREAM_BATTERY), model.battery, r_med, x, phen["noise"], plan=plan)
     scores = respond(x, phen["noise"], battery, stream_key(seed, STREAM_NORM_RESPONSES), expected_forms=0)
     norms = tuple(psy.norm_constants(c) for c in scores["composite"])
     u = x / r_med  # tabulate capability over the norm sample's range (others are computed exactly)

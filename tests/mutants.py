@@ -128,7 +128,7 @@ MUTANTS = [
            "return bat", ("tests/test_tasks.py::test_the_universe_holds_the_plans_hardest_and_easiest_items",
                           "tests/test_background.py::test_batteries_stay_in_range_across_every_hypothesis_prior")),
     Mutant("items ignore their strata", "brainsim/model/tasks.py",
-           "u = ends[..., 0] + u * (ends[..., 1] - ends[..., 0])", "u = u",
+           "ends[..., 0], ends[..., 1])", "bat.lower, bat.upper)",
            ("tests/test_tasks.py::test_items_lie_in_their_strata_from_hard_to_easy",)),
     Mutant("selection keeps the least discriminating", "brainsim/model/tasks.py",
            "np.argmax(spread[f, d].reshape(per, pool), axis=1)", "np.argmin(spread[f, d].reshape(per, pool), axis=1)",

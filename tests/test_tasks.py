@@ -174,13 +174,14 @@ def test_capability_table_matches_direct_quadrature(density, gamma, width, u_ran
 
 
 def test_selected_items_are_the_most_discriminating_of_their_stratum():
-    from brainsim.model.tasks import build_battery, item_strata, item_variances, sample_items
+    from brainsim.model.tasks import build_battery, item_plan, item_strata, item_variances, sample_items
 
     x, r_med = _plan_people(n=3000)
     noise = np.random.default_rng(2).uniform(0.0, 0.05, len(x))
     bat = _plan_battery(items="selected", selection_pool=6)
     kept = build_battery(np.random.default_rng(9), bat, r_med, x, noise)
-    rel, depth = sample_items(np.random.default_rng(9), bat, 2, bat.items_per_domain * 6, strata=item_strata(bat, x, r_med))
+    strata = item_strata(bat, item_plan(bat, x, r_med))
+    rel, depth = sample_items(np.random.default_rng(9), bat, 2, bat.items_per_domain * 6, strata=strata)
     spread = item_variances(x, noise, rel * r_med, depth, bat.width * r_med).reshape(2, 6, bat.items_per_domain, 6)
     best = np.take_along_axis(rel.reshape(spread.shape), spread.argmax(axis=3)[..., None], axis=3)[..., 0]
     np.testing.assert_array_equal(kept.thresholds, best * r_med)
@@ -307,10 +308,11 @@ def _plan_battery(**changes):
 
 
 def test_the_plan_spans_reach_sd_of_ability_in_even_steps():
-    from brainsim.model.tasks import item_strata
+    from brainsim.model.tasks import item_plan, item_strata
 
     x, r_med = _plan_people()
-    strata = item_strata(_plan_battery(reach=3.0, items_per_domain=12), x, r_med)  # (K, 12, 2), hardest first
+    bat = _plan_battery(reach=3.0, items_per_domain=12)
+    strata = item_strata(bat, item_plan(bat, x, r_med))  # (K, 12, 2), hardest first
     assert strata.shape == (6, 12, 2)
     np.testing.assert_allclose(strata[:, 0, 0], np.exp(-3.0 * 0.2), rtol=0.05)  # +3 SD (or the sample's own tail)
     np.testing.assert_allclose(strata[:, -1, 1], np.exp(3.0 * 0.2), rtol=0.05)  # -3 SD
@@ -322,37 +324,39 @@ def test_the_plan_spans_reach_sd_of_ability_in_even_steps():
 def test_the_plan_reaches_a_heavy_tail_of_weak_people():
     from scipy.special import ndtr
 
-    from brainsim.model.tasks import item_strata
+    from brainsim.model.tasks import item_plan, item_strata
 
     x, r_med = _plan_people()
     x[::50] *= 5.0  # 2% far beyond -3 SD (a robust SD does not see them)
-    strata = item_strata(_plan_battery(reach=3.0), x, r_med)
+    bat = _plan_battery(reach=3.0)
+    strata = item_strata(bat, item_plan(bat, x, r_med))
     beyond = (x / r_med > strata[:, -1, 1]).mean(axis=0)  # people beyond each domain's easiest item
     assert np.all(beyond <= ndtr(-3.0) + 1e-3)
 
 
 def test_the_universe_holds_the_plans_hardest_and_easiest_items():
-    from brainsim.model.tasks import anchored_universe, item_strata
+    from brainsim.model.tasks import anchored_universe, item_plan, item_strata
 
     x, r_med = _plan_people()
     wide = _plan_battery(reach=3.0)
-    assert anchored_universe(wide, x, r_med) == wide  # a universe wider than the plan is left alone
-    narrow = anchored_universe(_plan_battery(reach=3.0, lower=0.9, upper=1.1), x, r_med)
-    plan = item_strata(wide, x, r_med)
+    assert anchored_universe(wide, item_plan(wide, x, r_med)) == wide  # a universe wider than the plan is left alone
+    small = _plan_battery(reach=3.0, lower=0.9, upper=1.1)
+    narrow = anchored_universe(small, item_plan(small, x, r_med))
+    plan = item_strata(wide, item_plan(wide, x, r_med))
     assert narrow.lower == pytest.approx(plan[:, 0, 0].min()) and narrow.upper == pytest.approx(plan[:, -1, 1].max())
     spread, r_spread = _plan_people(sd=3.0)  # people off any human scale: the ends stop at 0.01 and 100 medians
-    capped = anchored_universe(_plan_battery(reach=3.0, lower=0.9, upper=1.1), spread, r_spread)
+    capped = anchored_universe(small, item_plan(small, spread, r_spread))
     assert (capped.lower, capped.upper) == (0.01, 100.0)
 
 
 @pytest.mark.parametrize("items,gamma", [("universe", 1.0), ("selected", 1.0), ("universe", 20.0), ("universe", -20.0)])
 def test_items_lie_in_their_strata_from_hard_to_easy(items, gamma):
     # gamma = ±20: the universe's CDF rounds to 0 or 1 over most strata; each stratum samples its own
-    from brainsim.model.tasks import build_battery, item_strata
+    from brainsim.model.tasks import build_battery, item_plan, item_strata
 
     x, r_med = _plan_people(n=3000)
     bat = _plan_battery(items=items, selection_pool=8, density="power", gamma=gamma)
     battery = build_battery(np.random.default_rng(4), bat, r_med, x, np.full(len(x), 0.01))
-    strata = item_strata(bat, x, r_med)
+    strata = item_strata(bat, item_plan(bat, x, r_med))
     rel = battery.thresholds / r_med  # (F, K, J): item j of every form in stratum j
     assert np.all(rel >= strata[None, :, :, 0] * (1 - 1e-12)) and np.all(rel <= strata[None, :, :, 1] * (1 + 1e-12))

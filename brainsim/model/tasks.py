@@ -31,7 +31,7 @@ from .params import BatteryParams
 from ..validation import check_int
 
 __all__ = ["anchored_universe", "Battery", "build_battery", "capability", "capability_table", "CapabilityTable",
-           "depth_factor", "item_strata", "item_variances", "respond", "sample_items", "threshold_density",
+           "depth_factor", "item_plan", "item_strata", "item_variances", "respond", "sample_items", "threshold_density",
            "threshold_quantile"]
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
@@ -39,6 +39,8 @@ _TWO_M32 = 2.0**-32
 # Gauss-Legendre nodes per panel for the capability tables.
 _GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(8)
 _TAIL_WIDTHS = 40.0  # beyond x = upper + 40 w, logistic < 4e-18: a task is never solved
+_IQR_PER_SD = 1.3489795003921634  # interquartile range of a standard normal
+_PLAN_CAP = (0.01, 100.0)  # the universe's ends move out at most this far (median person's losses)
 
 
 def threshold_quantile(u, density: str, gamma: float, lower, upper) -> np.ndarray:
@@ -90,11 +92,16 @@ class Battery:
         return self.thresholds.shape[0]
 
 
-def _plan_ends(bat: BatteryParams, norm_x: np.ndarray, r_med: float) -> np.ndarray:
-    # (K, J + 1) relative thresholds, hardest first, evenly spaced in log loss from ability
-    # z = +reach to -reach; each end widened to the norm sample's own Phi(-reach) or
-    # Phi(reach) quantile where a heavy tail lies beyond. A loss that underflowed to 0 counts
-    # as the smallest positive one; a plan that cannot be computed sits at the median person.
+def item_plan(bat: BatteryParams, norm_x: np.ndarray, r_med: float) -> np.ndarray:
+    """The test maker's difficulty plan, (K, J + 1) relative thresholds (hardest first): per
+    domain, the ends of J = items_per_domain strata evenly spaced in ability z from +reach to
+    -reach SD, where z is the norm sample's log reducible loss, centred on its median and
+    scaled by its interquartile range / 1.349, low loss = high ability; an end moves out to
+    the norm sample's Phi(reach) quantile where a heavy tail reaches further (no more people
+    beyond the easiest item than a normal puts beyond -reach). The raw score then grows
+    linearly in z, as a test built to be normed is. A loss that underflowed to 0 counts as
+    the smallest positive one; a plan that cannot be computed sits at the median person.
+    norm_x : (float64, (n, K)) the norm sample's reducible loss, nats/token."""
     log_x = np.log(np.maximum(norm_x, np.finfo(float).tiny))
     beyond = ndtr(-bat.reach)
     q_hard, q25, centre, q75, q_easy = np.quantile(log_x, [beyond, 0.25, 0.5, 0.75, 1.0 - beyond], axis=0)
@@ -106,36 +113,23 @@ def _plan_ends(bat: BatteryParams, norm_x: np.ndarray, r_med: float) -> np.ndarr
     return np.where(np.isnan(ends), 1.0, ends)
 
 
-def item_strata(bat: BatteryParams, norm_x: np.ndarray, r_med: float) -> np.ndarray:
-    """The test maker's difficulty plan, (K, J, 2) relative thresholds (hardest first): per
-    domain, J = items_per_domain strata evenly spaced in ability z from +reach to -reach SD,
-    where z is the norm sample's log reducible loss, centred on its median and scaled by its
-    interquartile range / 1.349, low loss = high ability; an end moves out to the norm
-    sample's Phi(reach) quantile where a heavy tail reaches further (no more people beyond
-    the easiest item than a normal puts beyond -reach). The raw score then grows linearly in
-    z, as a test built to be normed is. A stratum beyond the universe moves to the universe's
-    nearest end (no task there to pick).
-    norm_x : (float64, (n, K)) the norm sample's reducible loss, nats/token."""
-    ends = np.clip(_plan_ends(bat, norm_x, r_med), bat.lower, bat.upper)
+def item_strata(bat: BatteryParams, plan: np.ndarray) -> np.ndarray:
+    """The plan's strata (K, J, 2), each (hardest, easiest) relative threshold, within the
+    universe: a stratum beyond it moves to its nearest end (no task there to pick).
+    plan : (K, J + 1) as from `item_plan`."""
+    ends = np.clip(plan, bat.lower, bat.upper)
     return np.stack([ends[:, :-1], ends[:, 1:]], axis=2)
 
 
-def anchored_universe(bat: BatteryParams, norm_x: np.ndarray, r_med: float) -> BatteryParams:
+def anchored_universe(bat: BatteryParams, plan: np.ndarray) -> BatteryParams:
     """`bat` with the universe's ends moved out to the plan's hardest and easiest difficulties
     where they fall short of them: tasks beyond the best person (unsolved problems) and tasks
     easy enough for nearly everyone exist whatever a hypothesis says about the tasks between.
     Within `_PLAN_CAP` (0.01 to 100 times the median person's loss): people spread wider are
     off any human scale, and the universe's quadrature grows with its extent.
-    norm_x : (n, K), nats/token."""
-    ends = _plan_ends(bat, norm_x, r_med)
-    hardest, easiest = max(float(ends[:, 0].min()), _PLAN_CAP[0]), min(float(ends[:, -1].max()), _PLAN_CAP[1])
+    plan : (K, J + 1) as from `item_plan`."""
+    hardest, easiest = max(float(plan[:, 0].min()), _PLAN_CAP[0]), min(float(plan[:, -1].max()), _PLAN_CAP[1])
     return dataclasses.replace(bat, lower=min(bat.lower, hardest), upper=max(bat.upper, easiest))
-
-
-_PLAN_CAP = (0.01, 100.0)
-
-
-_IQR_PER_SD = 1.3489795003921634  # interquartile range of a standard normal
 
 
 def sample_items(rng: np.random.Generator, bat: BatteryParams, n_forms: int, per_domain: int, *,
@@ -425,17 +419,18 @@ def item_variances(x: np.ndarray, noise: np.ndarray, thresholds: np.ndarray, dep
 
 
 def build_battery(
-    rng: np.random.Generator, bat: BatteryParams, r_med: float, norm_x: np.ndarray, norm_noise: np.ndarray
+    rng: np.random.Generator, bat: BatteryParams, r_med: float, norm_x: np.ndarray, norm_noise: np.ndarray, *,
+    plan: np.ndarray | None = None
 ) -> Battery:
-    """Draw the battery's items, one per stratum of the test maker's plan (`item_strata`: a
-    battery spans the people it measures, easy to hard). ``universe``: each item from the
+    """Draw the battery's items, one per stratum of the test maker's plan (`item_plan`, or the
+    one given: a battery spans the people it measures, easy to hard). ``universe``: each item from the
     universe's density within its stratum. ``selected``: selection_pool candidates per stratum,
     of which the one whose exact P(solve) varies most across the norm sample is kept (the item
     that spreads people apart most at that difficulty).
     norm_x : (float64, (n, K)) reducible loss, nats/token; norm_noise : (float64, (n,))."""
     n_forms = 2 if bat.parallel_form else 1
     width = bat.width * r_med
-    strata = item_strata(bat, norm_x, r_med)
+    strata = item_strata(bat, item_plan(bat, norm_x, r_med) if plan is None else plan)
     if bat.items == "universe":
         rel, depth = sample_items(rng, bat, n_forms, bat.items_per_domain, strata=strata)
         return Battery(rel * r_med, depth, width, r_med)
