@@ -1,7 +1,7 @@
 """ABC on this model: brainsim's own ABC-SMC against pyabc's, same simulator, same budget.
 
 Both samplers get the default comparison: every shipped hypothesis with its priors, the
-distance of `brainsim.inference.config_simulator` (populations of abc.n people), the same
+distance of `brainsim.problem.Problem.simulator` (populations of abc.n people), the same
 generations and quantile epsilon schedule; brainsim proposes --particles per hypothesis and
 generation, pyabc keeps a population of --particles x hypotheses. Measured per run:
 wall time, simulations, simulations/s, model probabilities. Each sampler runs twice with
@@ -12,6 +12,9 @@ sampler is measured (`pip install pyabc` to compare).
 First, where a simulation's time goes: the median milliseconds of each stage of one
 simulation per hypothesis (prior draws, --breakdown draws each), and the reference table's
 throughput (`brainsim.reference`, prior-predictive simulations over every hypothesis).
+"parameters" sets the sampled values on the typed parameters (`Problem.model`); "config dict"
+is what a simulation paid for them before (a deep copy of the resolved config, values set,
+the whole config validated again), timed on the same draws for the ratio.
 
 The last line is: table_sims_per_s=<r> abc_sims_per_s=<x> comparison_wall_s=<t> reproducible=<bool>
 [pyabc_sims_per_s=<y> speed_ratio_vs_pyabc=<x/y> pyabc_reproducible=<bool>]
@@ -28,41 +31,50 @@ import time
 
 import numpy as np
 import pandas as pd
-from omegaconf import OmegaConf
-
 from brainsim.api import compose
+from brainsim.assessment import problem
 from brainsim.backends import LocalBackend
 from brainsim.api import hypothesis_names
 from brainsim.config.settings import validate
-from brainsim.inference import ModelSpec, abc_smc, config_simulator
+from brainsim.inference import Sampler, Stopping, abc_smc
 
 
-def _setup(n: int, norm_n: int):
+def _problem():
     names = hypothesis_names()
-    configs = [compose([f"hypothesis={h}"]) for h in names]
-    jobs = [validate(c) for c in configs]
-    specs = [ModelSpec(h, job.hypothesis.free) for h, job in zip(names, jobs)]
-    containers = [OmegaConf.to_container(c, resolve=True) for c in configs]
-    return names, specs, config_simulator(containers, list(jobs[0].targets), n, norm_n, 5.0,
-                                          log=[job.hypothesis.log for job in jobs])
+    configs = {h: compose([f"hypothesis={h}"]) for h in names}
+    return problem(configs, {h: validate(c) for h, c in configs.items()})
 
 
-def _breakdown(names, n: int, norm_n: int, draws: int) -> pd.DataFrame:
+def _config_dict_model(container: dict, values: dict, n: int, norm_n: int):
+    """The parameters as a simulation built them before the typed problem: deep copy, set, validate."""
+    import copy
+
+    from brainsim.config.params import model_from_config
+
+    c = copy.deepcopy(container)
+    for key, value in values.items():
+        node = c
+        *path, last = key.split(".")
+        for part in path:
+            node = node[part]
+        node[last] = int(round(value)) if isinstance(node[last], int) and not isinstance(node[last], bool) else value
+    c["population"]["n"], c["battery"]["norm_n"] = n, norm_n
+    return model_from_config(c)
+
+
+def _breakdown(prob, n: int, norm_n: int, draws: int) -> pd.DataFrame:
     """Median ms per stage of one simulation, per hypothesis, at prior draws."""
     import dataclasses
 
     from brainsim import engine
 
     from brainsim.model import population, tasks
-    from brainsim.inference import with_parameters
-    from brainsim.config.params import model_from_config
     from brainsim.summaries import Summary
 
     rows = {}
-    for h in names:
-        cfg = OmegaConf.to_container(compose([f"hypothesis={h}"]), resolve=True)
-        hyp = validate(compose([f"hypothesis={h}"])).hypothesis
-        lo, hi = np.array(list(hyp.free.values())).T
+    for m, h in enumerate(prob.names):
+        priors = prob.specs[m].priors
+        lo, hi = np.array(list(priors.values())).T
         rng = np.random.default_rng(0)
         times: dict[str, list[float]] = {}
         for seed in range(draws):
@@ -72,10 +84,12 @@ def _breakdown(names, n: int, norm_n: int, draws: int) -> pd.DataFrame:
                 t.append(time.perf_counter())
                 times.setdefault(stage, []).append(1e3 * (t[-1] - t[-2]))
 
-            c = with_parameters(cfg, dict(zip(hyp.free, lo + rng.random(lo.size) * (hi - lo))), hyp.log)
-            c["population"]["n"], c["battery"]["norm_n"] = n, norm_n
-            model = model_from_config(c)
-            lap("config")
+            sampled = dict(zip(priors, lo + rng.random(lo.size) * (hi - lo)))
+            values = {k: 10.0**v if k in prob.log[m] else v for k, v in sampled.items()}
+            _config_dict_model(prob.configs[m], values, n, norm_n)
+            lap("config dict (before)")
+            model = prob.model(m, sampled, n=n, norm_n=norm_n)
+            lap("parameters")
             norm_pop = dataclasses.replace(model.population, design="unrelated")
             d = population.draw_traits(engine.stream_rng(seed, engine.STREAM_NORM), norm_pop, model.battery.n_domains, norm_n)
             phen = population.phenotypes(d, norm_pop)
@@ -109,24 +123,20 @@ def _breakdown(names, n: int, norm_n: int, draws: int) -> pd.DataFrame:
     return pd.DataFrame(rows).T
 
 
-def _table_rate(names, specs, n: int, norm_n: int, rows: int) -> float:
+def _table_rate(prob, n: int, norm_n: int, rows: int) -> float:
     """Reference-table simulations per second (prior predictive, every hypothesis in turn)."""
-    from brainsim.inference import config_statistics
     from brainsim.reference import reference_table
 
-    containers = [OmegaConf.to_container(compose([f"hypothesis={h}"]), resolve=True) for h in names]
-    jobs = [validate(compose([f"hypothesis={h}"])) for h in names]
-    stats = [t.statistic for t in jobs[0].targets]
-    simulate = config_statistics(containers, stats, n, norm_n, [j.hypothesis.log for j in jobs])
+    simulate = prob.statistics_simulator(n, norm_n)
     t = time.perf_counter()
-    reference_table(specs, simulate, stats, rows, seed=0, map_fn=LocalBackend().map)
+    reference_table(prob.specs, simulate, prob.statistics, rows, seed=0, map_fn=LocalBackend().map)
     return rows / (time.perf_counter() - t)
 
 
 def _own(specs, simulate, args, seed):
     t = time.perf_counter()
-    res = abc_smc(specs, simulate, args.particles, args.generations, seed=seed, quantile=0.5,
-                  map_fn=LocalBackend().map)
+    res = abc_smc(specs, simulate, sampler=Sampler(particles=args.particles, quantile=0.5),
+                  stopping=Stopping(generations=args.generations), seed=seed, map_fn=LocalBackend().map)
     wall = time.perf_counter() - t
     return wall, res.simulations, res.probabilities.set_index("hypothesis")["probability"]
 
@@ -169,15 +179,19 @@ def main(argv=None) -> None:
     ap.add_argument("--breakdown", type=int, default=12, help="prior draws per hypothesis for the stage times")
     ap.add_argument("--table-rows", type=int, default=100, help="reference-table rows timed")
     args = ap.parse_args(argv)
-    names, specs, simulate = _setup(args.n, args.norm_n)
+    prob = _problem()
+    names, specs, simulate = list(prob.names), list(prob.specs), prob.simulator(args.n, args.norm_n, 5.0)
     simulate(0, {}, 0)  # JIT warm-up outside the timings
 
-    stages = _breakdown(names, args.n, args.norm_n, args.breakdown)
+    stages = _breakdown(prob, args.n, args.norm_n, args.breakdown)
     stages.loc["mean"] = stages.mean()
     print(f"median ms per stage of one simulation ({args.n} people, norm sample {args.norm_n}; the stages are "
           f"timed apart, 'whole simulation' in one call):")
     print(stages.round(2).to_string())
-    rate = _table_rate(names, specs, args.n, args.norm_n, args.table_rows)
+    before, after = stages.loc["mean", "config dict (before)"], stages.loc["mean", "parameters"]
+    print(f"sampled values to parameters: {before:.3f} ms through a config dict, {after:.3f} ms typed "
+          f"({before / after:.0f}x)")
+    rate = _table_rate(prob, args.n, args.norm_n, args.table_rows)
     print(f"reference table: {rate:.1f} simulations/s over {args.table_rows} rows")
     table, line = {}, {"table_sims_per_s": f"{rate:.2f}"}
     runs = [_own(specs, simulate, args, args.seed) for _ in range(2)]

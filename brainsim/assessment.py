@@ -8,7 +8,6 @@ wires them to a run's configs, backend and output folder.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -17,57 +16,43 @@ from omegaconf import OmegaConf
 
 from .version import __version__
 from .engine import stream_rng
-from .inference import ModelSpec, config_statistics, derived_seed
+from .inference import ModelSpec, Sampler, Stopping, derived_seed
+from .problem import Problem
 from .io import write_csv
 from .recovery import (calibration, confusion, choices, nearest, neighbour_probabilities, parameter_recovery,
                        predictive_check, prior_predictive_position, rate, row_errors, statistics_matrix,
                        target_influence)
-from .summaries import missing_charges
 from .reference import STREAM, load_table, reference_table, save_table, table_fingerprint
 
 __all__ = ["absolute_fit", "build_table", "check_table", "CONFUSED", "fingerprint_of", "fit_summary",
-           "PREDICTIVE_ALPHA", "Problem", "problem", "recover", "smc_spot_checks", "table_path",
+           "PREDICTIVE_ALPHA", "problem", "recover", "sampler", "smc_spot_checks", "stopping", "table_path",
            "write_outputs"]
 
 CONFUSED = 0.2  # P(chosen = j | true = i) at or above this: the targets do not tell i from j
 PREDICTIVE_ALPHA = 0.05  # family-wise level of the posterior-predictive check (Bonferroni over targets)
 
 
-@dataclass(frozen=True)
-class Problem:
-    """The comparison a recovery measures: hypotheses, their resolved configs, the targets."""
-
-    names: list[str]
-    containers: list[dict]
-    specs: list[ModelSpec]
-    log: list[frozenset]
-    targets: list
-
-    @property
-    def statistics(self) -> list[str]:
-        return [t.statistic for t in self.targets]
-
-    @property
-    def tolerance(self) -> np.ndarray:
-        return np.array([t.tolerance for t in self.targets], float)
-
-    @property
-    def observed(self) -> np.ndarray:
-        return np.array([t.value for t in self.targets], float)
-
-    def charges(self, missing_z: float) -> np.ndarray:
-        """(T,) what a simulation's NaN costs per statistic (`brainsim.summaries.missing_charges`)."""
-        return missing_charges(self.statistics, missing_z)
-
-
 def problem(configs: Mapping, jobs: Mapping, targets: Sequence | None = None) -> Problem:
-    """The comparison of a run: every hypothesis's resolved config, priors and the targets
-    (`targets`, e.g. with tolerances widened by simulation noise; default: the jobs')."""
+    """The comparison of a run, built once: every hypothesis's validated parameters, priors
+    and resolved config, and the targets (`targets`, e.g. with tolerances widened by
+    simulation noise; default: the jobs')."""
     names = list(configs)
-    return Problem(names, [OmegaConf.to_container(configs[h], resolve=True) for h in names],
-                   [ModelSpec(h, jobs[h].hypothesis.free) for h in names],
-                   [jobs[h].hypothesis.log for h in names],
-                   list(targets) if targets is not None else list(jobs[names[0]].targets))
+    return Problem(tuple(names), tuple(jobs[h].model for h in names),
+                   tuple(ModelSpec(h, jobs[h].hypothesis.free) for h in names),
+                   tuple(jobs[h].hypothesis.log for h in names),
+                   tuple(targets) if targets is not None else tuple(jobs[names[0]].targets) if names else (),
+                   tuple(OmegaConf.to_container(configs[h], resolve=True) for h in names))
+
+
+def sampler(abc) -> Sampler:
+    """The ABC-SMC sampler of a run's `abc` settings."""
+    return Sampler(particles=abc.particles, quantile=abc.quantile)
+
+
+def stopping(abc) -> Stopping:
+    """The ABC-SMC stopping rules of a run's `abc` settings."""
+    return Stopping(generations=abc.generations, min_epsilon=abc.min_epsilon, min_acceptance=abc.min_acceptance,
+                    max_simulations=abc.max_simulations)
 
 
 def table_path(settings, out: Path | None) -> Path | None:
@@ -79,7 +64,7 @@ def table_path(settings, out: Path | None) -> Path | None:
 
 
 def fingerprint_of(prob: Problem, abc, seed: int) -> str:
-    return table_fingerprint(prob.containers, prob.statistics, n=abc.n, norm_n=abc.norm_n, seed=seed,
+    return table_fingerprint(prob.configs, prob.statistics, n=abc.n, norm_n=abc.norm_n, seed=seed,
                              version=__version__)
 
 
@@ -98,7 +83,7 @@ def build_table(settings, abc, prob: Problem, seed: int, out: Path | None, backe
     path = table_path(settings, out)
     fp = fingerprint_of(prob, abc, seed)
     existing = load_table(path, fp, prob.names, prob.statistics) if path is not None and path.exists() else None
-    simulate = config_statistics(prob.containers, prob.statistics, abc.n, abc.norm_n, prob.log)
+    simulate = prob.statistics_simulator(abc.n, abc.norm_n)
     table = reference_table(prob.specs, simulate, prob.statistics, settings.per_hypothesis * len(prob.names),
                             seed=seed, map_fn=backend.map, existing=existing, progress=progress,
                             on_batch=None if path is None else lambda t: save_table(path, t, fp))
@@ -140,7 +125,7 @@ def absolute_fit(settings, abc, prob: Problem, table: pd.DataFrame, ranked: Sequ
         fit[col] = np.nan
     if settings.predictive == 0:
         return fit
-    simulate = config_statistics(prob.containers, prob.statistics, abc.n, abc.norm_n, prob.log)
+    simulate = prob.statistics_simulator(abc.n, abc.norm_n)
     near = None
     if not abc_results:
         stats = statistics_matrix(table, prob.statistics)
@@ -169,7 +154,7 @@ def smc_spot_checks(settings, abc, prob: Problem, table: pd.DataFrame, probs: np
     """The production ABC-SMC run on `settings.smc_checks` table rows per hypothesis as if they
     were observed: does it choose what the rejection on the table chose (`probs`, the rows'
     leave-one-out probabilities; `agree` is fractional where the rejection tied)?"""
-    from .inference import abc_smc, config_simulator
+    from .inference import abc_smc
     from .targets import Target
 
     rows = []
@@ -181,11 +166,9 @@ def smc_spot_checks(settings, abc, prob: Problem, table: pd.DataFrame, probs: np
             pseudo = [Target(t.name, t.statistic, float(v), t.tolerance, "table row", "unconfirmed")
                       for t, v in zip(prob.targets, values) if np.isfinite(v)]
             row = int(table["row"].iloc[pos])
-            res = abc_smc(prob.specs, config_simulator(prob.containers, pseudo, abc.n, abc.norm_n, abc.missing_z,
-                                                       prob.log),
-                          abc.particles, abc.generations, seed=derived_seed(seed, STREAM + 3, row), quantile=abc.quantile,
-                          min_epsilon=abc.min_epsilon, min_acceptance=abc.min_acceptance,
-                          max_simulations=abc.max_simulations, map_fn=backend.map, progress=progress)
+            res = abc_smc(prob.specs, prob.with_targets(pseudo).simulator(abc.n, abc.norm_n, abc.missing_z),
+                          sampler=sampler(abc), stopping=stopping(abc), seed=derived_seed(seed, STREAM + 3, row),
+                          map_fn=backend.map, progress=progress)
             p = res.probabilities.set_index("hypothesis")["probability"]
             smc = str(p.idxmax())
             rows.append({"row": row, "true": name, "smc_chosen": smc, "smc_probability": float(p.max()),

@@ -24,14 +24,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import tables
+from . import assessment, tables
 from .provenance import environment, record
 from .backends import open_backend
 from .decomposition import decompose, decomposition_table
 from .engine import prepare, resolve_seed, run as run_population, sample, summarize
 from .paradox import implied_exponents
+from .problem import Problem
 from .recovery import reachability
-from .config.params import model_from_config
 from .config.settings import ABCSettings, RunSettings, validate
 from .targets import scorecard, to_markdown
 from .verdict import verdict
@@ -308,12 +308,13 @@ def run(configs: Mapping, *, overrides: Sequence[str] = (), seed: int | None = N
                 cards.append(scorecard(name, summaries[name], list(job.targets)))
         card = pd.concat(cards, ignore_index=True)
         ranked = tables.ranking(card)
-        targets, tolerances = _distance_targets(first, configs, jobs, seed, backend, checkpoints, stage)
-        found = _abc(first.abc, configs, jobs, seed, backend, checkpoints, stage, progress, targets)
+        prob, tolerances = _distance_targets(first, assessment.problem(configs, jobs), seed, backend, checkpoints,
+                                             stage)
+        found = _abc(first.abc, prob, seed, backend, checkpoints, stage, progress)
         if found["summary"] is not None:
             found["summary"]["tolerances"] = tolerances
-        recovery, recovery_frames, choice, choice_frames = _recovery(first, configs, jobs, seed, table_dir, backend,
-                                                                     stage, progress, found, ranked, card, targets)
+        recovery, recovery_frames, choice, choice_frames = _recovery(first, prob, seed, table_dir, backend,
+                                                                     stage, progress, found, ranked, card)
         if recovery is not None:
             recovery["tolerances"] = tolerances
     stage("decomposing IQ variance")
@@ -339,51 +340,40 @@ def run(configs: Mapping, *, overrides: Sequence[str] = (), seed: int | None = N
         population=pd.concat(frames, ignore_index=True) if frames else None, priors=priors)
 
 
-def _distance_targets(first: RunSettings, configs: Mapping, jobs: Mapping, seed: int, backend, checkpoints,
-                      stage) -> tuple[list, dict]:
-    """The targets every ABC and recovery distance uses: each tolerance widened by the
-    statistic's own noise at abc.n people (`brainsim.inference.simulation_noise`), and
+def _distance_targets(first: RunSettings, prob: Problem, seed: int, backend, checkpoints, stage
+                      ) -> tuple[Problem, dict]:
+    """The problem every ABC and recovery distance uses: each target's tolerance widened by
+    the statistic's own noise at abc.n people (`brainsim.problem.simulation_noise`), and
     {target: [observed tolerance, simulation SD, distance tolerance]}."""
-    from omegaconf import OmegaConf
+    from .inference import widened
+    from .problem import simulation_noise
 
-    from .inference import simulation_noise, widened
-
-    names = list(configs)
-    targets = list(jobs[names[0]].targets) if names else []
     settings = first.abc
     wanted = settings.particles > 0 or first.recovery.per_hypothesis > 0
-    if not names or settings.noise_replicates < 2 or not wanted:
-        return targets, {}
+    if not prob.names or settings.noise_replicates < 2 or not wanted:
+        return prob, {}
     sd = checkpoints.load("simulation_noise")
     if sd is None:
         stage(f"measuring each statistic's own noise at {settings.n} people ({settings.noise_replicates} "
               "replicates per hypothesis)")
-        containers = [OmegaConf.to_container(configs[h], resolve=True) for h in names]
-        sd = simulation_noise(containers, [t.statistic for t in targets], settings.n, settings.norm_n,
-                              settings.noise_replicates, seed=seed, map_fn=backend.map)
+        sd = simulation_noise(prob, settings.n, settings.norm_n, settings.noise_replicates, seed=seed,
+                              map_fn=backend.map)
         checkpoints.save("simulation_noise", sd)
-    out = widened(targets, sd)
-    return out, {t.name: [t.tolerance, None if not np.isfinite(s) else float(s), w.tolerance]
-                 for t, s, w in zip(targets, sd, out)}
+    out = widened(prob.targets, sd)
+    return prob.with_targets(out), {t.name: [t.tolerance, None if not np.isfinite(s) else float(s), w.tolerance]
+                                    for t, s, w in zip(prob.targets, sd, out)}
 
 
-def _abc(settings: ABCSettings, configs: Mapping, jobs: Mapping, seed: int, backend, checkpoints, stage,
-         progress, targets: list) -> dict:
+def _abc(settings: ABCSettings, prob: Problem, seed: int, backend, checkpoints, stage, progress) -> dict:
     """ABC-SMC over the hypotheses, repeated over seeds, and every hypothesis rescored at its
     posterior median. Each seed's sampler state is checkpointed after every generation."""
-    from omegaconf import OmegaConf
-
-    from .inference import ModelSpec, abc_smc, config_simulator, posterior_particles, posterior_point, with_parameters
+    from .inference import abc_smc, posterior_particles, posterior_point
 
     found = {"summary": None, "models": None, "history": None, "particles": None, "card": None, "setups": {},
              "results": None}
-    if settings.particles <= 0 or len(configs) == 0:
+    if settings.particles <= 0 or len(prob.names) == 0:
         return found
-    names = list(configs)
-    containers = [OmegaConf.to_container(configs[h], resolve=True) for h in names]
-    specs = [ModelSpec(h, jobs[h].hypothesis.free) for h in names]
-    simulate = config_simulator(containers, targets, settings.n, settings.norm_n, settings.missing_z,
-                                log=[jobs[h].hypothesis.log for h in names])
+    simulate = prob.simulator(settings.n, settings.norm_n, settings.missing_z)
     results, params = [], []
     with progress(None, "sim", "ABC") as bar:
         for r in range(settings.repeats):
@@ -397,28 +387,25 @@ def _abc(settings: ABCSettings, configs: Mapping, jobs: Mapping, seed: int, back
 
             state = checkpoints.load(f"abc_{r}")
             stage(where(state["generation"] if state else 0))
-            res = abc_smc(specs, simulate, settings.particles, settings.generations, seed=seed + r,
-                          quantile=settings.quantile,
-                          min_epsilon=settings.min_epsilon, min_acceptance=settings.min_acceptance,
-                          max_simulations=settings.max_simulations,
-                          progress=bar.update, map_fn=backend.map, state=state, on_generation=saved)
+            res = abc_smc(prob.specs, simulate, sampler=assessment.sampler(settings),
+                          stopping=assessment.stopping(settings), seed=seed + r, progress=bar.update,
+                          map_fn=backend.map, state=state, on_generation=saved)
             results.append(res)
             params.append(res.particles.assign(repeat=r))
     models, common = tables.model_table(results, seed)
     # posterior predictive: every hypothesis at its posterior median, full-size run; one with no
     # accepted proposal in the final generation at the last generation that had one (final = False)
     cards = []
-    for name in names:
-        hyp = jobs[name].hypothesis
+    for m, name in enumerate(prob.names):
         kept = posterior_particles(results, name)
         if kept.empty:
             continue
         sampled = posterior_point(results, name)  # the weighted median commutes with log10
-        point = {k: hyp.value(k, v) for k, v in sampled.items()}
-        model = model_from_config(with_parameters(OmegaConf.to_container(configs[name], resolve=True), point))
+        point = {k: 10.0**v if k in prob.log[m] else v for k, v in sampled.items()}
+        model = prob.model(m, sampled)
         stage(f"rescoring {name} at its posterior median")
         found["setups"][name] = setup = prepare(model, seed)  # the decomposition reuses it
-        cards.append(scorecard(name, summarize(model, seed, setup=setup, backend=backend), targets)
+        cards.append(scorecard(name, summarize(model, seed, setup=setup, backend=backend), list(prob.targets))
                      .assign(final=bool(kept["final"].all()), **{f"param:{k}": v for k, v in point.items()}))
     runs = tables.convergence(results, seed)
     found |= {"summary": {"probabilities": models.to_dict(orient="records"), "epsilon": common, "runs": runs,
@@ -431,16 +418,13 @@ def _abc(settings: ABCSettings, configs: Mapping, jobs: Mapping, seed: int, back
     return found
 
 
-def _recovery(first: RunSettings, configs: Mapping, jobs: Mapping, seed: int, table_dir, backend, stage, progress,
-              found: dict, ranked: pd.DataFrame, card: pd.DataFrame, targets: list):
+def _recovery(first: RunSettings, prob: Problem, seed: int, table_dir, backend, stage, progress,
+              found: dict, ranked: pd.DataFrame, card: pd.DataFrame):
     """Recovery and calibration on a reference table, and the absolute fit (see
     `brainsim.assessment`); (None, {}) when recovery.per_hypothesis is 0."""
-    from . import assessment
-
     settings = first.recovery
-    if settings.per_hypothesis == 0 or not configs:
+    if settings.per_hypothesis == 0 or not prob.names:
         return None, {}, None, {}
-    prob = assessment.problem(configs, jobs, targets)
     stage("simulating the reference table")
     with progress(settings.per_hypothesis * len(prob.names), "sim", "reference table") as bar:
         table, path = assessment.build_table(settings, first.abc, prob, seed, table_dir, backend, progress=bar.update)

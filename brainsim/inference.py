@@ -57,9 +57,8 @@ from scipy import special
 
 from .summaries import missing_charges
 
-__all__ = ["abc_smc", "ABCResult", "config_simulator", "config_statistics", "derived_seed", "distance",
-           "ModelSpec", "posterior_particles", "posterior_point", "probabilities_at", "simulation_noise",
-           "STOP_REASONS", "widened", "with_parameters"]
+__all__ = ["abc_smc", "ABCResult", "derived_seed", "distance", "ModelSpec", "posterior_particles", "posterior_point",
+           "probabilities_at", "Sampler", "Simulator", "Stopping", "STOP_REASONS", "widened"]
 
 Simulator = Callable[[int, dict, int], float]  # (model index, parameters, seed) -> distance
 
@@ -122,17 +121,36 @@ def _free(bounds: np.ndarray) -> np.ndarray:
     return bounds[:, 1] > bounds[:, 0]
 
 
+@dataclass(frozen=True)
+class Sampler:
+    """How ABC-SMC proposes: `particles` proposals per hypothesis and generation; the next
+    epsilon is the `quantile` of the accepted distances; `batch` proposals go to `map_fn` at
+    once (the result does not depend on it)."""
+
+    particles: int = 100
+    quantile: float = 0.5
+    batch: int = 64
+
+
+@dataclass(frozen=True)
+class Stopping:
+    """When ABC-SMC stops. Converged: epsilon reaches `min_epsilon`, or the posterior's
+    acceptance rate falls below `min_acceptance`. Ceilings (a run they stop has not
+    converged): `generations`, and `max_simulations` (None: none)."""
+
+    generations: int = 3
+    min_epsilon: float = 0.0
+    min_acceptance: float = 0.0
+    max_simulations: int | None = 100_000
+
+
 def abc_smc(
     models: Sequence[ModelSpec],
     simulate: Simulator,
-    n_particles: int = 100,
-    generations: int = 3,
+    *,
+    sampler: Sampler = Sampler(),
+    stopping: Stopping = Stopping(),
     seed: int = 0,
-    quantile: float = 0.5,
-    batch: int = 64,
-    min_epsilon: float = 0.0,
-    min_acceptance: float = 0.0,
-    max_simulations: int | None = 100_000,
     map_fn: Callable = map,
     progress: Callable[[int], None] | None = None,
     state: dict | None = None,
@@ -145,22 +163,14 @@ def abc_smc(
     models : sequence of ModelSpec
         The hypotheses: name and uniform prior bounds of each free parameter.
     simulate : callable
-        ``simulate(model index, {parameter: value}, seed) -> distance`` (RMS z).
-    n_particles : int
-        Proposals per hypothesis and generation.
-    generations : int
-        Ceiling on generations (a run it stops has not converged).
+        ``simulate(hypothesis index, {parameter: value}, seed) -> distance`` (RMS z), e.g.
+        `brainsim.problem.Problem.simulator`.
+    sampler : Sampler
+        Proposals per hypothesis and generation, the epsilon quantile, the batch size.
+    stopping : Stopping
+        Convergence rules and ceilings.
     seed : int
         Root of every draw, keyed by (generation, model, proposal).
-    quantile : float
-        The next epsilon is this quantile of the accepted distances.
-    batch : int
-        Proposals handed to `map_fn` at once.
-    min_epsilon, min_acceptance : float
-        Convergence: epsilon reaches min_epsilon, or the posterior's acceptance rate falls
-        below min_acceptance.
-    max_simulations : int or None
-        Ceiling on simulations.
     map_fn : callable
         ``map_fn(function, items)``, e.g. a backend's map; the result does not depend on it.
     progress : callable, optional
@@ -174,6 +184,9 @@ def abc_smc(
     ABCResult
         Model probabilities with Monte-Carlo errors, particles, history, why it stopped.
     """
+    n_particles, quantile, batch = sampler.particles, sampler.quantile, sampler.batch
+    generations, min_epsilon = stopping.generations, stopping.min_epsilon
+    min_acceptance, max_simulations = stopping.min_acceptance, stopping.max_simulations
     names = [m.name for m in models]
     keys = [list(m.priors) for m in models]
     bounds = [np.array([m.priors[k] for k in ks], float).reshape(len(ks), 2) for m, ks in zip(models, keys)]
@@ -385,61 +398,6 @@ def _mixture_importance(log_q: np.ndarray, generation: np.ndarray, bounds: np.nd
     return np.exp(-np.log(bounds[_free(bounds), 1] - bounds[_free(bounds), 0]).sum() - log_mix)
 
 
-def _set(container: dict, key: str, value) -> None:
-    node = container
-    *path, last = key.split(".")
-    for part in path:
-        node = node[part]
-    node[last] = int(round(value)) if isinstance(node[last], int) and not isinstance(node[last], bool) else value
-
-
-def with_parameters(container: dict, theta: dict, log: frozenset[str] | set[str] = frozenset()) -> dict:
-    """A copy of a resolved config with sampled parameters set (10 ** value for keys in `log`)."""
-    import copy
-
-    c = copy.deepcopy(container)
-    for k, v in theta.items():
-        _set(c, k, 10.0**v if k in log else v)
-    return c
-
-
-def config_statistics(containers: Sequence[dict], statistics: Sequence[str], n: int, norm_n: int,
-                      log: Sequence[frozenset[str]] | None = None) -> Callable[[int, dict, int], np.ndarray]:
-    """A simulator of statistics: set the parameters in hypothesis m's resolved config (keys in
-    `log[m]` are sampled as log10 of the value), simulate `n` people and return their
-    `statistics` (float64, (len(statistics),); NaN where undefined)."""
-    from .engine import summarize
-    from .config.params import model_from_config
-
-    log = list(log) if log is not None else [frozenset()] * len(containers)
-
-    def simulate(m: int, theta: dict, seed: int) -> np.ndarray:
-        c = with_parameters(containers[m], theta, log[m])
-        c["population"]["n"], c["battery"]["norm_n"] = n, norm_n
-        summary = summarize(model_from_config(c), seed)
-        return np.array([summary.get(s, np.nan) for s in statistics], float)
-
-    return simulate
-
-
-def simulation_noise(containers: Sequence[dict], statistics: Sequence[str], n: int, norm_n: int, replicates: int,
-                     *, seed: int, map_fn: Callable = map) -> np.ndarray:
-    """Each statistic's own Monte-Carlo SD at `n` people (float64, (len(statistics),)): the SD
-    over `replicates` seeds of every hypothesis at its resolved config's values, the largest
-    over hypotheses (NaN where no hypothesis computes it twice). Seeds from (seed, 9_973, m, r)."""
-    simulate = config_statistics(containers, statistics, n, norm_n)
-    jobs = [(m, derived_seed(seed, 9_973, m, r)) for m in range(len(containers)) for r in range(replicates)]
-    sims = np.array(list(map_fn(lambda job: simulate(job[0], {}, job[1]), jobs))).reshape(
-        len(containers), replicates, len(statistics))
-    sd = np.full((len(containers), len(statistics)), np.nan)
-    for m in range(len(containers)):
-        for t in range(len(statistics)):
-            s = sims[m, :, t][np.isfinite(sims[m, :, t])]
-            if s.size > 1:
-                sd[m, t] = s.std(ddof=1)
-    return np.array([np.nanmax(c) if np.isfinite(c).any() else np.nan for c in sd.T])
-
-
 def widened(targets: Sequence, sd: np.ndarray) -> list:
     """Targets whose tolerance is sqrt(tolerance^2 + sd^2): the observed uncertainty and the
     simulation's own noise, so a statistic a small simulation cannot pin down is not overweighted."""
@@ -447,20 +405,6 @@ def widened(targets: Sequence, sd: np.ndarray) -> list:
 
     return [dataclasses.replace(t, tolerance=float(np.hypot(t.tolerance, s)) if np.isfinite(s) else t.tolerance)
             for t, s in zip(targets, sd)]
-
-
-def config_simulator(containers: Sequence[dict], targets, n: int, norm_n: int, missing_z: float,
-                     log: Sequence[frozenset[str]] | None = None) -> Simulator:
-    """A simulator for `abc_smc`: `config_statistics` of the targets' statistics, and their
-    distance to `targets`."""
-    names = [t.statistic for t in targets]
-    stats = config_statistics(containers, names, n, norm_n, log)
-    charges = missing_charges(names, missing_z)  # once, not per simulation
-
-    def simulate(m: int, theta: dict, seed: int) -> float:
-        return distance(dict(zip(names, stats(m, theta, seed))), targets, charges)
-
-    return simulate
 
 
 def posterior_particles(results: Sequence[ABCResult], hypothesis: str) -> pd.DataFrame:

@@ -19,8 +19,8 @@ from omegaconf import OmegaConf
 from brainsim import api
 from brainsim.assessment import problem
 from brainsim.backends import LocalBackend
-from brainsim.inference import config_statistics
 from brainsim.reference import reference_table
+from brainsim.targets import Target
 
 STATS = ["share_at_floor", "share_at_ceiling"]
 
@@ -35,8 +35,8 @@ def main() -> None:
     configs = {h: api.compose([f"hypothesis={h}"]) for h in names}
     from brainsim.config.settings import settings_from_config
     jobs = {h: settings_from_config(OmegaConf.to_container(c, resolve=True)) for h, c in configs.items()}
-    prob = problem(configs, jobs)
-    simulate = config_statistics(prob.containers, STATS, args.n, 3000, prob.log)
+    prob = problem(configs, jobs, [Target(s, s, 0.0, 1.0, "-", "unconfirmed") for s in STATS])
+    simulate = prob.statistics_simulator(args.n, 3000)
     table = reference_table(prob.specs, simulate, STATS, args.draws * len(names), seed=args.seed,
                             map_fn=LocalBackend().map)
     table["degenerate"] = (table["stat:share_at_floor"] > 0.01) | (table["stat:share_at_ceiling"] > 0.01)

@@ -10,7 +10,7 @@ from conftest import model
 
 from brainsim import ConfigError, engine
 from brainsim.backends import BackendParams, backend_from_config, open_backend
-from brainsim.inference import ModelSpec, abc_smc
+from brainsim.inference import ModelSpec, Sampler, Stopping, abc_smc
 
 
 @pytest.fixture(scope="module")
@@ -58,8 +58,9 @@ def test_dask_abc_is_bit_identical_to_local(dask_backend):
         return abs(theta.get("x", 0.5) - 0.3) + 0.05 * rng.random() + 0.1 * m
 
     specs = [ModelSpec("a", {"x": (0.0, 1.0)}), ModelSpec("b", {"x": (0.0, 1.0)})]
-    local = abc_smc(specs, simulate, 20, 3, seed=4, batch=16)
-    remote = abc_smc(specs, simulate, 20, 3, seed=4, batch=16, map_fn=dask_backend.map)
+    local = abc_smc(specs, simulate, sampler=Sampler(particles=20, batch=16), stopping=Stopping(generations=3), seed=4)
+    remote = abc_smc(specs, simulate, sampler=Sampler(particles=20, batch=16), stopping=Stopping(generations=3), seed=4,
+                     map_fn=dask_backend.map)
     assert local.probabilities.equals(remote.probabilities)
     assert local.particles.equals(remote.particles)
 
@@ -89,17 +90,16 @@ def test_dask_reference_table_of_the_real_model_is_bit_identical_to_local(dask_b
     from omegaconf import OmegaConf
 
     from brainsim.api import compose
-    from brainsim.inference import config_statistics
+    from brainsim.assessment import problem
     from brainsim.reference import reference_table
     from brainsim.config.settings import settings_from_config
 
     names = ["h3_mutation_load", "h4_architecture"]
-    containers = [OmegaConf.to_container(compose([f"hypothesis={h}"]), resolve=True) for h in names]
-    jobs = [settings_from_config(c) for c in containers]
-    stats = [t.statistic for t in jobs[0].targets]
-    specs = [ModelSpec(h, j.hypothesis.free) for h, j in zip(names, jobs)]
-    simulate = config_statistics(containers, stats, 600, 600, [j.hypothesis.log for j in jobs])
-    local = reference_table(specs, simulate, stats, 6, seed=2, batch=4)
-    remote = reference_table(specs, simulate, stats, 6, seed=2, batch=3, map_fn=dask_backend.map)
+    configs = {h: compose([f"hypothesis={h}"]) for h in names}
+    prob = problem(configs, {h: settings_from_config(OmegaConf.to_container(c, resolve=True)) for h, c in configs.items()})
+    stats = prob.statistics
+    simulate = prob.statistics_simulator(600, 600)
+    local = reference_table(prob.specs, simulate, stats, 6, seed=2, batch=4)
+    remote = reference_table(prob.specs, simulate, stats, 6, seed=2, batch=3, map_fn=dask_backend.map)
     pd.testing.assert_frame_equal(local, remote, check_exact=True)
     assert local.filter(like="stat:").notna().to_numpy().mean() > 0.8  # statistics, not an empty frame

@@ -99,14 +99,14 @@ def test_batteries_stay_in_range_across_every_hypothesis_prior():
     # prior draws of every hypothesis, at most 1% of people score 0 or every item
     from brainsim.assessment import problem
     from brainsim.backends import LocalBackend
-    from brainsim.inference import config_statistics
     from brainsim.reference import reference_table
+    from brainsim.targets import Target
 
     names = hypothesis_names()
     configs = {h: compose([f"hypothesis={h}"]) for h in names}
-    prob = problem(configs, {h: _settings(h) for h in names})
     stats = ["share_at_floor", "share_at_ceiling"]
-    simulate = config_statistics(prob.containers, stats, 3000, 2000, prob.log)
+    prob = problem(configs, {h: _settings(h) for h in names}, [Target(s, s, 0.0, 1.0, "-", "unconfirmed") for s in stats])
+    simulate = prob.statistics_simulator(3000, 2000)
     table = reference_table(prob.specs, simulate, stats, 20 * len(names), seed=3, map_fn=LocalBackend().map)
     out = (table["stat:share_at_floor"] > 0.01) | (table["stat:share_at_ceiling"] > 0.01)
     degenerate = out.groupby(table["hypothesis"]).mean()

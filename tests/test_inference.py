@@ -6,8 +6,8 @@ import pytest
 from conftest import ALPHA
 from scipy import stats
 
-from brainsim.inference import (ABCResult, ModelSpec, abc_smc, distance, posterior_particles, posterior_point,
-                                probabilities_at)
+from brainsim.inference import (ABCResult, ModelSpec, Sampler, Stopping, abc_smc, distance, posterior_particles,
+                                posterior_point, probabilities_at)
 from brainsim.targets import Target
 
 
@@ -22,7 +22,7 @@ FAR = ModelSpec("far", {"mu": (5.0, 10.0)})
 
 
 def test_model_that_cannot_fit_dies_but_keeps_its_row():
-    res = abc_smc([NEAR, FAR], _toy, n_particles=60, generations=3, seed=1)
+    res = abc_smc([NEAR, FAR], _toy, sampler=Sampler(particles=60), stopping=Stopping(generations=3), seed=1)
     probs = res.probabilities.set_index("hypothesis")["probability"]
     assert list(probs.index) == ["near", "far"]
     assert probs["far"] == 0.0 and probs["near"] == pytest.approx(1.0)
@@ -31,7 +31,7 @@ def test_model_that_cannot_fit_dies_but_keeps_its_row():
 
 def test_identical_models_share_probability_and_posterior_concentrates():
     twin = ModelSpec("near2", {"mu": (-1.0, 1.0)})
-    res = abc_smc([NEAR, twin], _toy, n_particles=200, generations=3, seed=2)
+    res = abc_smc([NEAR, twin], _toy, sampler=Sampler(particles=200), stopping=Stopping(generations=3), seed=2)
     p = res.probabilities["probability"].to_numpy()
     assert p[0] == pytest.approx(0.5, abs=0.15)
     last = res.particles[res.particles.generation == 2]
@@ -50,7 +50,7 @@ POOL_SEEDS, POOL_PARTICLES = range(6), 300
 
 def _pooled_probability(models, seeds=POOL_SEEDS):
     """Mean over seeds of the first model's final probability (4 generations, epsilon ~0.1)."""
-    return np.mean([abc_smc(models, _toy, n_particles=POOL_PARTICLES, generations=4, seed=s)
+    return np.mean([abc_smc(models, _toy, sampler=Sampler(particles=POOL_PARTICLES), stopping=Stopping(generations=4), seed=s)
                     .probabilities["probability"].iloc[0] for s in seeds])
 
 
@@ -77,7 +77,7 @@ def test_reported_standard_error_matches_the_scatter_over_seeds():
     # at 300 particles over 20 seeds: SD 0.011, mean SE 0.012). An SE that ignored the
     # importance weights' spread, or the other model's evidence, would be off by 2x or more.
     wide = ModelSpec("wide", {"mu": (-3.0, 3.0)})
-    runs = [abc_smc([NEAR, wide], _toy, n_particles=150, generations=4, seed=s).probabilities for s in range(16)]
+    runs = [abc_smc([NEAR, wide], _toy, sampler=Sampler(particles=150), stopping=Stopping(generations=4), seed=s).probabilities for s in range(16)]
     p = np.array([r["probability"].iloc[0] for r in runs])
     se = np.array([r["se"].iloc[0] for r in runs])
     assert 0.6 < np.mean(se) / np.std(p, ddof=1) < 1.8
@@ -107,9 +107,9 @@ def test_posterior_point_is_the_weighted_median_of_the_last_generation():
 
 
 def test_reproducible_whatever_the_workers_and_batch():
-    a = abc_smc([NEAR, FAR], _toy, n_particles=40, generations=2, seed=5)
+    a = abc_smc([NEAR, FAR], _toy, sampler=Sampler(particles=40), stopping=Stopping(generations=2), seed=5)
     with ThreadPoolExecutor(4) as pool:
-        b = abc_smc([NEAR, FAR], _toy, n_particles=40, generations=2, seed=5, map_fn=pool.map, batch=17)
+        b = abc_smc([NEAR, FAR], _toy, sampler=Sampler(particles=40, batch=17), stopping=Stopping(generations=2), seed=5, map_fn=pool.map)
     pd.testing.assert_frame_equal(a.particles, b.particles)
     pd.testing.assert_frame_equal(a.probabilities, b.probabilities)
 
@@ -134,7 +134,8 @@ def test_proposals_follow_the_truncated_kernel_whose_density_weights_them():
 
 
 def test_probabilities_at_any_epsilon_come_from_the_final_proposals():
-    res = abc_smc([NEAR, ModelSpec("wide", {"mu": (-3.0, 3.0)})], _toy, n_particles=200, generations=4, seed=6)
+    res = abc_smc([NEAR, ModelSpec("wide", {"mu": (-3.0, 3.0)})], _toy, sampler=Sampler(particles=200),
+                  stopping=Stopping(generations=4), seed=6)
     at_final = probabilities_at(res, res.epsilon)
     pd.testing.assert_frame_equal(at_final, res.probabilities)
     # at epsilon = inf every proposal counts and each evidence is E[prior / proposal] = 1:
@@ -145,7 +146,7 @@ def test_probabilities_at_any_epsilon_come_from_the_final_proposals():
 
 def test_point_prior_is_held_fixed():
     point = ModelSpec("point", {"mu": (0.05, 0.05)})
-    res = abc_smc([point], _toy, n_particles=20, generations=2, seed=0)
+    res = abc_smc([point], _toy, sampler=Sampler(particles=20), stopping=Stopping(generations=2), seed=0)
     assert (res.particles["point:mu"] == 0.05).all()
 
 
@@ -155,17 +156,25 @@ def test_distance_counts_uncomputable_targets():
     assert distance({"a": 1.0, "b": float("nan")}, targets, missing_z=5) == pytest.approx(np.sqrt(25 / 2))
 
 
-def test_point_prior_through_the_model_reproduces_a_direct_run():
+def _problem(overrides, targets, names=("h",)):
+    """A comparison of `names`, each the composed config of `overrides`, against `targets`."""
     from omegaconf import OmegaConf
 
-    import brainsim
     from brainsim.api import compose
-    from brainsim.inference import config_simulator
+    from brainsim.config.settings import settings_from_config
+    from brainsim.problem import Problem
+
+    job = settings_from_config(OmegaConf.to_container(compose(overrides), resolve=True))
+    return Problem(tuple(names), (job.model,) * len(names), tuple(ModelSpec(n, job.hypothesis.free) for n in names),
+                   (job.hypothesis.log,) * len(names), tuple(targets))
+
+
+def test_point_prior_through_the_model_reproduces_a_direct_run():
+    import brainsim
     from brainsim.targets import load_targets
 
     targets = load_targets("human")
-    cont = OmegaConf.to_container(compose(["hypothesis=h4_architecture"]), resolve=True)
-    sim = config_simulator([cont], targets, n=2000, norm_n=1000, missing_z=5.0)
+    sim = _problem(["hypothesis=h4_architecture"], targets).simulator(n=2000, norm_n=1000, missing_z=5.0)
     d = sim(0, {"population.architecture.sd": 0.05}, 9)
     direct = brainsim.simulate(["hypothesis=h4_architecture", "population.architecture.sd=0.05",
                                 "population.n=2000", "battery.norm_n=1000"], seed=9).summary()
@@ -175,7 +184,7 @@ def test_point_prior_through_the_model_reproduces_a_direct_run():
 # --- when the sampler stops -----------------------------------------------------------------
 
 def test_stops_when_epsilon_reaches_its_floor():
-    res = abc_smc([NEAR, FAR], _toy, n_particles=50, generations=30, seed=3, min_epsilon=0.2)
+    res = abc_smc([NEAR, FAR], _toy, sampler=Sampler(particles=50), stopping=Stopping(generations=30, min_epsilon=0.2), seed=3)
     assert res.stop == "epsilon" and res.converged
     assert res.epsilon == 0.2 and res.history["epsilon"].min() == 0.2
     assert res.history["generation"].max() < 29  # well before the ceiling
@@ -183,7 +192,7 @@ def test_stops_when_epsilon_reaches_its_floor():
 
 
 def test_stops_when_acceptance_falls_below_its_floor():
-    res = abc_smc([NEAR, FAR], _toy, n_particles=50, generations=30, seed=3, min_acceptance=0.3)
+    res = abc_smc([NEAR, FAR], _toy, sampler=Sampler(particles=50), stopping=Stopping(generations=30, min_acceptance=0.3), seed=3)
     assert res.stop == "acceptance" and res.converged
     hist = res.history.drop_duplicates("generation")
     # every generation ran at or above the floor but the last, which is kept
@@ -193,10 +202,9 @@ def test_stops_when_acceptance_falls_below_its_floor():
 
 
 def test_ceilings_stop_an_unconverged_run_and_say_so():
-    res = abc_smc([NEAR, FAR], _toy, n_particles=30, generations=2, seed=3, min_epsilon=1e-6)
+    res = abc_smc([NEAR, FAR], _toy, sampler=Sampler(particles=30), stopping=Stopping(generations=2, min_epsilon=1e-6), seed=3)
     assert res.stop == "generations" and not res.converged and res.history["generation"].max() == 1
-    budget = abc_smc([NEAR, FAR], _toy, n_particles=30, generations=30, seed=3, min_epsilon=1e-6,
-                     max_simulations=200)
+    budget = abc_smc([NEAR, FAR], _toy, sampler=Sampler(particles=30), stopping=Stopping(generations=30, min_epsilon=1e-6, max_simulations=200), seed=3)
     assert budget.stop == "simulations" and not budget.converged
     assert budget.simulations <= 200  # a generation that could overrun the budget is not started
     done = budget.history["generation"].max()
@@ -208,7 +216,7 @@ def test_a_hypothesis_keeps_its_particles_however_weak_its_evidence():
     # One sampler that jumps between models loses a weak model to chance; here the weak model
     # (P ~ 0.1) keeps a population in every generation and its evidence is estimated each time.
     weak = ModelSpec("weak", {"mu": (-1.0, 17.0)})  # 1/9 of its prior mass is near 0
-    res = abc_smc([NEAR, weak], _toy, n_particles=100, generations=4, seed=8)
+    res = abc_smc([NEAR, weak], _toy, sampler=Sampler(particles=100), stopping=Stopping(generations=4), seed=8)
     assert (res.history.loc[res.history.hypothesis == "weak", "probability"].iloc[1:] > 0).all()
     assert res.probabilities["probability"].iloc[1] == pytest.approx(0.1, abs=0.06)
 
@@ -222,22 +230,22 @@ def test_a_generation_that_accepts_nothing_leaves_the_earlier_populations_standi
         calls.append(m)
         return 0.1 * theta["mu"] ** 2 if len(calls) <= 40 else 100.0
 
-    res = abc_smc([NEAR, ModelSpec("near2", {"mu": (-1.0, 1.0)})], sim, n_particles=20, generations=3, seed=0)
+    res = abc_smc([NEAR, ModelSpec("near2", {"mu": (-1.0, 1.0)})], sim, sampler=Sampler(particles=20),
+                  stopping=Stopping(generations=3), seed=0)
     assert res.stop == "generations" and (res.history["accepted"][res.history.generation > 0] == 0).all()
     assert res.probabilities["probability"].sum() == pytest.approx(1.0)
     calls.clear()
-    floor = abc_smc([NEAR], sim, n_particles=40, generations=5, seed=0, min_acceptance=0.1)
+    floor = abc_smc([NEAR], sim, sampler=Sampler(particles=40), stopping=Stopping(generations=5, min_acceptance=0.1), seed=0)
     assert floor.stop == "acceptance" and floor.history["generation"].max() == 1
 
 
 def test_resumed_run_stops_where_an_uninterrupted_one_does():
     states = []
-    whole = abc_smc([NEAR, FAR], _toy, n_particles=40, generations=20, seed=4, min_epsilon=0.15,
-                    on_generation=states.append)
-    again = abc_smc([NEAR, FAR], _toy, n_particles=40, generations=20, seed=4, min_epsilon=0.15, state=states[1])
+    whole = abc_smc([NEAR, FAR], _toy, sampler=Sampler(particles=40), stopping=Stopping(generations=20, min_epsilon=0.15), seed=4, on_generation=states.append)
+    again = abc_smc([NEAR, FAR], _toy, sampler=Sampler(particles=40), stopping=Stopping(generations=20, min_epsilon=0.15), seed=4, state=states[1])
     pd.testing.assert_frame_equal(whole.particles, again.particles)
     assert (again.stop, again.epsilon, again.simulations) == (whole.stop, whole.epsilon, whole.simulations)
-    done = abc_smc([NEAR, FAR], _toy, n_particles=40, generations=20, seed=4, min_epsilon=0.15, state=states[-1])
+    done = abc_smc([NEAR, FAR], _toy, sampler=Sampler(particles=40), stopping=Stopping(generations=20, min_epsilon=0.15), seed=4, state=states[-1])
     assert done.simulations == whole.simulations and done.stop == "epsilon"  # nothing left to run
 
 
@@ -245,7 +253,7 @@ def test_a_hypothesis_that_cannot_fit_does_not_drag_the_acceptance_rate_down():
     # FAR never comes within epsilon after generation 0 (P = 0), so the posterior's acceptance
     # rate is NEAR's own share accepted, exactly; an unweighted mean over hypotheses would halve
     # it and stop the run a generation or more early, calling it converged.
-    res = abc_smc([NEAR, FAR], _toy, n_particles=50, generations=30, seed=3, min_acceptance=0.3)
+    res = abc_smc([NEAR, FAR], _toy, sampler=Sampler(particles=50), stopping=Stopping(generations=30, min_acceptance=0.3), seed=3)
     hist = res.history.pivot(index="generation", columns="hypothesis", values=["probability", "accepted", "acceptance"])
     dead = hist[("probability", "far")] == 0.0
     assert dead.iloc[1:].all()
@@ -260,15 +268,12 @@ def test_a_hypothesis_that_cannot_fit_does_not_drag_the_acceptance_rate_down():
 def test_simulation_noise_is_a_correlation_sampling_sd_and_widens_tolerances():
     # r(brain, IQ) over n unrelated people scatters with SD (1 - r^2) / sqrt(n - 1) from seed to
     # seed; 20 replicates estimate it within ~16%
-    from omegaconf import OmegaConf
+    from brainsim.inference import widened
+    from brainsim.problem import simulation_noise
 
-    from brainsim.api import compose
-    from brainsim.inference import simulation_noise, widened
-
-    cont = OmegaConf.to_container(compose(["population.design=unrelated"]), resolve=True)
-    sd = simulation_noise([cont, cont], ["r_brain_iq", "twin_r_mz"], 1000, 500, 20, seed=1)
-    assert 0.6 < sd[0] / (1 / np.sqrt(999)) < 1.6 and np.isnan(sd[1])  # no twins: never computed
     targets = [Target("a", "r_brain_iq", 0.3, 0.04, "s"), Target("b", "twin_r_mz", 0.9, 0.05, "s")]
+    sd = simulation_noise(_problem(["population.design=unrelated"], targets, ("a", "b")), 1000, 500, 20, seed=1)
+    assert 0.6 < sd[0] / (1 / np.sqrt(999)) < 1.6 and np.isnan(sd[1])  # no twins: never computed
     wide = widened(targets, np.array([0.03, np.nan]))
     assert wide[0].tolerance == pytest.approx(0.05) and wide[1].tolerance == 0.05 and wide[0].value == 0.3
 

@@ -164,14 +164,15 @@ def test_stale_foreign_or_broken_tables_are_refused(tmp_path):
 def test_recover_summarises_a_toy_comparison_near_its_observed_data():
     from types import SimpleNamespace
 
-    from brainsim.assessment import Problem, recover
+    from brainsim.assessment import recover
+    from brainsim.problem import Problem
     from brainsim.targets import Target
 
     # "wide" covers [0, 2], "narrow" only [0, 1]: data near 1.8 can only come from "wide"
     specs = [ModelSpec("wide", {"mu": (0.0, 2.0)}), ModelSpec("narrow", {"mu": (0.0, 1.0)})]
     table = reference_table(specs, _noisy(0.02), ["x"], 2000, seed=4)
-    prob = Problem(["wide", "narrow"], [{}, {}], specs, [frozenset()] * 2,
-                   [Target("x", "x", 1.8, 0.1, "toy", "unconfirmed")])
+    prob = Problem(("wide", "narrow"), (None, None), tuple(specs), (frozenset(),) * 2,
+                   (Target("x", "x", 1.8, 0.1, "toy", "unconfirmed"),))
     settings = SimpleNamespace(neighbours=20, local=100, resamples=50)
     summary, frames = recover(settings, SimpleNamespace(missing_z=5.0), prob, table, 0)
     assert summary["chosen_at_observed"] == "wide" and summary["rejection_probabilities"]["wide"] == 1.0

@@ -21,7 +21,8 @@ from ..validation import (
     check_list,
 )
 
-__all__ = ["battery_from_config", "law_from_config", "model_from_config", "population_from_config",
+__all__ = ["BATTERY_KEYS", "battery_from_config", "check_pair_kinds", "check_shares", "check_universe",
+           "check_variant_probs", "law_from_config", "model_from_config", "POPULATION_KEYS", "population_from_config",
            "section"]
 
 
@@ -67,10 +68,7 @@ def population_from_config(cfg: Mapping) -> PopulationParams:
     for i, v in enumerate(variants):
         probs.append(check(f"{p}architecture.variants[{i}].prob", v.get("prob")))
         shifts.append(check(f"{p}architecture.variants[{i}].shift", v.get("shift")))
-    if sum(probs) > 1.0 + 1e-12:
-        raise ConfigError(
-            f"The '{p}architecture.variants' probabilities must sum to <= 1. Got {sum(probs)!r} instead."
-        )
+    check_variant_probs(probs)
 
     h2, c2 = [], []
     dims = check(p + "hyperparameters.dims", hyp.get("dims"))
@@ -78,18 +76,13 @@ def population_from_config(cfg: Mapping) -> PopulationParams:
         node = section(her, name, p + "heritability.")
         h = check(f"{p}heritability.{name}.h2", node.get("h2"))
         c = check(f"{p}heritability.{name}.c2", node.get("c2"))
-        if h + c > 1.0:
-            raise ConfigError(
-                f"The '{p}heritability.{name}' shares h2 + c2 must be <= 1. Got {h} + {c} instead."
-            )
+        check_shares(name, h, c)
         reps = dims if name == "hyperparameters" else 1
         h2 += [h] * reps
         c2 += [c] * reps
 
-    scalars = {field: check(p + key, _read(cfg, key)) for field, key in _POPULATION_KEYS.items()}
-    if scalars["mza_fraction"] + scalars["adoptive_fraction"] >= 1.0:
-        raise ConfigError(f"The '{p}mza_fraction' and '{p}adoptive_fraction' shares must sum to < 1 (the rest are "
-                          f"MZ and DZ twins). Got {scalars['mza_fraction']} + {scalars['adoptive_fraction']} instead.")
+    scalars = {field: check(p + key, _read(cfg, key)) for field, key in POPULATION_KEYS.items()}
+    check_pair_kinds(scalars["mza_fraction"], scalars["adoptive_fraction"])
     return PopulationParams(
         **scalars, hyper_dims=dims, arch_mode=mode, arch_probs=np.asarray(probs, float),
         arch_shifts=np.asarray(shifts, float), h2=np.asarray(h2, float), c2=np.asarray(c2, float),
@@ -98,7 +91,7 @@ def population_from_config(cfg: Mapping) -> PopulationParams:
 
 # PopulationParams field: its key under `population` (the scalars; variants, heritability and
 # hyperparameters.dims are read apart), in the order they are checked
-_POPULATION_KEYS = {
+POPULATION_KEYS = {
     "n": "n", "chunk_size": "chunk_size", "design": "design", "mz_fraction": "mz_fraction",
     "mza_fraction": "mza_fraction", "adoptive_fraction": "adoptive_fraction",
     **{k: f"brain.{k}" for k in ("volume_mean", "volume_cv", "volume_ref", "kappa", "synapses_ref",
@@ -112,7 +105,44 @@ _POPULATION_KEYS = {
     **{k: f"reaction_time.{k}" for k in ("drift_ref", "drift_loss_exponent", "boundary", "boundary_sd",
                                          "non_decision", "non_decision_sd", "trials")},
 }
-_DEFAULTS = {"architecture.domain_specific": False}  # keys a config may leave out
+# BatteryParams field: its key under `battery` (the scalars; domains and depth are read apart),
+# in the order they are checked
+BATTERY_KEYS = {
+    "lower": "universe.lower", "upper": "universe.upper", "items_per_domain": "items_per_domain", "items": "items",
+    "selection_pool": "selection_pool", "reach": "reach", "norm_n": "norm_n", "parallel_form": "parallel_form",
+    "density": "universe.density", "gamma": "universe.gamma", "width": "universe.width",
+}
+_DEFAULTS = {"architecture.domain_specific": False, "parallel_form": True}  # keys a config may leave out
+
+
+def check_shares(trait: str, h2: float, c2: float) -> None:
+    """ConfigError unless a trait's variance shares h2 + c2 are <= 1."""
+    if h2 + c2 > 1.0:
+        raise ConfigError(f"The 'population.heritability.{trait}' shares h2 + c2 must be <= 1. Got {h2} + {c2} "
+                          "instead.")
+
+
+def check_pair_kinds(mza: float, adoptive: float) -> None:
+    """ConfigError unless the shares of MZA and adoptive pairs leave room for MZ and DZ twins."""
+    if mza + adoptive >= 1.0:
+        raise ConfigError("The 'population.mza_fraction' and 'population.adoptive_fraction' shares must sum to < 1 (the "
+                          f"rest are MZ and DZ twins). Got {mza} + {adoptive} instead.")
+
+
+def check_variant_probs(probs) -> None:
+    """ConfigError unless the architecture variants' probabilities sum to <= 1."""
+    if sum(probs) > 1.0 + 1e-12:
+        raise ConfigError(
+            f"The 'population.architecture.variants' probabilities must sum to <= 1. Got {sum(probs)!r} instead."
+        )
+
+
+def check_universe(lower: float, upper: float) -> None:
+    """ConfigError unless the universe's upper end lies above its lower end."""
+    if upper <= lower:
+        raise ConfigError(
+            f"The 'battery.universe.upper' parameter must be > universe.lower ({lower}). Got {upper!r} instead."
+        )
 
 
 def _read(cfg: Mapping, key: str):
@@ -131,28 +161,10 @@ def battery_from_config(cfg: Mapping) -> BatteryParams:
         raise ConfigError(f"The '{p}domains' parameter must be a non-empty list. Got [] instead.")
     depth = check_list(p + "depth", cfg.get("depth"), length=len(domains))
     depth = np.array([check(f"{p}depth[{i}]", d) for i, d in enumerate(depth)])
-    uni = section(cfg, "universe", p)
-    lower = check(p + "universe.lower", uni.get("lower"))
-    upper = check(p + "universe.upper", uni.get("upper"))
-    if upper <= lower:
-        raise ConfigError(
-            f"The '{p}universe.upper' parameter must be > universe.lower ({lower}). Got {upper!r} instead."
-        )
-    return BatteryParams(
-        domains=domains,
-        depth=depth,
-        items_per_domain=check(p + "items_per_domain", cfg.get("items_per_domain")),
-        items=check(p + "items", cfg.get("items")),
-        selection_pool=check(p + "selection_pool", cfg.get("selection_pool")),
-        reach=check(p + "reach", cfg.get("reach")),
-        norm_n=check(p + "norm_n", cfg.get("norm_n")),
-        parallel_form=check(p + "parallel_form", cfg.get("parallel_form", True)),
-        density=check(p + "universe.density", uni.get("density")),
-        gamma=check(p + "universe.gamma", uni.get("gamma")),
-        lower=lower,
-        upper=upper,
-        width=check(p + "universe.width", uni.get("width")),
-    )
+    section(cfg, "universe", p)
+    scalars = {field: check(p + key, _read(cfg, key)) for field, key in BATTERY_KEYS.items()}
+    check_universe(scalars["lower"], scalars["upper"])
+    return BatteryParams(domains=domains, depth=depth, **scalars)
 
 
 def model_from_config(cfg: Mapping) -> ModelParams:
