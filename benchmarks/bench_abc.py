@@ -49,7 +49,7 @@ def _config_dict_model(container: dict, values: dict, n: int, norm_n: int):
     """The parameters as a simulation built them before the typed problem: deep copy, set, validate."""
     import copy
 
-    from brainsim.config.params import model_from_config
+    from brainsim.config.builders import model_from_config
 
     c = copy.deepcopy(container)
     for key, value in values.items():
@@ -73,7 +73,7 @@ def _breakdown(prob, n: int, norm_n: int, draws: int) -> pd.DataFrame:
 
     rows = {}
     for m, h in enumerate(prob.names):
-        priors = prob.specs[m].priors
+        priors = prob.hypotheses[m].priors
         lo, hi = np.array(list(priors.values())).T
         rng = np.random.default_rng(0)
         times: dict[str, list[float]] = {}
@@ -117,7 +117,7 @@ def _breakdown(prob, n: int, norm_n: int, draws: int) -> pd.DataFrame:
             t.append(time.perf_counter())
             Summary.of_columns(cols, model.battery.domains, n, items=engine.items_per_form(model))
             lap("statistics")
-            engine.summarize(model, seed)
+            engine.population_statistics(model, seed)
             lap("whole simulation")
         rows[h] = {k: float(np.median(v)) for k, v in times.items()}
     return pd.DataFrame(rows).T
@@ -129,7 +129,7 @@ def _table_rate(prob, n: int, norm_n: int, rows: int) -> float:
 
     simulate = prob.statistics_simulator(n, norm_n)
     t = time.perf_counter()
-    reference_table(prob.specs, simulate, prob.statistics, rows, seed=0, map_fn=LocalBackend().map)
+    reference_table(prob.hypotheses, simulate, prob.statistics, rows, seed=0, map_fn=LocalBackend().map)
     return rows / (time.perf_counter() - t)
 
 
@@ -180,7 +180,7 @@ def main(argv=None) -> None:
     ap.add_argument("--table-rows", type=int, default=100, help="reference-table rows timed")
     args = ap.parse_args(argv)
     prob = _problem()
-    names, specs, simulate = list(prob.names), list(prob.specs), prob.simulator(args.n, args.norm_n, 5.0)
+    names, specs, simulate = list(prob.names), list(prob.hypotheses), prob.simulator(args.n, args.norm_n, 5.0)
     simulate(0, {}, 0)  # JIT warm-up outside the timings
 
     stages = _breakdown(prob, args.n, args.norm_n, args.breakdown)

@@ -32,7 +32,7 @@ from omegaconf import OmegaConf
 from brainsim import engine
 from brainsim.api import compose
 from brainsim.engine import STREAM_CHUNKS, STREAM_NORM, stream_rng, chunk_layout, run
-from brainsim.config.params import model_from_config
+from brainsim.config.builders import model_from_config
 from brainsim.model.population import draw_traits
 from brainsim.model.tasks import _BLOCK, _item_uniforms
 

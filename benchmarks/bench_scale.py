@@ -2,7 +2,7 @@
 
 Each measurement runs in a fresh subprocess (so its peak RSS is its own) on the default
 model (twins, all mechanisms, 6 x 30 items on two forms), after a JIT warm-up on a small
-population, and scores the population through the streaming `engine.summarize`:
+population, and scores the population through the streaming `engine.population_statistics`:
 - streaming: --sizes (default 1e7 and 1e8) with the local backend;
 - Dask: --dask-n people (default 4e6) locally and on a 2-worker LocalCluster
   (1 Numba thread per worker), checking the two summaries are bit-identical.
@@ -33,7 +33,7 @@ def _child(n: int, backend: str, chunk_size: int) -> None:
     from brainsim import engine
     from brainsim.api import compose
     from brainsim.backends import BackendParams, open_backend
-    from brainsim.config.params import model_from_config
+    from brainsim.config.builders import model_from_config
 
     def model(size):
         overrides = [f"population.n={size}", f"population.chunk_size={chunk_size}"]
@@ -45,7 +45,7 @@ def _child(n: int, backend: str, chunk_size: int) -> None:
         if backend == "dask":  # every worker compiles or loads the Numba cache before the clock starts
             b.client.run(_warm_up)
         t = time.perf_counter()
-        stats = engine.summarize(model(n), seed=0, backend=b)
+        stats = engine.population_statistics(model(n), seed=0, backend=b)
         wall = time.perf_counter() - t
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     digest = hashlib.sha256(np.asarray(list(stats.values())).tobytes()).hexdigest()
@@ -58,9 +58,9 @@ def _warm_up() -> None:
 
     from brainsim import engine
     from brainsim.api import compose
-    from brainsim.config.params import model_from_config
+    from brainsim.config.builders import model_from_config
 
-    engine.summarize(model_from_config(OmegaConf.to_container(compose(["population.n=20000"]), resolve=True)), seed=0)
+    engine.population_statistics(model_from_config(OmegaConf.to_container(compose(["population.n=20000"]), resolve=True)), seed=0)
 
 
 def _measure(n: int, backend: str, chunk_size: int) -> dict:

@@ -9,11 +9,11 @@ from pathlib import Path
 from .provenance import record
 from .engine import Population, run
 from .model.params import ModelParams
-from .config.params import model_from_config
+from .config.builders import model_from_config
 from .config.loaders import CONF_DIR, CONF_MODULE, CONF_SOURCE
 from .validation import ConfigError
 
-__all__ = ["compose", "hypothesis_names", "model_params", "simulate"]
+__all__ = ["compose", "hypothesis_names", "model_params", "problem", "simulate"]
 
 
 def _searchpath(config_dirs: Sequence[str | Path]) -> list[str]:
@@ -149,3 +149,29 @@ def simulate(model: ModelParams | Sequence[str] = (), *, seed: int | None = 0, p
     config = OmegaConf.to_container(compose(model, config_dirs=config_dirs), resolve=True)
     pop = run(model_from_config(config), seed, progress=progress)
     return dataclasses.replace(pop, config=config, provenance=record(seed=pop.seed, config=config, overrides=model))
+
+
+def problem(hypotheses: Sequence[str] | None = None, overrides: Sequence[str] = (), *,
+            config_dirs: Sequence[str | Path] = ()):
+    """The comparison as a typed problem, for `brainsim.inference.abc_smc` or a reference table.
+
+    Parameters
+    ----------
+    hypotheses : sequence of str, optional
+        Hypothesis names (default: every one Hydra sees).
+    overrides : sequence of str
+        Hydra overrides applied to every hypothesis's config.
+    config_dirs : sequence of path
+        The user's config folders (as in `compose`).
+
+    Returns
+    -------
+    brainsim.problem.Problem
+        Each hypothesis's validated model, priors and resolved config, and the targets.
+    """
+    from .assessment import problem as build
+    from .config.settings import validate
+
+    names = list(hypotheses) if hypotheses is not None else hypothesis_names(config_dirs)
+    configs = {h: compose([*overrides, f"hypothesis={h}"], config_dirs=config_dirs) for h in names}
+    return build(configs, {h: validate(c) for h, c in configs.items()})

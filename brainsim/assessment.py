@@ -16,7 +16,7 @@ from omegaconf import OmegaConf
 
 from .version import __version__
 from .engine import stream_rng
-from .inference import ModelSpec, Sampler, Stopping, derived_seed
+from .inference import HypothesisPriors, Sampler, Stopping, derived_seed
 from .problem import Problem
 from .io import write_csv
 from .recovery import (calibration, confusion, choices, nearest, neighbour_probabilities, parameter_recovery,
@@ -38,7 +38,7 @@ def problem(configs: Mapping, jobs: Mapping, targets: Sequence | None = None) ->
     simulation noise; default: the jobs')."""
     names = list(configs)
     return Problem(tuple(names), tuple(jobs[h].model for h in names),
-                   tuple(ModelSpec(h, jobs[h].hypothesis.free) for h in names),
+                   tuple(HypothesisPriors(h, jobs[h].hypothesis.free) for h in names),
                    tuple(jobs[h].hypothesis.log for h in names),
                    tuple(targets) if targets is not None else tuple(jobs[names[0]].targets) if names else (),
                    tuple(OmegaConf.to_container(configs[h], resolve=True) for h in names))
@@ -84,7 +84,7 @@ def build_table(settings, abc, prob: Problem, seed: int, out: Path | None, backe
     fp = fingerprint_of(prob, abc, seed)
     existing = load_table(path, fp, prob.names, prob.statistics) if path is not None and path.exists() else None
     simulate = prob.statistics_simulator(abc.n, abc.norm_n)
-    table = reference_table(prob.specs, simulate, prob.statistics, settings.per_hypothesis * len(prob.names),
+    table = reference_table(prob.hypotheses, simulate, prob.statistics, settings.per_hypothesis * len(prob.names),
                             seed=seed, map_fn=backend.map, existing=existing, progress=progress,
                             on_batch=None if path is None else lambda t: save_table(path, t, fp))
     if path is not None and (existing is None or len(existing) < len(table)):
@@ -97,7 +97,7 @@ def _posterior_draws(prob: Problem, m: int, count: int, seed: int, abc_results, 
     or without ABC the hypothesis's table rows among the rejection neighbours."""
     from .inference import posterior_particles
 
-    name, keys = prob.names[m], list(prob.specs[m].priors)
+    name, keys = prob.names[m], list(prob.hypotheses[m].priors)
     rng = stream_rng(seed, STREAM + 1, m)
     if abc_results:
         kept = posterior_particles(abc_results, name)
@@ -166,7 +166,7 @@ def smc_spot_checks(settings, abc, prob: Problem, table: pd.DataFrame, probs: np
             pseudo = [Target(t.name, t.statistic, float(v), t.tolerance, "table row", "unconfirmed")
                       for t, v in zip(prob.targets, values) if np.isfinite(v)]
             row = int(table["row"].iloc[pos])
-            res = abc_smc(prob.specs, prob.with_targets(pseudo).simulator(abc.n, abc.norm_n, abc.missing_z),
+            res = abc_smc(prob.hypotheses, prob.with_targets(pseudo).simulator(abc.n, abc.norm_n, abc.missing_z),
                           sampler=sampler(abc), stopping=stopping(abc), seed=derived_seed(seed, STREAM + 3, row),
                           map_fn=backend.map, progress=progress)
             p = res.probabilities.set_index("hypothesis")["probability"]

@@ -28,7 +28,7 @@ from . import assessment, tables
 from .provenance import environment, record
 from .backends import open_backend
 from .decomposition import decompose, decomposition_table
-from .engine import prepare, resolve_seed, run as run_population, sample, summarize
+from .engine import population_statistics, prepare, resolve_seed, run as run_population, sample
 from .paradox import implied_exponents
 from .problem import Problem
 from .recovery import reachability
@@ -292,7 +292,7 @@ def run(configs: Mapping, *, overrides: Sequence[str] = (), seed: int | None = N
                     done = checkpoints.load(f"score_{name}")  # scored before an interruption?
                     if done is None:
                         setup = prepare(model, seed)
-                        done = (summarize(model, seed, progress=bar.update, setup=setup, backend=backend),
+                        done = (population_statistics(model, seed, progress=bar.update, setup=setup, backend=backend),
                                 implied_exponents(model, reliability))
                         checkpoints.save(f"score_{name}", done)
                     else:
@@ -387,7 +387,7 @@ def _abc(settings: ABCSettings, prob: Problem, seed: int, backend, checkpoints, 
 
             state = checkpoints.load(f"abc_{r}")
             stage(where(state["generation"] if state else 0))
-            res = abc_smc(prob.specs, simulate, sampler=assessment.sampler(settings),
+            res = abc_smc(prob.hypotheses, simulate, sampler=assessment.sampler(settings),
                           stopping=assessment.stopping(settings), seed=seed + r, progress=bar.update,
                           map_fn=backend.map, state=state, on_generation=saved)
             results.append(res)
@@ -405,7 +405,7 @@ def _abc(settings: ABCSettings, prob: Problem, seed: int, backend, checkpoints, 
         model = prob.model(m, sampled)
         stage(f"rescoring {name} at its posterior median")
         found["setups"][name] = setup = prepare(model, seed)  # the decomposition reuses it
-        cards.append(scorecard(name, summarize(model, seed, setup=setup, backend=backend), list(prob.targets))
+        cards.append(scorecard(name, population_statistics(model, seed, setup=setup, backend=backend), list(prob.targets))
                      .assign(final=bool(kept["final"].all()), **{f"param:{k}": v for k, v in point.items()}))
     runs = tables.convergence(results, seed)
     found |= {"summary": {"probabilities": models.to_dict(orient="records"), "epsilon": common, "runs": runs,

@@ -23,7 +23,7 @@ from .model.reaction_time import sample_rt
 from .model.scaling import person_losses
 from .provenance import record
 from .summaries import Summary
-from .summaries import summarize as summarize_frame
+from .summaries import frame_statistics
 from .validation import ConfigError
 from .model.tasks import (Battery, CapabilityTable, anchored_universe, build_battery, capability, capability_table,
                           item_plan, respond)
@@ -31,7 +31,7 @@ from .model.tasks import (Battery, CapabilityTable, anchored_universe, build_bat
 __all__ = ["chunk_layout", "chunk_summary", "CHUNKS_PER_TASK", "group_summary", "items_per_form",
            "drift", "LONG_RUN_S", "PAIR_KINDS", "losses", "Population", "prepare", "relative_snr", "resolve_seed", "run", "sample",
            "Setup", "simulate_chunk", "STREAM_BATTERY", "STREAM_CHUNKS", "stream_key", "STREAM_NORM",
-           "STREAM_NORM_RESPONSES", "STREAM_RESPONSES", "stream_rng", "summarize"]
+           "STREAM_NORM_RESPONSES", "STREAM_RESPONSES", "population_statistics", "stream_rng"]
 
 STREAM_NORM, STREAM_BATTERY, STREAM_CHUNKS, STREAM_RESPONSES, STREAM_NORM_RESPONSES = range(5)
 # Chunks per unit of backend work. It fixes the order in which summaries merge (and so their
@@ -225,7 +225,7 @@ def group_summary(setup: Setup, chunks: Sequence[tuple[int, int, int]]) -> Summa
     return total
 
 
-def summarize(model: ModelParams, seed: int | None = 0, progress: Callable[[int], None] | None = None,
+def population_statistics(model: ModelParams, seed: int | None = 0, progress: Callable[[int], None] | None = None,
               setup: Setup | None = None, backend=None) -> dict[str, float]:
     """Statistics of the whole population in one streaming pass.
 
@@ -287,7 +287,7 @@ def run(model: ModelParams, seed: int | None = 0, progress: Callable[[int], None
     Parameters
     ----------
     model, seed, progress
-        As in `summarize` (`progress` after each chunk).
+        As in `population_statistics` (`progress` after each chunk).
 
     Returns
     -------
@@ -363,4 +363,4 @@ class Population:
 
     def summary(self) -> dict[str, float]:
         """Named statistics of the population (see `brainsim.summaries`)."""
-        return summarize_frame(self.frame, self.model.battery.domains, items=items_per_form(self.model))
+        return frame_statistics(self.frame, self.model.battery.domains, items=items_per_form(self.model))

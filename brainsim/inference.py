@@ -57,14 +57,14 @@ from scipy import special
 
 from .summaries import missing_charges
 
-__all__ = ["abc_smc", "ABCResult", "derived_seed", "distance", "ModelSpec", "posterior_particles", "posterior_point",
+__all__ = ["abc_smc", "ABCResult", "derived_seed", "distance", "HypothesisPriors", "posterior_particles", "posterior_point",
            "probabilities_at", "Sampler", "Simulator", "Stopping", "STOP_REASONS", "widened"]
 
 Simulator = Callable[[int, dict, int], float]  # (model index, parameters, seed) -> distance
 
 
 @dataclass(frozen=True)
-class ModelSpec:
+class HypothesisPriors:
     """A hypothesis for inference: its name and uniform priors {key: (low, high)}."""
 
     name: str
@@ -87,7 +87,7 @@ class ABCResult:
     `epsilon` and `acceptance` are the final generation's (acceptance = accepted / simulated).
     """
 
-    models: list[str]
+    hypotheses: list[str]
     probabilities: pd.DataFrame  # hypothesis, probability, se (final generation; sums to 1)
     particles: pd.DataFrame  # populations: generation, hypothesis, weight, distance, parameter columns
     history: pd.DataFrame  # generation, epsilon, hypothesis, probability, se, evidence, accepted,
@@ -145,7 +145,7 @@ class Stopping:
 
 
 def abc_smc(
-    models: Sequence[ModelSpec],
+    hypotheses: Sequence[HypothesisPriors],
     simulate: Simulator,
     *,
     sampler: Sampler = Sampler(),
@@ -160,7 +160,7 @@ def abc_smc(
 
     Parameters
     ----------
-    models : sequence of ModelSpec
+    hypotheses : sequence of HypothesisPriors
         The hypotheses: name and uniform prior bounds of each free parameter.
     simulate : callable
         ``simulate(hypothesis index, {parameter: value}, seed) -> distance`` (RMS z), e.g.
@@ -187,10 +187,10 @@ def abc_smc(
     n_particles, quantile, batch = sampler.particles, sampler.quantile, sampler.batch
     generations, min_epsilon = stopping.generations, stopping.min_epsilon
     min_acceptance, max_simulations = stopping.min_acceptance, stopping.max_simulations
-    names = [m.name for m in models]
-    keys = [list(m.priors) for m in models]
-    bounds = [np.array([m.priors[k] for k in ks], float).reshape(len(ks), 2) for m, ks in zip(models, keys)]
-    n_models = len(models)
+    names = [h.name for h in hypotheses]
+    keys = [list(h.priors) for h in hypotheses]
+    bounds = [np.array([h.priors[k] for k in ks], float).reshape(len(ks), 2) for h, ks in zip(hypotheses, keys)]
+    n_models = len(hypotheses)
     # per model: every proposal's parameters (N, d), distance and generation; the proposal
     # density of each generation (None: the prior; else population thetas, weights, kernel SDs)
     # log_q[t, j] = log density of proposal j under generation t's proposal density (cached)
@@ -288,8 +288,8 @@ def abc_smc(
 def probabilities_at(result: ABCResult, epsilon: float) -> pd.DataFrame:
     """Model probabilities and their SEs at any `epsilon`, from every proposal of the run (an
     unbiased estimate of each evidence at any epsilon): hypothesis, probability, se."""
-    p, se, _ = _probabilities(result.models, result.proposals, epsilon)
-    return pd.DataFrame({"hypothesis": result.models, "probability": p, "se": se})
+    p, se, _ = _probabilities(result.hypotheses, result.proposals, epsilon)
+    return pd.DataFrame({"hypothesis": result.hypotheses, "probability": p, "se": se})
 
 
 def _proposal_frame(names, pool, weights) -> pd.DataFrame:

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .config.overrides import checked_value, override, settable
-from .engine import summarize
-from .inference import ModelSpec, Simulator, derived_seed, distance
+from .engine import population_statistics
+from .inference import HypothesisPriors, Simulator, derived_seed, distance
 from .summaries import missing_charges
 from .model.params import ModelParams
 from .validation import ConfigError
@@ -34,7 +34,7 @@ class Problem:
     names : hypothesis names, in order (index m everywhere)
     models : each hypothesis's validated parameters at its files' values (None in a problem
         that is never simulated, e.g. a toy table's)
-    specs : each hypothesis's uniform priors, in the space the samplers draw (log10 for `log`)
+    hypotheses : each hypothesis's uniform priors, in the space the samplers draw (log10 for `log`)
     log : each hypothesis's keys sampled as log10 of the value
     targets : the observed targets (value, tolerance, source)
     configs : each hypothesis's resolved config, kept for fingerprints (never simulated)
@@ -42,13 +42,13 @@ class Problem:
 
     names: tuple[str, ...]
     models: tuple[ModelParams | None, ...]
-    specs: tuple[ModelSpec, ...]
+    hypotheses: tuple[HypothesisPriors, ...]
     log: tuple[frozenset[str], ...]
     targets: tuple
     configs: tuple[dict, ...] = ()
 
     def __post_init__(self) -> None:
-        for name, model, spec, log in zip(self.names, self.models, self.specs, self.log):
+        for name, model, spec, log in zip(self.names, self.models, self.hypotheses, self.log):
             for key, ends in spec.priors.items() if model is not None else ():
                 if not settable(key, model):
                     raise ConfigError(f"hypothesis/{name}: the free parameter '{key}' cannot be sampled: a free "
@@ -98,7 +98,7 @@ class Problem:
         statistics = self.statistics
 
         def simulate(m: int, sampled: dict, seed: int) -> np.ndarray:
-            summary = summarize(self.model(m, sampled, n=n, norm_n=norm_n), seed)
+            summary = population_statistics(self.model(m, sampled, n=n, norm_n=norm_n), seed)
             return np.array([summary.get(s, np.nan) for s in statistics], float)
 
         return simulate

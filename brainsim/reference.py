@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from .engine import stream_rng
-from .inference import ModelSpec, derived_seed
+from .inference import HypothesisPriors, derived_seed
 from .io import atomic_write
 from .validation import ConfigError
 
@@ -54,14 +54,14 @@ def table_fingerprint(containers: Sequence[dict], statistics: Sequence[str], *, 
     return hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def draw_row(i: int, spec: ModelSpec, seed: int) -> tuple[dict, int]:
+def draw_row(i: int, spec: HypothesisPriors, seed: int) -> tuple[dict, int]:
     """Row i's parameters {key: sampled value} from `spec`'s priors, and its simulation seed."""
     bounds = np.array(list(spec.priors.values()), float).reshape(len(spec.priors), 2)
     theta = bounds[:, 0] + stream_rng(seed, STREAM, i, 0).random(bounds.shape[0]) * (bounds[:, 1] - bounds[:, 0])
     return dict(zip(spec.priors, theta.tolist())), derived_seed(seed, STREAM, i, 1)
 
 
-def reference_table(specs: Sequence[ModelSpec], simulate: StatisticsSimulator, statistics: Sequence[str],
+def reference_table(specs: Sequence[HypothesisPriors], simulate: StatisticsSimulator, statistics: Sequence[str],
                     size: int, *, seed: int, map_fn: Callable = map, batch: int = 64,
                     existing: pd.DataFrame | None = None, progress: Callable[[int], None] | None = None,
                     on_batch: Callable[[pd.DataFrame], None] | None = None) -> pd.DataFrame:

@@ -18,7 +18,7 @@ from numba import njit
 from .model import psychometrics as psy
 
 __all__ = ["BAND_HALF_WIDTH", "CONDITIONAL", "IQ_BANDS", "missing_charges", "MOMENT_COLUMNS", "Moments", "PRODUCERS",
-           "SEVERE_ID_IQ", "STATISTICS", "summarize", "Summary", "TOP_FRACTIONS", "TopK"]
+           "SEVERE_ID_IQ", "STATISTICS", "frame_statistics", "Summary", "TOP_FRACTIONS", "TopK"]
 
 # Columns whose means and co-moments are kept; subtest scores follow them.
 # every statistic `Summary.statistics` can return (the twin ones only for twin designs)
@@ -318,7 +318,7 @@ def _add_padded(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return out
 
 
-def summarize(frame, domains: Sequence[str], *, items: int = 0) -> dict[str, float]:
+def frame_statistics(frame, domains: Sequence[str], *, items: int = 0) -> dict[str, float]:
     """Statistics of a whole population frame (one chunk); see `Summary.statistics`."""
     cols = {c: frame[c].to_numpy() for c in frame.columns}
     if "zygosity" in cols and hasattr(frame["zygosity"], "cat"):

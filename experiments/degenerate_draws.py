@@ -37,7 +37,7 @@ def main() -> None:
     jobs = {h: settings_from_config(OmegaConf.to_container(c, resolve=True)) for h, c in configs.items()}
     prob = problem(configs, jobs, [Target(s, s, 0.0, 1.0, "-", "unconfirmed") for s in STATS])
     simulate = prob.statistics_simulator(args.n, 3000)
-    table = reference_table(prob.specs, simulate, STATS, args.draws * len(names), seed=args.seed,
+    table = reference_table(prob.hypotheses, simulate, STATS, args.draws * len(names), seed=args.seed,
                             map_fn=LocalBackend().map)
     table["degenerate"] = (table["stat:share_at_floor"] > 0.01) | (table["stat:share_at_ceiling"] > 0.01)
     out = table.groupby("hypothesis", sort=False).agg(

@@ -150,6 +150,18 @@ MUTANTS = [
            "                            if safe_person and item_safe[f, d, j]:\n                                continue",
            "                            if safe_person:\n                                continue",
            ("tests/test_tasks.py",)),
+    Mutant("typed values: heritability set on the next trait", "brainsim/config/overrides.py",
+           "    i = TRAITS.index(trait)\n    return slice(i, i + 1)", "    i = TRAITS.index(trait) + 1\n    return slice(i, i + 1)",
+           ("tests/test_problem.py",)),
+    Mutant("typed values: h2 + c2 not checked", "brainsim/config/overrides.py",
+           "            check_shares(trait, float(arrays", "            (trait, float(arrays", ("tests/test_problem.py",)),
+    Mutant("typed values: ints not rounded", "brainsim/config/overrides.py",
+           "        value = int(round(value))", "        value = int(value)", ("tests/test_problem.py",)),
+    Mutant("problem: log10 priors set unconverted", "brainsim/problem.py",
+           "values = {k: 10.0**v if k in self.log[m] else v", "values = {k: v if k in self.log[m] else v",
+           ("tests/test_problem.py",)),
+    Mutant("problem: priors checked at one end", "brainsim/problem.py", "                for end in ends:",
+           "                for end in ends[:1]:", ("tests/test_problem.py",)),
 ]
 
 

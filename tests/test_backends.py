@@ -10,7 +10,7 @@ from conftest import model
 
 from brainsim import ConfigError, engine
 from brainsim.backends import BackendParams, backend_from_config, open_backend
-from brainsim.inference import ModelSpec, Sampler, Stopping, abc_smc
+from brainsim.inference import HypothesisPriors, Sampler, Stopping, abc_smc
 
 
 @pytest.fixture(scope="module")
@@ -22,8 +22,8 @@ def dask_backend():
 def test_dask_summary_is_bit_identical_to_local(dask_backend):
     m = model("population.n=20001", "population.chunk_size=3000", "battery.norm_n=2000",
               "hypothesis=h3_mutation_load")
-    local = engine.summarize(m, seed=5)
-    np.testing.assert_equal(engine.summarize(m, seed=5, backend=dask_backend), local)
+    local = engine.population_statistics(m, seed=5)
+    np.testing.assert_equal(engine.population_statistics(m, seed=5, backend=dask_backend), local)
 
 
 def test_local_map_runs_simulations_side_by_side_with_the_same_bits():
@@ -34,12 +34,12 @@ def test_local_map_runs_simulations_side_by_side_with_the_same_bits():
     from brainsim.backends import LocalBackend, _concurrent_workers
 
     m = model("population.n=3000", "battery.norm_n=1000", "hypothesis=h3_mutation_load")
-    serial = [engine.summarize(m, seed=s) for s in range(6)]  # also starts Numba's threading layer
+    serial = [engine.population_statistics(m, seed=s) for s in range(6)]  # also starts Numba's threading layer
     threads = set()
 
     def simulate(s):
         threads.add(threading.get_ident())
-        return engine.summarize(m, seed=s)
+        return engine.population_statistics(m, seed=s)
 
     side_by_side = LocalBackend().map(simulate, range(6))
     for a, b in zip(side_by_side, serial):
@@ -57,7 +57,7 @@ def test_dask_abc_is_bit_identical_to_local(dask_backend):
         rng = np.random.default_rng(seed)
         return abs(theta.get("x", 0.5) - 0.3) + 0.05 * rng.random() + 0.1 * m
 
-    specs = [ModelSpec("a", {"x": (0.0, 1.0)}), ModelSpec("b", {"x": (0.0, 1.0)})]
+    specs = [HypothesisPriors("a", {"x": (0.0, 1.0)}), HypothesisPriors("b", {"x": (0.0, 1.0)})]
     local = abc_smc(specs, simulate, sampler=Sampler(particles=20, batch=16), stopping=Stopping(generations=3), seed=4)
     remote = abc_smc(specs, simulate, sampler=Sampler(particles=20, batch=16), stopping=Stopping(generations=3), seed=4,
                      map_fn=dask_backend.map)
@@ -99,7 +99,7 @@ def test_dask_reference_table_of_the_real_model_is_bit_identical_to_local(dask_b
     prob = problem(configs, {h: settings_from_config(OmegaConf.to_container(c, resolve=True)) for h, c in configs.items()})
     stats = prob.statistics
     simulate = prob.statistics_simulator(600, 600)
-    local = reference_table(prob.specs, simulate, stats, 6, seed=2, batch=4)
-    remote = reference_table(prob.specs, simulate, stats, 6, seed=2, batch=3, map_fn=dask_backend.map)
+    local = reference_table(prob.hypotheses, simulate, stats, 6, seed=2, batch=4)
+    remote = reference_table(prob.hypotheses, simulate, stats, 6, seed=2, batch=3, map_fn=dask_backend.map)
     pd.testing.assert_frame_equal(local, remote, check_exact=True)
     assert local.filter(like="stat:").notna().to_numpy().mean() > 0.8  # statistics, not an empty frame

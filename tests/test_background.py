@@ -107,7 +107,7 @@ def test_batteries_stay_in_range_across_every_hypothesis_prior():
     stats = ["share_at_floor", "share_at_ceiling"]
     prob = problem(configs, {h: _settings(h) for h in names}, [Target(s, s, 0.0, 1.0, "-", "unconfirmed") for s in stats])
     simulate = prob.statistics_simulator(3000, 2000)
-    table = reference_table(prob.specs, simulate, stats, 20 * len(names), seed=3, map_fn=LocalBackend().map)
+    table = reference_table(prob.hypotheses, simulate, stats, 20 * len(names), seed=3, map_fn=LocalBackend().map)
     out = (table["stat:share_at_floor"] > 0.01) | (table["stat:share_at_ceiling"] > 0.01)
     degenerate = out.groupby(table["hypothesis"]).mean()
     assert (degenerate <= 0.05).all(), degenerate[degenerate > 0.05].to_dict()

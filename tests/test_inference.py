@@ -6,7 +6,7 @@ import pytest
 from conftest import ALPHA
 from scipy import stats
 
-from brainsim.inference import (ABCResult, ModelSpec, Sampler, Stopping, abc_smc, distance, posterior_particles,
+from brainsim.inference import (ABCResult, HypothesisPriors, Sampler, Stopping, abc_smc, distance, posterior_particles,
                                 posterior_point, probabilities_at)
 from brainsim.targets import Target
 
@@ -17,8 +17,8 @@ def _toy(m, theta, seed):
     return abs(x)
 
 
-NEAR = ModelSpec("near", {"mu": (-1.0, 1.0)})
-FAR = ModelSpec("far", {"mu": (5.0, 10.0)})
+NEAR = HypothesisPriors("near", {"mu": (-1.0, 1.0)})
+FAR = HypothesisPriors("far", {"mu": (5.0, 10.0)})
 
 
 def test_model_that_cannot_fit_dies_but_keeps_its_row():
@@ -30,7 +30,7 @@ def test_model_that_cannot_fit_dies_but_keeps_its_row():
 
 
 def test_identical_models_share_probability_and_posterior_concentrates():
-    twin = ModelSpec("near2", {"mu": (-1.0, 1.0)})
+    twin = HypothesisPriors("near2", {"mu": (-1.0, 1.0)})
     res = abc_smc([NEAR, twin], _toy, sampler=Sampler(particles=200), stopping=Stopping(generations=3), seed=2)
     p = res.probabilities["probability"].to_numpy()
     assert p[0] == pytest.approx(0.5, abs=0.15)
@@ -59,7 +59,7 @@ def test_parameters_the_simulator_ignores_do_not_change_model_probabilities(extr
     # B is A plus `extra` parameters that do not enter the simulation: P(A) = P(B) = 1/2. Before
     # the kernel density was normalised by (2 pi)^(d/2), A got 0.72 (extra = 1) and 0.87 (2).
     ignored = {f"nu{i}": (-1.0 + i, 2.0 + 3 * i) for i in range(extra)}
-    padded = ModelSpec("padded", {"mu": (-1.0, 1.0), **ignored})
+    padded = HypothesisPriors("padded", {"mu": (-1.0, 1.0), **ignored})
     assert _pooled_probability([NEAR, padded]) == pytest.approx(0.5, abs=0.05)
 
 
@@ -68,7 +68,7 @@ def test_model_probabilities_give_the_exact_bayes_factor():
     # |x| <= epsilon needs |mu| < 0.6) the likelihood vanishes outside [-1, 1], so the
     # marginal likelihoods are in ratio 6 / 2: P(narrow) = 3/4 exactly.
     # Importance weights of 1 give 0.5 (each model's acceptance alone).
-    wide = ModelSpec("wide", {"mu": (-3.0, 3.0)})
+    wide = HypothesisPriors("wide", {"mu": (-3.0, 3.0)})
     assert _pooled_probability([NEAR, wide], seeds=range(4)) == pytest.approx(0.75, abs=0.03)
 
 
@@ -76,7 +76,7 @@ def test_reported_standard_error_matches_the_scatter_over_seeds():
     # The delta-method SE of one run against the SD of the probability over 16 seeds (measured
     # at 300 particles over 20 seeds: SD 0.011, mean SE 0.012). An SE that ignored the
     # importance weights' spread, or the other model's evidence, would be off by 2x or more.
-    wide = ModelSpec("wide", {"mu": (-3.0, 3.0)})
+    wide = HypothesisPriors("wide", {"mu": (-3.0, 3.0)})
     runs = [abc_smc([NEAR, wide], _toy, sampler=Sampler(particles=150), stopping=Stopping(generations=4), seed=s).probabilities for s in range(16)]
     p = np.array([r["probability"].iloc[0] for r in runs])
     se = np.array([r["se"].iloc[0] for r in runs])
@@ -134,7 +134,7 @@ def test_proposals_follow_the_truncated_kernel_whose_density_weights_them():
 
 
 def test_probabilities_at_any_epsilon_come_from_the_final_proposals():
-    res = abc_smc([NEAR, ModelSpec("wide", {"mu": (-3.0, 3.0)})], _toy, sampler=Sampler(particles=200),
+    res = abc_smc([NEAR, HypothesisPriors("wide", {"mu": (-3.0, 3.0)})], _toy, sampler=Sampler(particles=200),
                   stopping=Stopping(generations=4), seed=6)
     at_final = probabilities_at(res, res.epsilon)
     pd.testing.assert_frame_equal(at_final, res.probabilities)
@@ -145,7 +145,7 @@ def test_probabilities_at_any_epsilon_come_from_the_final_proposals():
 
 
 def test_point_prior_is_held_fixed():
-    point = ModelSpec("point", {"mu": (0.05, 0.05)})
+    point = HypothesisPriors("point", {"mu": (0.05, 0.05)})
     res = abc_smc([point], _toy, sampler=Sampler(particles=20), stopping=Stopping(generations=2), seed=0)
     assert (res.particles["point:mu"] == 0.05).all()
 
@@ -165,7 +165,7 @@ def _problem(overrides, targets, names=("h",)):
     from brainsim.problem import Problem
 
     job = settings_from_config(OmegaConf.to_container(compose(overrides), resolve=True))
-    return Problem(tuple(names), (job.model,) * len(names), tuple(ModelSpec(n, job.hypothesis.free) for n in names),
+    return Problem(tuple(names), (job.model,) * len(names), tuple(HypothesisPriors(n, job.hypothesis.free) for n in names),
                    (job.hypothesis.log,) * len(names), tuple(targets))
 
 
@@ -215,7 +215,7 @@ def test_ceilings_stop_an_unconverged_run_and_say_so():
 def test_a_hypothesis_keeps_its_particles_however_weak_its_evidence():
     # One sampler that jumps between models loses a weak model to chance; here the weak model
     # (P ~ 0.1) keeps a population in every generation and its evidence is estimated each time.
-    weak = ModelSpec("weak", {"mu": (-1.0, 17.0)})  # 1/9 of its prior mass is near 0
+    weak = HypothesisPriors("weak", {"mu": (-1.0, 17.0)})  # 1/9 of its prior mass is near 0
     res = abc_smc([NEAR, weak], _toy, sampler=Sampler(particles=100), stopping=Stopping(generations=4), seed=8)
     assert (res.history.loc[res.history.hypothesis == "weak", "probability"].iloc[1:] > 0).all()
     assert res.probabilities["probability"].iloc[1] == pytest.approx(0.1, abs=0.06)
@@ -230,7 +230,7 @@ def test_a_generation_that_accepts_nothing_leaves_the_earlier_populations_standi
         calls.append(m)
         return 0.1 * theta["mu"] ** 2 if len(calls) <= 40 else 100.0
 
-    res = abc_smc([NEAR, ModelSpec("near2", {"mu": (-1.0, 1.0)})], sim, sampler=Sampler(particles=20),
+    res = abc_smc([NEAR, HypothesisPriors("near2", {"mu": (-1.0, 1.0)})], sim, sampler=Sampler(particles=20),
                   stopping=Stopping(generations=3), seed=0)
     assert res.stop == "generations" and (res.history["accepted"][res.history.generation > 0] == 0).all()
     assert res.probabilities["probability"].sum() == pytest.approx(1.0)

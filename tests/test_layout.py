@@ -25,7 +25,7 @@ LAYERS = {
     0: {"errors", "validation", "version", "io", "provenance"},
     1: {"model", "model.params", "model.population", "model.psychometrics", "model.reaction_time", "model.scaling",
         "model.tasks", "summaries"},
-    2: {"config", "config.loaders", "config.overrides", "config.params", "config.schema", "config.settings", "targets",
+    2: {"config", "config.loaders", "config.overrides", "config.builders", "config.schema", "config.settings", "targets",
         "backends"},
     3: {"engine", "inference", "problem", "reference", "recovery", "forest", "gate", "decomposition", "paradox",
         "checkpoint"},

@@ -8,7 +8,7 @@ from PIL import Image
 
 from brainsim import plots
 from brainsim.engine import prepare, sample
-from brainsim.summaries import summarize
+from brainsim.summaries import frame_statistics
 from brainsim.targets import load_targets, scorecard
 
 HYPOTHESES = ("baseline", "h3_mutation_load")
@@ -33,7 +33,7 @@ def inputs():
     for h in HYPOTHESES:
         m = model(f"hypothesis={h}", "population.n=3000", "battery.norm_n=1000")
         samples[h] = sample(prepare(m, 0), 3000)
-        cards.append(scorecard(h, summarize(samples[h], m.battery.domains), load_targets()))
+        cards.append(scorecard(h, frame_statistics(samples[h], m.battery.domains), load_targets()))
     models = pd.DataFrame({"hypothesis": list(HYPOTHESES), "probability": [0.3, 0.7], "sd": [0.1, 0.1]})
     rng = np.random.default_rng(0)
     particles = pd.DataFrame({"generation": 1, "hypothesis": "h3_mutation_load", "weight": np.full(40, 1 / 40),

@@ -11,9 +11,9 @@ from omegaconf import OmegaConf
 from brainsim.api import compose, hypothesis_names
 from brainsim.assessment import problem
 from brainsim.config.overrides import override, settable
-from brainsim.config.params import model_from_config
+from brainsim.config.builders import model_from_config
 from brainsim.config.settings import settings_from_config
-from brainsim.inference import ModelSpec
+from brainsim.inference import HypothesisPriors
 from brainsim.problem import Problem
 from brainsim.validation import ConfigError
 
@@ -48,7 +48,7 @@ def comparison():
 
 def test_sampled_values_give_the_model_the_config_gives(comparison):
     rng = np.random.default_rng(0)
-    for m, (spec, container) in enumerate(zip(comparison.specs, comparison.configs)):
+    for m, (spec, container) in enumerate(zip(comparison.hypotheses, comparison.configs)):
         for _ in range(3):
             sampled = {k: lo + rng.random() * (hi - lo) for k, (lo, hi) in spec.priors.items()}
             expected = OmegaConf.to_container(OmegaConf.create(container))
@@ -99,8 +99,21 @@ def test_an_int_key_takes_a_sampler_float_rounded(comparison):
     ("population.architecture.variants[7].prob", (0.0, 0.1), "the free parameter 'population.architecture.variants[7]"),
     ("population.design", (0.0, 1.0), "the prior of 'population.design' reaches outside its range"),
     ("population.noise.sd", (-1.0, 1.0), "the prior of 'population.noise.sd' reaches outside its range"),
+    ("population.mz_fraction", (0.5, 1.5), "the prior of 'population.mz_fraction' reaches outside its range"),
 ])
 def test_a_prior_that_cannot_be_sampled_is_refused_when_the_problem_is_built(comparison, key, ends, message):
     with pytest.raises(ConfigError, match=re.escape(f"hypothesis/mine: {message}")) as err:
-        Problem(("mine",), comparison.models[:1], (ModelSpec("mine", {key: ends}),), (frozenset(),), comparison.targets)
+        Problem(("mine",), comparison.models[:1], (HypothesisPriors("mine", {key: ends}),), (frozenset(),), comparison.targets)
     assert "\n" not in str(err.value)
+
+
+def test_the_api_builds_a_problem_a_notebook_can_run_the_abc_on():
+    from brainsim.api import problem as build
+    from brainsim.inference import Sampler, Stopping, abc_smc
+
+    prob = build(["baseline", "h3_mutation_load"], ["population.design=twins"])
+    assert prob.names == ("baseline", "h3_mutation_load") and len(prob.targets) > 5
+    assert "population.mutation.inherited_mean" in prob.hypotheses[1].priors
+    result = abc_smc(prob.hypotheses, prob.simulator(n=600, norm_n=500, missing_z=5.0),
+                     sampler=Sampler(particles=3), stopping=Stopping(generations=1))
+    assert result.simulations == 6 and result.probabilities["probability"].sum() == pytest.approx(1.0)

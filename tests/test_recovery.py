@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from conftest import ALPHA
 
-from brainsim.inference import ModelSpec
+from brainsim.inference import HypothesisPriors
 from brainsim.recovery import (calibration, confusion, ece, nearest, neighbour_probabilities, parameter_recovery,
                                predictive_check, prior_predictive_position, rate, row_errors, target_influence)
 from brainsim.reference import load_table, reference_table, save_table
@@ -29,7 +29,7 @@ def _loo(specs, simulate, size, k, seed=0):
 
 
 def test_disjoint_priors_are_recovered():
-    specs = [ModelSpec("low", {"mu": (0.0, 1.0)}), ModelSpec("high", {"mu": (2.0, 3.0)})]
+    specs = [HypothesisPriors("low", {"mu": (0.0, 1.0)}), HypothesisPriors("high", {"mu": (2.0, 3.0)})]
     _, labels, probs = _loo(specs, _noisy(0.1), 1000, 10)
     conf = confusion(labels, probs, ["low", "high"]).set_index(["true", "chosen"])
     assert conf.loc[("low", "low"), "p_chosen_given_true"] >= 0.95
@@ -39,7 +39,7 @@ def test_disjoint_priors_are_recovered():
 
 
 def test_identical_hypotheses_split_evenly_and_are_calibrated():
-    specs = [ModelSpec("a", {"mu": (0.0, 1.0)}), ModelSpec("b", {"mu": (0.0, 1.0)})]
+    specs = [HypothesisPriors("a", {"mu": (0.0, 1.0)}), HypothesisPriors("b", {"mu": (0.0, 1.0)})]
     _, labels, probs = _loo(specs, _noisy(0.1), 2000, 20, seed=3)
     error, se = rate(row_errors(labels, probs))
     assert abs(error - 0.5) < 4 * se  # a row counted as its own neighbour would push this to ~0.4
@@ -65,7 +65,7 @@ def test_ece_detects_overconfidence():
 def test_parameter_coverage_is_nominal_on_a_gaussian_toy():
     # mu flat over [-5, 5], x ~ N(mu, 1): the posterior is N(x, 1), nearly untruncated; every
     # central interval covers at its nominal rate averaged over the prior predictive
-    specs = [ModelSpec("g", {"mu": (-5.0, 5.0)})]
+    specs = [HypothesisPriors("g", {"mu": (-5.0, 5.0)})]
     table = reference_table(specs, _noisy(1.0), ["x"], 4000, seed=5)
     cov, ranks = parameter_recovery(table, ["x"], np.array([1.0]), 40, missing_z=5.0)
     for r in cov.itertuples():
@@ -76,7 +76,7 @@ def test_parameter_coverage_is_nominal_on_a_gaussian_toy():
 
 def test_parameter_coverage_sees_a_posterior_wider_than_the_data_allow():
     # half the table as neighbours: the "posterior" is nearly the prior, and intervals over-cover
-    specs = [ModelSpec("g", {"mu": (-5.0, 5.0)})]
+    specs = [HypothesisPriors("g", {"mu": (-5.0, 5.0)})]
     table = reference_table(specs, _noisy(1.0), ["x"], 2000, seed=5)
     cov, _ = parameter_recovery(table, ["x"], np.array([1.0]), 1000, missing_z=5.0)
     assert (cov.coverage > cov.level + 8 * cov.se).all()
@@ -130,7 +130,7 @@ def test_absolute_fit_statistics():
 
 
 def test_table_rows_do_not_depend_on_size_batch_or_resume(tmp_path):
-    specs = [ModelSpec("a", {"mu": (0.0, 1.0)}), ModelSpec("b", {"mu": (0.0, 1.0), "nu": (1.0, 1.0)})]
+    specs = [HypothesisPriors("a", {"mu": (0.0, 1.0)}), HypothesisPriors("b", {"mu": (0.0, 1.0), "nu": (1.0, 1.0)})]
     whole = reference_table(specs, _noisy(0.1), ["x"], 30, seed=9, batch=7)
     part = reference_table(specs, _noisy(0.1), ["x"], 12, seed=9, batch=64)
     resumed = reference_table(specs, _noisy(0.1), ["x"], 30, seed=9, existing=part)
@@ -142,7 +142,7 @@ def test_table_rows_do_not_depend_on_size_batch_or_resume(tmp_path):
 
 
 def test_stale_foreign_or_broken_tables_are_refused(tmp_path):
-    specs = [ModelSpec("a", {"mu": (0.0, 1.0)})]
+    specs = [HypothesisPriors("a", {"mu": (0.0, 1.0)})]
     table = reference_table(specs, _noisy(0.1), ["x"], 5, seed=0)
     path = save_table(tmp_path / "t.parquet", table, "abc")
     with pytest.raises(ConfigError, match="another config"):
@@ -169,7 +169,7 @@ def test_recover_summarises_a_toy_comparison_near_its_observed_data():
     from brainsim.targets import Target
 
     # "wide" covers [0, 2], "narrow" only [0, 1]: data near 1.8 can only come from "wide"
-    specs = [ModelSpec("wide", {"mu": (0.0, 2.0)}), ModelSpec("narrow", {"mu": (0.0, 1.0)})]
+    specs = [HypothesisPriors("wide", {"mu": (0.0, 2.0)}), HypothesisPriors("narrow", {"mu": (0.0, 1.0)})]
     table = reference_table(specs, _noisy(0.02), ["x"], 2000, seed=4)
     prob = Problem(("wide", "narrow"), (None, None), tuple(specs), (frozenset(),) * 2,
                    (Target("x", "x", 1.8, 0.1, "toy", "unconfirmed"),))
@@ -197,7 +197,7 @@ def test_prior_error_and_confusion_reach_the_bayes_error_of_two_gaussians():
     # 0.31). A row counted as its own neighbour gives ~0.25, the choice of the least probable ~0.69.
     from scipy.stats import norm
 
-    specs = [ModelSpec("a", {"mu": (0.0, 0.0)}), ModelSpec("b", {"mu": (0.0, 0.0)})]
+    specs = [HypothesisPriors("a", {"mu": (0.0, 0.0)}), HypothesisPriors("b", {"mu": (0.0, 0.0)})]
     table = reference_table(specs, _shifted(1.0), ["x"], 8000, seed=2)
     labels = pd.Categorical(table.hypothesis, categories=["a", "b"]).codes.astype(np.int64)
     idx, _ = nearest(table[["stat:x"]].to_numpy(), table[["stat:x"]].to_numpy(), np.ones(1), 100, missing_z=5.0,
@@ -239,7 +239,7 @@ def test_sbc_ranks_are_uniform_on_every_value_with_few_neighbours(k):
     # With few neighbours a rank takes k + 1 values, each with chance 1 / (k + 1) when the
     # posterior is calibrated; the KS test sees uniform ranks only with a random offset within
     # each value (a fixed offset of 1/2 sits 0.5 / (k + 1) >= 0.1 from uniform: p ~ 1e-30 here).
-    specs = [ModelSpec("g", {"mu": (-5.0, 5.0)})]
+    specs = [HypothesisPriors("g", {"mu": (-5.0, 5.0)})]
     table = reference_table(specs, _noisy(1.0), ["x"], 4000, seed=6)
     cov, ranks = parameter_recovery(table, ["x"], np.array([1.0]), k, missing_z=5.0)
     counts = np.bincount(ranks["rank"], minlength=k + 1)
@@ -268,7 +268,7 @@ def test_central_intervals_from_few_draws_cover_at_their_nominal_level():
     # With k = 9 draws the p (k + 1) rule puts the 80% interval exactly at the 1st and 9th draws:
     # an exchangeable truth falls inside with chance 8/10. The default (linear) quantile rule
     # interpolates inward and covers ~64%.
-    specs = [ModelSpec("g", {"mu": (-5.0, 5.0)})]
+    specs = [HypothesisPriors("g", {"mu": (-5.0, 5.0)})]
     table = reference_table(specs, _noisy(1.0), ["x"], 4000, seed=8)
     cov, _ = parameter_recovery(table, ["x"], np.array([1.0]), 9, missing_z=5.0, levels=(0.8,))
     r = cov.iloc[0]

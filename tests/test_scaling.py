@@ -3,7 +3,7 @@ import pytest
 
 from brainsim import ConfigError
 from brainsim.config.loaders import available_laws, law
-from brainsim.config.params import law_from_config
+from brainsim.config.builders import law_from_config
 from brainsim.model.scaling import person_losses
 
 

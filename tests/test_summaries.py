@@ -100,8 +100,8 @@ def test_merge_rejects_other_population():
 def test_streaming_run_equals_in_memory_frame():
     m = model("population.n=9001", "population.chunk_size=2000", "battery.norm_n=2000",
               "hypothesis=h3_mutation_load")
-    streamed = engine.summarize(m, seed=3)
-    again = engine.summarize(m, seed=3)
+    streamed = engine.population_statistics(m, seed=3)
+    again = engine.population_statistics(m, seed=3)
     in_memory = engine.run(m, seed=3).summary()
     np.testing.assert_equal(streamed, again)  # same bits (NaN equal to NaN)
     undefined = {k for k, v in in_memory.items() if not np.isfinite(v)}
@@ -117,11 +117,11 @@ from omegaconf import OmegaConf
 import brainsim
 from brainsim import engine
 from brainsim.api import compose
-from brainsim.config.params import model_from_config
+from brainsim.config.builders import model_from_config
 h = hashlib.sha256()
 for hyp in ("h3_mutation_load", "h2_selection"):  # selected items take another kernel
     cfg = compose(["population.n=30001", "population.chunk_size=4096", "battery.norm_n=2000", f"hypothesis={hyp}"])
-    s = engine.summarize(model_from_config(OmegaConf.to_container(cfg, resolve=True)), seed=11)
+    s = engine.population_statistics(model_from_config(OmegaConf.to_container(cfg, resolve=True)), seed=11)
     h.update(np.array(list(s.values())).tobytes())
 print(h.hexdigest())
 """

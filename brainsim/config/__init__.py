@@ -1,4 +1,4 @@
 """Configuration: the schema of every config group, its validation into typed settings, and
 the loaders of the shipped config folder."""
 
-__all__ = ["loaders", "params", "schema", "settings"]
+__all__ = ["builders", "loaders", "overrides", "schema", "settings"]

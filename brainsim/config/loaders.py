@@ -8,7 +8,7 @@ from pathlib import Path
 from omegaconf import OmegaConf
 
 from ..model.scaling import ScalingLaw
-from .params import law_from_config
+from .builders import law_from_config
 from ..validation import ConfigError
 
 __all__ = ["CONF_DIR", "CONF_MODULE", "CONF_SOURCE", "available_laws", "config_names", "law"]

@@ -19,7 +19,7 @@ import numpy as np
 
 from ..model.params import TRAITS, ModelParams
 from ..validation import ConfigError
-from .params import (BATTERY_KEYS, POPULATION_KEYS, check_pair_kinds, check_shares, check_universe,
+from .builders import (BATTERY_KEYS, POPULATION_KEYS, check_pair_kinds, check_shares, check_universe,
                      check_variant_probs)
 from .schema import SCHEMA, check
 

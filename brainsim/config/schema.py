@@ -1,6 +1,6 @@
 """The schema: every scalar config key with its type and allowed range, in one table.
 
-The validators (`brainsim.config.settings`, `brainsim.config.params`, `brainsim.backends`)
+The validators (`brainsim.config.settings`, `brainsim.config.builders`, `brainsim.backends`)
 check each value with `check(key, value)`, which gives the one-line message naming the key,
 its allowed range and the value; the property tests draw valid and invalid values from the
 same table. Keys of list items are written with `[]` (e.g.

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from ..backends import BackendParams, backend_from_config
 from ..model.params import ModelParams
-from .params import section, model_from_config
+from .builders import section, model_from_config
 from ..targets import Hypothesis, Target, hypothesis_from_config, load_targets
 from .schema import check
 from ..validation import (

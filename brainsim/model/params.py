@@ -1,5 +1,5 @@
 """Typed model parameters: the plain dataclasses every model function takes (built and
-validated from a config by `brainsim.config.params`)."""
+validated from a config by `brainsim.config.builders`)."""
 
 from __future__ import annotations
 
