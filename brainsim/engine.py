@@ -191,6 +191,8 @@ def simulate_chunk(setup: Setup, index: int, first_id: int, n: int) -> dict[str,
     }
     for d, name in enumerate(model.battery.domains):
         cols[f"score_{name}"] = raw[0, :, d]
+    for j, name in enumerate(pop.latent_names):
+        cols[f"genetic_{name}"] = draws.genetic[:, j]
     if pop.design == "twins" and len(draws) > n:  # odd n: drop the last co-twin
         cols = {k: v[:n] for k, v in cols.items()}
     return cols
@@ -314,7 +316,8 @@ def _frame(cols: dict[str, np.ndarray], design: str) -> pd.DataFrame:
     if design == "twins":
         frame["zygosity"] = pd.Categorical.from_codes(frame["zygosity"].to_numpy() - 1, list(PAIR_KINDS))
         return frame
-    return frame.drop(columns=["family", "zygosity", "shared_variants"])
+    return frame.drop(columns=["family", "zygosity", "shared_variants",
+                               *[c for c in frame.columns if c.startswith("genetic_")]])
 
 
 def sample(setup: Setup, n: int) -> pd.DataFrame:
@@ -351,7 +354,8 @@ class Population:
     battery solved); iq, iq_retest (normed forms A and B); rt_mean, rt_sd (s); output
     (product over domains of the share of tasks solved: Shockley 1957's multiplicative
     model, one factor per domain); score_<domain> (items
-    solved); for twins family and zygosity ("MZ"/"DZ").
+    solved); for twins family, zygosity ("MZ"/"DZ"/...) and genetic_<trait> (each latent
+    trait's additive genetic part: what common variants carry, standard normal).
     """
 
     frame: pd.DataFrame

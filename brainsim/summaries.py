@@ -17,7 +17,7 @@ from numba import njit
 
 from .model import psychometrics as psy
 
-__all__ = ["BAND_HALF_WIDTH", "CONDITIONAL", "IQ_BANDS", "missing_charges", "MOMENT_COLUMNS", "Moments", "PRODUCERS",
+__all__ = ["BAND_HALF_WIDTH", "CONDITIONAL", "GENETIC", "IQ_BANDS", "missing_charges", "MOMENT_COLUMNS", "Moments", "PRODUCERS",
            "SEVERE_ID_IQ", "STATISTICS", "frame_statistics", "Summary", "TOP_FRACTIONS", "TopK"]
 
 # Columns whose means and co-moments are kept; subtest scores follow them.
@@ -28,7 +28,7 @@ STATISTICS = (
     "r_rt_iq", "rt_mean", "capability_mean", "capability_sd", "objective_spread", "output_top1_share",
     "output_top10_share", "output_top1_share_producers", "share_at_floor", "share_at_ceiling",
     "distinct_iq_values", "twin_r_mz", "twin_r_dz", "twin_r_mza", "adoptive_sibling_r", "h2_falconer", "cotwin_iq_of_iq_below_50",
-    "cotwin_iq_of_iq_below_50_mz", "dz_shared_variant_fraction",
+    "cotwin_iq_of_iq_below_50_mz", "dz_shared_variant_fraction", "rg_brain_iq", "snp_h2",
 )
 # statistics computed among the people another statistic counts: undefined when there are
 # none, which the counting statistic already charges (a thin tail is charged once, not twice)
@@ -43,6 +43,7 @@ PRODUCERS = 0.10
 IQ_BANDS = {"high": 130.0, "low": 70.0}  # objective spread: capability at IQ 130 / IQ 70
 BAND_HALF_WIDTH = 5.0  # IQ points either side of a band's centre
 SEVERE_ID_IQ = 50.0  # severe intellectual disability (Reichenberg et al. 2016)
+GENETIC = "genetic_"  # prefix of the columns holding each latent trait's additive genetic part
 
 
 @njit(cache=True)
@@ -189,6 +190,7 @@ class Summary:
     dz_variants: np.ndarray = field(default_factory=lambda: np.zeros(2))  # (shared, inherited) sums in DZ twins
     composites: np.ndarray = field(default_factory=lambda: np.zeros(0))  # people per composite score (form A)
     items: int = 0  # items on form A: the composite's ceiling (0: no composite seen)
+    genetic: Moments | None = None  # of (IQ, brain volume, the latent traits' genetic parts); twins only
 
     @property
     def top_capacity(self) -> int:
@@ -221,6 +223,9 @@ class Summary:
             composite = sum(np.asarray(cols[f"score_{d}"], np.int64) for d in domains)
             out.composites = np.bincount(composite, minlength=items + 1).astype(float)
             out.items = int(items)
+        genes = [c for c in cols if c.startswith(GENETIC)]
+        if genes and "zygosity" in cols:
+            out.genetic = Moments.of(np.column_stack([iq, x[:, _VOL]] + [np.asarray(cols[c], float) for c in genes]))
         if "zygosity" in cols:
             out._add_twins(iq, np.asarray(cols["family"]), np.asarray(cols["zygosity"]),
                            np.asarray(cols["shared_variants"]), np.asarray(cols["inherited_variants"]))
@@ -250,6 +255,8 @@ class Summary:
             self.bands + other.bands, self.top_output.merge(other.top_output),
             twins, self.cotwin + other.cotwin, self.dz_variants + other.dz_variants,
             _add_padded(self.composites, other.composites), max(self.items, other.items),
+            other.genetic if self.genetic is None else self.genetic if other.genetic is None
+            else self.genetic.merge(other.genetic),
         )
 
     def statistics(self) -> dict[str, float]:
@@ -303,7 +310,28 @@ class Summary:
             out["cotwin_iq_of_iq_below_50_mz"] = float(sum_mz / n_mz) if n_mz else nan
             shared, inherited = self.dz_variants
             out["dz_shared_variant_fraction"] = float(shared / inherited) if inherited > 0 else nan
+        out["rg_brain_iq"], out["snp_h2"] = self._common_variants()
         return out
+
+    def _common_variants(self) -> tuple[float, float]:
+        """What GWAS of common variants measure: the genetic correlation of brain volume with
+        IQ (the correlation of their additive values, each the least-squares projection on the
+        latent traits' genetic parts; rare inherited and de novo variants are not among them)
+        and IQ's SNP heritability (the variance that projection explains). NaN without them."""
+        g = self.genetic
+        nan = float("nan")
+        if g is None or g.n <= g.mean.size or not np.isfinite(g.m2).all():
+            return nan, nan
+        s = g.m2
+        cov = s[:2, 2:]  # (IQ, volume) x genetic parts
+        try:
+            beta = np.linalg.solve(s[2:, 2:], cov.T)  # (parts, 2)
+        except np.linalg.LinAlgError:
+            return nan, nan
+        additive = cov @ beta  # 2 x 2 co-moments of the two additive values
+        rg = (float(additive[0, 1] / np.sqrt(additive[0, 0] * additive[1, 1]))
+              if additive[0, 0] > 0 and additive[1, 1] > 0 else nan)
+        return rg, float(additive[0, 0] / s[0, 0]) if s[0, 0] > 0 else nan
 
     def _twin_r(self, zygosity: int) -> float:
         pairs = self.twins.get(zygosity)

@@ -84,8 +84,8 @@ def draw_traits(g: np.random.Generator, pop, k: int, n: int, first_id: int = 0) 
     de_novo = g.poisson(pop.de_novo_rate, n)
     burden = burden + g.gamma(de_novo * pop.de_novo_shape, pop.de_novo_mean / pop.de_novo_shape)
     shares, variant, domain = _optional(g, pop, k, n)
-    return SimpleNamespace(latent=latent, shares=shares, burden=burden, inherited=inherited,
-                           shared=np.zeros(n, np.int64), variant=variant, variant_domain=domain, rt_z=rt_z,
+    return SimpleNamespace(latent=latent, genetic=np.full((n, t), np.nan), shares=shares, burden=burden,
+                           inherited=inherited, shared=np.zeros(n, np.int64), variant=variant, variant_domain=domain, rt_z=rt_z,
                            rt_chi=rt_chi, rt_person=g.standard_normal((n, 2)), family=first_id + np.arange(n),
                            zygosity=np.zeros(n, np.int8))
 
@@ -108,6 +108,8 @@ def _draw_twins(g: np.random.Generator, pop, k: int, n: int, first_id: int) -> S
     latent = np.empty((n, t))
     latent[0::2] = np.sqrt(pop.h2) * g1 + np.sqrt(pop.c2) * c + e * e1
     latent[1::2] = np.sqrt(pop.h2) * g2 + np.sqrt(pop.c2) * c2nd + e * e2
+    genetic = np.empty((n, t))
+    genetic[0::2], genetic[1::2] = g1, g2
     rt_z = g.standard_normal(n)
     rt_chi = g.chisquare(pop.trials - 1.0, n)
     lam, a_inh, s_inh = pop.inherited_rate, pop.inherited_shape, pop.inherited_mean / pop.inherited_shape
@@ -143,7 +145,8 @@ def _draw_twins(g: np.random.Generator, pop, k: int, n: int, first_id: int) -> S
     variant[1::2] = np.where(inherit, variant[0::2], variant[1::2])
     domain[1::2] = np.where(inherit, domain[0::2], domain[1::2])
     zygosity = np.repeat(kind, 2).astype(np.int8)
-    return SimpleNamespace(latent=latent, shares=shares, burden=burden, inherited=inherited, shared=shared,
+    return SimpleNamespace(latent=latent, genetic=genetic, shares=shares, burden=burden, inherited=inherited,
+                           shared=shared,
                            variant=variant, variant_domain=domain, rt_z=rt_z, rt_chi=rt_chi,
                            rt_person=g.standard_normal((n, 2)),
                            family=first_id // 2 + np.arange(n) // 2, zygosity=zygosity)
@@ -362,6 +365,8 @@ def simulate_chunk(setup: Setup, index: int, first_id: int, n: int, block: int =
     }
     for d, name in enumerate(bat.domains):
         cols[f"score_{name}"] = raw[0, :, d]
+    for j in range(draws.genetic.shape[1]):
+        cols[f"genetic_{pop.latent_names[j]}"] = draws.genetic[:, j]
     return {k: v[:n] for k, v in cols.items()}  # twins with odd n: drop the last co-twin
 
 
@@ -394,6 +399,16 @@ def twin_correlation(values: np.ndarray, family: np.ndarray, zygosity: np.ndarra
         return float("nan")
     a, b = values[first], values[first + 1]
     return _pearson(np.concatenate([a, b]), np.concatenate([b, a]))
+
+
+def common_variants(iq: np.ndarray, volume: np.ndarray, genetic: np.ndarray) -> tuple[float, float]:
+    """Genetic correlation of volume with IQ and IQ's SNP heritability, by regressing each trait
+    on the genetic parts (n, T) with an intercept (least squares) and correlating the fitted
+    values: the additive values a GWAS of those variants estimates."""
+    design = np.column_stack([np.ones(iq.size), genetic])
+    fit_iq = design @ np.linalg.lstsq(design, iq, rcond=None)[0]
+    fit_volume = design @ np.linalg.lstsq(design, volume, rcond=None)[0]
+    return _pearson(fit_iq, fit_volume), float(fit_iq.var() / iq.var())
 
 
 def top_share(output: np.ndarray, fraction: float) -> float:

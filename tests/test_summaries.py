@@ -62,6 +62,11 @@ def _columns(n, rng, twins=True):
         cols["zygosity"] = np.repeat(rng.integers(1, 5, (n + 1) // 2), 2)[:n]
         cols["inherited_variants"] = rng.poisson(3.0, n)
         cols["shared_variants"] = rng.binomial(cols["inherited_variants"], 0.5)
+        genes = rng.normal(size=(n, 3))  # genetic parts: IQ and volume share the first
+        cols["iq"] += 10 * genes[:, 0] + 8 * genes[:, 1]
+        cols["brain_volume"] += 0.5 * genes[:, 0] + 0.7 * genes[:, 2]
+        for j, name in enumerate(("brain", "data", "noise")):
+            cols[f"genetic_{name}"] = genes[:, j]
     return cols
 
 
@@ -90,6 +95,12 @@ def test_summary_merge_equals_whole_population():
     corr = np.corrcoef(np.column_stack([cols[f"score_{d}"] for d in DOMAINS]), rowvar=False)
     assert whole["pc1_share"] == pytest.approx(psy.pc1_share(corr), rel=1e-10)
     assert whole["iq_skewness"] == pytest.approx(stats.skew(cols["iq"]), rel=1e-9)
+    genes = np.column_stack([cols[f"genetic_{t}"] for t in ("brain", "data", "noise")])
+    rg, snp_h2 = naive.common_variants(cols["iq"], cols["brain_volume"], genes)
+    assert whole["rg_brain_iq"] == pytest.approx(rg, rel=1e-9) and whole["snp_h2"] == pytest.approx(snp_h2, rel=1e-9)
+    # in closed form: cov = 10 * 0.5 between additive values of variances 164 and 0.74
+    assert rg == pytest.approx(5 / np.sqrt(164 * 0.74), abs=0.02)
+    assert snp_h2 == pytest.approx(164 / (900 + 164), abs=0.02)
 
 
 def test_merge_rejects_other_population():
@@ -109,6 +120,25 @@ def test_streaming_run_equals_in_memory_frame():
     assert undefined <= {"cotwin_iq_of_iq_below_50", "cotwin_iq_of_iq_below_50_mz"}  # no one below IQ 50, maybe
     for key in in_memory.keys() - undefined:
         assert streamed[key] == pytest.approx(in_memory[key], rel=1e-9), key
+
+
+@pytest.mark.parametrize("overrides, rg", [
+    (["population.data.sd=0", "population.noise.sd=0"], 1.0),  # IQ's only genes are the brain's
+    (["population.brain.kappa=0"], 0.0),  # brain volume does not make parameters: no shared genes
+])
+def test_brain_iq_genetic_correlation_at_its_limits(overrides, rg):
+    # 10,000 people: each projection coefficient is off by about 1/sqrt(n) = 0.01
+    s = engine.population_statistics(model("population.n=10000", "battery.norm_n=2000", *overrides), seed=4)
+    assert s["rg_brain_iq"] == pytest.approx(rg, abs=0.05)
+    assert 0.0 < s["snp_h2"] <= 1.0
+    if rg == 1.0:  # IQ follows volume, whose genes carry brain h2 of its variance
+        assert s["snp_h2"] == pytest.approx(s["r_brain_iq"] ** 2 * 0.775, rel=0.15)
+
+
+def test_unrelated_people_have_no_genetic_parts():
+    s = engine.population_statistics(model("population.n=3000", "battery.norm_n=1000", "population.design=unrelated"),
+                                     seed=4)
+    assert np.isnan(s["rg_brain_iq"]) and np.isnan(s["snp_h2"])
 
 
 _SUMMARY_HASH = """
@@ -199,6 +229,9 @@ def by_definition(frame: pd.DataFrame, domains, items: int, mz="MZ", dz="DZ", mz
             "cotwin_iq_of_iq_below_50_mz": cotwins(pm).mean(),
             "dz_shared_variant_fraction": dz_rows["shared_variants"].sum() / dz_rows["inherited_variants"].sum(),
         }
+        genes = frame[[c for c in frame.columns if c.startswith("genetic_")]].to_numpy()
+        stats_["rg_brain_iq"], stats_["snp_h2"] = naive.common_variants(iq.to_numpy(), frame["brain_volume"].to_numpy(),
+                                                                        genes)
     return {k: float(v) for k, v in stats_.items()}
 
 
@@ -227,6 +260,11 @@ def _synthetic(n_pairs=6000, seed=7):
     cols["zygosity"] = zyg
     cols["inherited_variants"] = rng.poisson(4.0, n)
     cols["shared_variants"] = rng.binomial(cols["inherited_variants"], np.where(zyg == 1, 1.0, 0.5))
+    genes = rng.normal(size=(n, 3))  # genetic parts: IQ and volume share the first
+    cols["iq"] = cols["iq"] + 6 * genes[:, 0] + 4 * genes[:, 1]
+    cols["brain_volume"] = cols["brain_volume"] + 30 * genes[:, 0] + 40 * genes[:, 2]
+    for j, name in enumerate(("brain", "data", "noise")):
+        cols[f"genetic_{name}"] = genes[:, j]
     return cols
 
 

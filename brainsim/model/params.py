@@ -79,6 +79,11 @@ class PopulationParams:
         return len(TRAITS) + self.hyper_dims
 
     @property
+    def latent_names(self) -> tuple[str, ...]:
+        """The latent traits in column order: TRAITS, then hyperparameters0, 1, ..."""
+        return TRAITS + tuple(f"hyperparameters{i}" for i in range(self.hyper_dims))
+
+    @property
     def data_mean(self) -> float:
         """Mean lifetime data in the law's tokens."""
         return self.data_seconds * self.data_rate * self.data_unit

@@ -40,6 +40,9 @@ class Draws:
     """Random draws for one chunk of people (all arrays have length n on axis 0).
 
     latent : (float64, (n, T)) standard normal latent traits
+    genetic : (float64, (n, T)) each latent trait's additive genetic part g (standard normal;
+        latent = sqrt(h2) g + ...): what common variants carry. Twins design only (NaN for
+        unrelated people, whose latent traits are drawn whole)
     shares : (float64, (n, K)) share of lifetime data per domain (sums to 1)
     burden : (float64, (n,)) mutation burden B = sum of effects on log noise
     inherited : (int64, (n,)) count of inherited deleterious variants
@@ -55,6 +58,7 @@ class Draws:
     """
 
     latent: np.ndarray
+    genetic: np.ndarray
     shares: np.ndarray
     burden: np.ndarray
     inherited: np.ndarray
@@ -174,7 +178,7 @@ def _draw_unrelated(rng, mut, trials, latent, rt_z, rt_chi, inherited, burden):
 
 
 @njit(cache=True, nogil=True)
-def _draw_twins(rng, kinds, h2, c2, mut, trials, latent, rt_z, rt_chi, inherited, shared, burden, zygosity):
+def _draw_twins(rng, kinds, h2, c2, mut, trials, latent, genetic, rt_z, rt_chi, inherited, shared, burden, zygosity):
     # Person 2p and 2p + 1 are the pair p: MZ, DZ, MZ reared apart (genes shared, family not)
     # or adoptive siblings (family shared, genes not). kinds = (mz_fraction, mza, adoptive).
     lam, a_inh, s_inh = mut.inherited_rate, mut.inherited_shape, mut.inherited_scale
@@ -210,6 +214,7 @@ def _draw_twins(rng, kinds, h2, c2, mut, trials, latent, rt_z, rt_chi, inherited
             else:
                 g2, c2nd = g1, c
             e = np.sqrt(max(1.0 - h2[j] - c2[j], 0.0))
+            genetic[2 * p, j], genetic[2 * p + 1, j] = g1, g2
             latent[2 * p, j] = np.sqrt(h2[j]) * g1 + np.sqrt(c2[j]) * c + e * e1
             latent[2 * p + 1, j] = np.sqrt(h2[j]) * g2 + np.sqrt(c2[j]) * c2nd + e * e2
     for i in range(2 * n_pairs):
@@ -279,13 +284,13 @@ def draw_traits(
     if twins:
         n += n % 2
     t = pop.n_latent
-    latent = np.empty((n, t))
+    latent, genetic = np.empty((n, t)), np.full((n, t), np.nan)
     rt_z, rt_chi, burden = np.empty(n), np.empty(n), np.empty(n)
     inherited, shared = np.zeros(n, np.int64), np.zeros(n, np.int64)
     zygosity = np.zeros(n, np.int8)
     mut, trials = _mutations(pop), float(pop.trials)
     if twins:
-        _draw_twins(rng, (pop.mz_fraction, pop.mza_fraction, pop.adoptive_fraction), pop.h2, pop.c2, mut, trials, latent, rt_z, rt_chi, inherited, shared, burden,
+        _draw_twins(rng, (pop.mz_fraction, pop.mza_fraction, pop.adoptive_fraction), pop.h2, pop.c2, mut, trials, latent, genetic, rt_z, rt_chi, inherited, shared, burden,
                     zygosity)
         family = first_id // 2 + np.arange(n) // 2
     else:
@@ -306,7 +311,7 @@ def draw_traits(
     if twins:
         _share_twin_variants(rng, zygosity, variant, variant_domain)
     rt_person = rng.standard_normal((n, 2))
-    return Draws(latent, shares, burden, inherited, shared, variant, variant_domain, rt_z, rt_chi, rt_person, family,
+    return Draws(latent, genetic, shares, burden, inherited, shared, variant, variant_domain, rt_z, rt_chi, rt_person, family,
                  zygosity)
 
 
