@@ -160,7 +160,7 @@ def simulate_chunk(setup: Setup, index: int, first_id: int, n: int) -> dict[str,
     x, x_mean = losses(model, phen)
     scores = respond(x, phen["noise"], bat, stream_key(setup.seed, STREAM_RESPONSES), first_id, expected_forms=1)
     raw, composite = scores["raw"], scores["composite"]
-    mean, product = capability(x, phen["noise"], setup.universe, bat.r_med, model.battery.depth)
+    mean, product, per_domain = capability(x, phen["noise"], setup.universe, bat.r_med, model.battery.depth)
     rt_mean, rt_sd = sample_rt(drift(pop, phen["noise"], x_mean, setup.noise_median, bat.r_med),
                                _lognormal(pop.boundary, pop.boundary_sd, draws.rt_person[:, 0]),
                                _lognormal(pop.non_decision, pop.non_decision_sd, draws.rt_person[:, 1]),
@@ -191,6 +191,7 @@ def simulate_chunk(setup: Setup, index: int, first_id: int, n: int) -> dict[str,
     }
     for d, name in enumerate(model.battery.domains):
         cols[f"score_{name}"] = raw[0, :, d]
+        cols[f"capability_{name}"] = per_domain[:, d]
     for j, name in enumerate(pop.latent_names):
         cols[f"genetic_{name}"] = draws.genetic[:, j]
     if pop.design == "twins" and len(draws) > n:  # odd n: drop the last co-twin
@@ -350,7 +351,7 @@ class Population:
     parameters = synapses / synapses_per_param); data (lifetime tokens); mutation_burden
     (sum of mutation effects on log noise); noise (nu, nats per serial step); step_error
     (1 - exp(-nu)); loss, reducible_loss (nats/token, mean over domains, penalty included);
-    capability (share of the task universe solved, exact); true_score (expected share of the
+    capability (share of the task universe solved, exact; capability_<domain> per domain); true_score (expected share of the
     battery solved); iq, iq_retest (normed forms A and B); rt_mean, rt_sd (s); output
     (product over domains of the share of tasks solved: Shockley 1957's multiplicative
     model, one factor per domain); score_<domain> (items

@@ -17,7 +17,7 @@ from numba import njit
 
 from .model import psychometrics as psy
 
-__all__ = ["BAND_HALF_WIDTH", "CONDITIONAL", "GENETIC", "IQ_BANDS", "missing_charges", "MOMENT_COLUMNS", "Moments", "PRODUCERS",
+__all__ = ["BAND_HALF_WIDTH", "CONDITIONAL", "GENETIC", "SPREAD_TAIL", "VOCABULARY", "IQ_BANDS", "missing_charges", "MOMENT_COLUMNS", "Moments", "PRODUCERS",
            "SEVERE_ID_IQ", "STATISTICS", "frame_statistics", "Summary", "TOP_FRACTIONS", "TopK"]
 
 # Columns whose means and co-moments are kept; subtest scores follow them.
@@ -28,7 +28,7 @@ STATISTICS = (
     "r_rt_iq", "rt_mean", "capability_mean", "capability_sd", "objective_spread", "output_top1_share",
     "output_top10_share", "output_top1_share_producers", "share_at_floor", "share_at_ceiling",
     "distinct_iq_values", "twin_r_mz", "twin_r_dz", "twin_r_mza", "adoptive_sibling_r", "h2_falconer", "cotwin_iq_of_iq_below_50",
-    "cotwin_iq_of_iq_below_50_mz", "dz_shared_variant_fraction", "rg_brain_iq", "snp_h2",
+    "cotwin_iq_of_iq_below_50_mz", "dz_shared_variant_fraction", "rg_brain_iq", "snp_h2", "vocabulary_spread",
 )
 # statistics computed among the people another statistic counts: undefined when there are
 # none, which the counting statistic already charges (a thin tail is charged once, not twice)
@@ -44,6 +44,12 @@ IQ_BANDS = {"high": 130.0, "low": 70.0}  # objective spread: capability at IQ 13
 BAND_HALF_WIDTH = 5.0  # IQ points either side of a band's centre
 SEVERE_ID_IQ = 50.0  # severe intellectual disability (Reichenberg et al. 2016)
 GENETIC = "genetic_"  # prefix of the columns holding each latent trait's additive genetic part
+# Objective spread on an unselected domain: the 95th over the 5th percentile of the share of the
+# vocabulary domain's universe a person knows (a vocabulary test samples words from a lexicon,
+# not items chosen to discriminate; Brysbaert et al. 2016). The percentiles are the k-th largest
+# and k-th smallest value, k = round(SPREAD_TAIL * n), kept exactly while streaming.
+VOCABULARY = "capability_vocabulary"
+SPREAD_TAIL = 0.05
 
 
 @njit(cache=True)
@@ -191,6 +197,11 @@ class Summary:
     composites: np.ndarray = field(default_factory=lambda: np.zeros(0))  # people per composite score (form A)
     items: int = 0  # items on form A: the composite's ceiling (0: no composite seen)
     genetic: Moments | None = None  # of (IQ, brain volume, the latent traits' genetic parts); twins only
+    vocabulary: tuple[TopK, TopK] | None = None  # the largest and (negated) smallest vocabulary capabilities
+
+    @property
+    def spread_capacity(self) -> int:
+        return max(1, int(round(SPREAD_TAIL * self.n_total)))
 
     @property
     def top_capacity(self) -> int:
@@ -223,6 +234,10 @@ class Summary:
             composite = sum(np.asarray(cols[f"score_{d}"], np.int64) for d in domains)
             out.composites = np.bincount(composite, minlength=items + 1).astype(float)
             out.items = int(items)
+        if VOCABULARY in cols:
+            v = np.asarray(cols[VOCABULARY], float)
+            k = out.spread_capacity
+            out.vocabulary = TopK(k, (_top(v.copy(), k),)), TopK(k, (_top(-v, k),))
         genes = [c for c in cols if c.startswith(GENETIC)]
         if genes and "zygosity" in cols:
             out.genetic = Moments.of(np.column_stack([iq, x[:, _VOL]] + [np.asarray(cols[c], float) for c in genes]))
@@ -257,6 +272,8 @@ class Summary:
             _add_padded(self.composites, other.composites), max(self.items, other.items),
             other.genetic if self.genetic is None else self.genetic if other.genetic is None
             else self.genetic.merge(other.genetic),
+            other.vocabulary if self.vocabulary is None else self.vocabulary if other.vocabulary is None
+            else tuple(a.merge(b) for a, b in zip(self.vocabulary, other.vocabulary)),
         )
 
     def statistics(self) -> dict[str, float]:
@@ -311,7 +328,16 @@ class Summary:
             shared, inherited = self.dz_variants
             out["dz_shared_variant_fraction"] = float(shared / inherited) if inherited > 0 else nan
         out["rg_brain_iq"], out["snp_h2"] = self._common_variants()
+        out["vocabulary_spread"] = self._vocabulary_spread(n)
         return out
+
+    def _vocabulary_spread(self, n: int) -> float:
+        """The 95th over the 5th percentile of vocabulary capability (NaN without that domain)."""
+        k = max(1, int(round(SPREAD_TAIL * n)))
+        if self.vocabulary is None or self.vocabulary[0].size < k:
+            return float("nan")
+        high, low = self.vocabulary[0].sorted()[k - 1], -self.vocabulary[1].sorted()[k - 1]
+        return float(high / low) if low > 0 else float("nan")
 
     def _common_variants(self) -> tuple[float, float]:
         """What GWAS of common variants measure: the genetic correlation of brain volume with

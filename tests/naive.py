@@ -305,8 +305,9 @@ def capability_table(bat, step: float):
     return grid, values, slopes
 
 
-def capability(x, noise, r_med, bat, table) -> tuple[np.ndarray, np.ndarray]:
-    """Expected share of the table's universe solved: mean and product over domains (n,)."""
+def capability(x, noise, r_med, bat, table) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Expected share of the table's universe solved: mean and product over domains (n,), and
+    each domain's (n, K)."""
     grid, values, slopes = table
     step = grid[1] - grid[0]
     u = np.maximum(x / r_med, 0.0) / step
@@ -315,7 +316,7 @@ def capability(x, noise, r_med, bat, table) -> tuple[np.ndarray, np.ndarray]:
     g = ((1 + 2 * s) * (1 - s) ** 2 * values[j] + s * (1 - s) ** 2 * step * slopes[j]
          + s * s * (3 - 2 * s) * values[j + 1] + s * s * (s - 1) * step * slopes[j + 1])
     g = np.where(u >= grid.size - 1, 0.0, g) * chance_no_step_fails(noise[:, None], bat.depth[None, :])
-    return g.mean(axis=1), g.prod(axis=1)
+    return g.mean(axis=1), g.prod(axis=1), g
 
 
 def ez(drift, boundary):
@@ -346,7 +347,7 @@ def simulate_chunk(setup: Setup, index: int, first_id: int, n: int, block: int =
         true[:, s:s + block] = p.sum(axis=3).transpose(1, 0, 2)
         raw[:, s:s + block] = (g.random(p.shape) < p).sum(axis=3).transpose(1, 0, 2)
     composite = raw.sum(axis=2)
-    cap, output = capability(x, phen["noise"], setup.r_med, bat, capability_table(bat, bat.width / 16))
+    cap, output, per_domain = capability(x, phen["noise"], setup.r_med, bat, capability_table(bat, bat.width / 16))
     snr = setup.noise_median / phen["noise"] if setup.noise_median > 0 else np.ones(size)  # median person: 1
     learned = (setup.r_med / np.maximum(x.mean(axis=1), 1e-12 * setup.r_med)) ** pop.drift_loss_exponent
     boundary = pop.boundary * np.exp(pop.boundary_sd * draws.rt_person[:, 0] - 0.5 * pop.boundary_sd**2)
@@ -365,6 +366,7 @@ def simulate_chunk(setup: Setup, index: int, first_id: int, n: int, block: int =
     }
     for d, name in enumerate(bat.domains):
         cols[f"score_{name}"] = raw[0, :, d]
+        cols[f"capability_{name}"] = per_domain[:, d]
     for j in range(draws.genetic.shape[1]):
         cols[f"genetic_{pop.latent_names[j]}"] = draws.genetic[:, j]
     return {k: v[:n] for k, v in cols.items()}  # twins with odd n: drop the last co-twin
@@ -409,6 +411,13 @@ def common_variants(iq: np.ndarray, volume: np.ndarray, genetic: np.ndarray) -> 
     fit_iq = design @ np.linalg.lstsq(design, iq, rcond=None)[0]
     fit_volume = design @ np.linalg.lstsq(design, volume, rcond=None)[0]
     return _pearson(fit_iq, fit_volume), float(fit_iq.var() / iq.var())
+
+
+def tail_ratio(values: np.ndarray, tail: float) -> float:
+    """The k-th largest over the k-th smallest value, k = round(tail * n)."""
+    k = max(1, int(round(tail * values.size)))
+    ordered = np.sort(values)
+    return float(ordered[-k] / ordered[k - 1])
 
 
 def top_share(output: np.ndarray, fraction: float) -> float:

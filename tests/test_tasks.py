@@ -169,7 +169,8 @@ def test_capability_table_matches_direct_quadrature(density, gamma, width, u_ran
                               points=[min(max(xr, bat.lower), bat.upper)])[0]
 
     noise = np.zeros(xs.size)
-    got, _ = capability((xs * r_med)[:, None], noise, table, r_med, np.ones(1))
+    got, _, one = capability((xs * r_med)[:, None], noise, table, r_med, np.ones(1))
+    np.testing.assert_array_equal(one[:, 0], got)  # one domain: its own share is the mean
     np.testing.assert_allclose(got, [direct(v) for v in xs], atol=1e-9)
 
 
@@ -219,7 +220,8 @@ def test_engine_chunk_matches_the_numpy_oracle(overrides):
         np.testing.assert_allclose(got[key], want[key], rtol=1e-9, atol=1e-300, err_msg=key)
     # the exact path drops items more than 40 widths below a person's loss (P < 4.3e-18 each)
     np.testing.assert_allclose(got["true_score"], want["true_score"], rtol=1e-9, atol=4.3e-18)
-    for key in ("capability", "output"):  # two computations of one integral, both exact to far below 1e-9
+    for key in ("capability", "output", *[f"capability_{d}" for d in m.battery.domains]):  # two computations of
+        # one integral, both exact to far below 1e-9
         np.testing.assert_allclose(got[key], want[key], rtol=1e-9, atol=1e-12, err_msg=key)
     # one twin per pair: independent samples for the KS test, on the composite score each IQ
     # came from (one integer grid: IQs normed by two norm samples sit on grids a few hundredths

@@ -618,7 +618,7 @@ def _lookup(u, seg_lo, seg_hi, seg_step, seg_log, seg_off, values, slopes):
 
 @njit(cache=True, nogil=True, parallel=True)
 def _capability(x, scale, noise, depth, seg_lo, seg_hi, seg_step, seg_log, seg_off, values, slopes, nodes, weights,
-                above, width, out_mean, out_product):
+                above, width, out_mean, out_product, out_domain):
     # Table lookup inside the table's segments, the exact window sum outside.
     n, n_dom = x.shape
     for i in prange(n):
@@ -632,6 +632,7 @@ def _capability(x, scale, noise, depth, seg_lo, seg_hi, seg_step, seg_log, seg_o
             if np.isnan(g):
                 g = _window_sum(u, nodes, weights, above, width, _TAIL_WIDTHS)[0]
             g *= factor
+            out_domain[i, d] = g
             out_mean[i] += g
             out_product[i] *= g
         out_mean[i] /= n_dom
@@ -642,12 +643,13 @@ def capability(x: np.ndarray, noise: np.ndarray, table: CapabilityTable, r_med: 
 
     x : (float64, (n, K)) reducible loss per domain, nats/token; noise : (float64, (n,))
     depth : (float64, (K,)) mean serial depth per domain
-    Returns (mean over domains, product over domains), each (float64, (n,)) in [0, 1]; the
-    product is the Shockley (1957) chance that one piece of work clears every domain.
+    Returns (mean over domains, product over domains, each domain's), float64 of shapes (n,),
+    (n,) and (n, K), in [0, 1]; the product is the Shockley (1957) chance that one piece of work
+    clears every domain.
     """
     x = np.ascontiguousarray(x, float)
-    mean, prod = np.empty(x.shape[0]), np.empty(x.shape[0])
+    mean, prod, per_domain = np.empty(x.shape[0]), np.empty(x.shape[0]), np.empty(x.shape)
     _capability(x, 1.0 / r_med, np.ascontiguousarray(noise, float), np.asarray(depth, float), table.seg_lo,
                 table.seg_hi, table.seg_step, table.seg_log, table.seg_off, table.values, table.slopes, table.nodes,
-                table.weights, table.above, table.width, mean, prod)
-    return mean, prod
+                table.weights, table.above, table.width, mean, prod, per_domain)
+    return mean, prod, per_domain
