@@ -103,17 +103,30 @@ def _switched(cause, draws):
 def test_every_source_of_true_score_variance_is_some_cause(hypothesis):
     """All causes held at once leave no true-score IQ variance: a mechanism added to the draws
     but not to CAUSES would land silently in the interaction remainder; this fails instead."""
-    import copy
+    from brainsim.decomposition import _iq
 
-    from brainsim.decomposition import CAUSES, _iq
+    setup, draws = setup_and_draws(hypothesis)
+    assert _iq(setup, draws)[1].var() > 1.0
+    assert held_variance(setup, draws) < 1e-20
+
+
+def setup_and_draws(hypothesis: str, n: int = 2000):
+    """A hypothesis's prepared setup and chunk 0's draws of `n` people."""
     from brainsim.engine import STREAM_CHUNKS, prepare, stream_rng
     from brainsim.model.population import draw_traits
 
-    m = model(f"hypothesis={hypothesis}", "population.n=2000", "battery.norm_n=1000")
-    setup = prepare(m, 0)
-    draws = draw_traits(stream_rng(0, STREAM_CHUNKS, 0), m.population, m.battery.n_domains, 2000, 0)
+    m = model(f"hypothesis={hypothesis}", f"population.n={n}", "battery.norm_n=1000")
+    return prepare(m, 0), draw_traits(stream_rng(0, STREAM_CHUNKS, 0), m.population, m.battery.n_domains, n, 0)
+
+
+def held_variance(setup, draws) -> float:
+    """True-score IQ variance (points^2) left when every cause of `CAUSES` is held: 0 when the
+    causes cover every mechanism the draws feed."""
+    import copy
+
+    from brainsim.decomposition import CAUSES, _iq
+
     held = copy.deepcopy(draws)
     for hold in CAUSES.values():
         hold(held)
-    assert _iq(setup, draws)[1].var() > 1.0
-    assert _iq(setup, held)[1].var() < 1e-20
+    return float(_iq(setup, held)[1].var())

@@ -58,6 +58,14 @@ def test_every_figure_has_its_axis_labels(inputs):
         assert (ax.get_xlabel(), ax.get_ylabel()) == LABELS[name], name
 
 
+def test_every_figure_has_a_caption(inputs):
+    # the report would silently show a figure without one under its file name
+    from brainsim.report import CAPTIONS
+
+    makers = plots.run_figures(*inputs, choice=_choice_frames())
+    assert set(makers) - set(CAPTIONS) == set()
+
+
 def test_pngs_open_at_150_dpi_and_leave_no_temporary_file(inputs, tmp_path):
     paths = plots.write_figures(plots.run_figures(*inputs, choice=_choice_frames()), tmp_path)
     for name, path in paths.items():
