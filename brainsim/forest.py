@@ -38,6 +38,16 @@ __all__ = ["ChoiceForest", "Features", "fit_forest", "floor", "group_labels", "M
 
 MAX_SAMPLE = 100_000  # abcrf's sampsize = min(1e5, rows): bootstrap rows per tree
 _CURVE_POINTS = 20  # err.abcrf: the OOB error at 20 forest sizes from 40 trees up
+# scikit-learn's trees split in float32: a finite statistic beyond its range (a ratio over a
+# near-zero percentile) would become infinite and be refused, so statistics are clipped here
+_LIMIT = 1e30
+
+
+def _bounded(stats: np.ndarray) -> np.ndarray:
+    """Finite statistics clipped to [-_LIMIT, _LIMIT] (NaN and infinities, the missing ones, stay);
+    the order below the limit kept."""
+    x = np.asarray(stats, float)
+    return np.where(np.isfinite(x), np.clip(x, -_LIMIT, _LIMIT), x)
 
 
 @dataclass(frozen=True)
@@ -50,7 +60,7 @@ class Features:
 
     def __call__(self, stats: np.ndarray) -> np.ndarray:
         """(Q, T) statistics -> (Q, T + flagged + LDA axes) forest inputs."""
-        x = np.asarray(stats, float)
+        x = _bounded(stats)
         missing = ~np.isfinite(x)
         x = np.where(missing, self.fill[None, :], x)
         x = np.concatenate([x, missing[:, self.flagged].astype(float)], axis=1)
@@ -171,7 +181,7 @@ def fit_forest(stats: np.ndarray, labels: np.ndarray, names: Sequence[str], *, t
     from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
     from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
 
-    stats, labels = np.asarray(stats, float), np.asarray(labels, np.int64)
+    stats, labels = _bounded(stats), np.asarray(labels, np.int64)
     _check(stats, labels, names, trees)
     missing = ~np.isfinite(stats)
     fill = _fill(stats)
@@ -248,7 +258,7 @@ def floor(stats: np.ndarray, labels: np.ndarray, *, seed: int = 0, folds: int = 
     from sklearn.model_selection import StratifiedKFold
     from sklearn.neighbors import NearestNeighbors
 
-    stats, labels = np.asarray(stats, float), np.asarray(labels, np.int64)
+    stats, labels = _bounded(stats), np.asarray(labels, np.int64)
     n, m = labels.size, int(labels.max()) + 1
     fill = _fill(stats)
     x = np.where(np.isfinite(stats), stats, fill[None, :])

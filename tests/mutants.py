@@ -177,6 +177,8 @@ MUTANTS = [
     Mutant("capability per domain: the running mean", "brainsim/model/tasks.py",
            "            out_domain[i, d] = g\n", "            out_domain[i, d] = out_mean[i] + g\n",
            ("tests/test_tasks.py",)),
+    Mutant("forest: statistics not clipped", "brainsim/forest.py",
+           "return np.where(np.isfinite(x), np.clip(x, -_LIMIT, _LIMIT), x)", "return x", ("tests/test_forest.py",)),
     Mutant("problem: priors checked at one end", "brainsim/problem.py", "                for end in ends:",
            "                for end in ends[:1]:", ("tests/test_problem.py",)),
 ]

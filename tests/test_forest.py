@@ -119,6 +119,16 @@ def test_missing_statistics_are_imputed_and_flagged():
     assert np.isfinite(forest.predict(np.r_[1.0, 0.5, np.nan, np.nan, np.zeros(NOISE - 2)][None])["probability"]).all()
 
 
+def test_a_statistic_beyond_float32_range_is_clipped_not_refused():
+    # a ratio over a near-zero percentile can be 1e300: scikit-learn's float32 trees would see inf
+    x, y = toy(900, 12)
+    x[::9, 3] = 1e300 * x[::9, 3]
+    forest = fit_forest(x, y, NAMES, trees=60, regression_trees=60, seed=0, workers=2)
+    assert not forest.features.flagged.any()  # huge is not missing
+    assert np.isfinite(forest.predict(np.r_[1.0, 0.5, 1e300, np.zeros(NOISE - 1)][None])["probability"]).all()
+    assert np.isfinite(floor(x, y, seed=0)["boosting_error"])
+
+
 def test_grouped_labels_drop_ungrouped_hypotheses_and_refuse_bad_groups():
     labels = np.array([0, 1, 2, 0, 2])
     grouped, names, keep = group_labels(labels, NAMES, {"ab": ["a", "b"], "c_only": ["c"]})
