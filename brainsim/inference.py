@@ -41,7 +41,7 @@ spawn_key=(t, m, i)); a generation's proposals are evaluated in batches by any `
 result is the same for any number of workers.
 
 Distance: root mean square of z = (simulated - observed) / tolerance over the targets, with
-a target a simulation cannot compute (NaN) counted as |z| = `missing_z`, except one computed
+a target a simulation cannot compute (NaN) counted as ``|z| = missing_z``, except one computed
 among cases another target counts (the co-twins of severe cases): with no cases it counts 0,
 since the share of cases already charges their absence.
 """
@@ -104,7 +104,7 @@ class ABCResult:
 
 
 def distance(summary: dict, targets, missing_z: float | np.ndarray = 5.0) -> float:
-    """RMS z of a summary against targets; an uncomputable statistic counts as |z| = missing_z
+    """RMS z of a summary against targets; an uncomputable statistic counts as ``|z| = missing_z``
     (0 for one computed among cases another target counts: `brainsim.summaries.missing_charges`;
     or give the per-target charges, (len(targets),))."""
     charges = (missing_charges([t.statistic for t in targets], missing_z) if np.ndim(missing_z) == 0

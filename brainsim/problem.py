@@ -31,13 +31,21 @@ StatisticsSimulator = Callable[[int, dict, int], np.ndarray]  # (hypothesis inde
 class Problem:
     """Hypotheses, their priors and the targets of one comparison.
 
-    names : hypothesis names, in order (index m everywhere)
-    models : each hypothesis's validated parameters at its files' values (None in a problem
-        that is never simulated, e.g. a toy table's)
-    hypotheses : each hypothesis's uniform priors, in the space the samplers draw (log10 for `log`)
-    log : each hypothesis's keys sampled as log10 of the value
-    targets : the observed targets (value, tolerance, source)
-    configs : each hypothesis's resolved config, kept for fingerprints (never simulated)
+    Attributes
+    ----------
+    names : tuple of str
+        Hypothesis names, in order (index m everywhere).
+    models : tuple of ModelParams
+        Each hypothesis's validated parameters at its files' values (None in a problem that
+        is never simulated, e.g. a toy table's).
+    hypotheses : tuple of HypothesisPriors
+        Each hypothesis's uniform priors, in the space the samplers draw (log10 for `log`).
+    log : tuple of frozenset
+        Each hypothesis's keys sampled as log10 of the value.
+    targets : tuple of Target
+        The observed targets (value, tolerance, source).
+    configs : tuple of dict
+        Each hypothesis's resolved config, kept for fingerprints (never simulated).
     """
 
     names: tuple[str, ...]

@@ -39,22 +39,36 @@ LOG_NOISE_CAP = 690.0
 class Draws:
     """Random draws for one chunk of people (all arrays have length n on axis 0).
 
-    latent : (float64, (n, T)) standard normal latent traits
-    genetic : (float64, (n, T)) each latent trait's additive genetic part g (standard normal;
-        latent = sqrt(h2) g + ...): what common variants carry. Twins design only (NaN for
-        unrelated people, whose latent traits are drawn whole)
-    shares : (float64, (n, K)) share of lifetime data per domain (sums to 1)
-    burden : (float64, (n,)) mutation burden B = sum of effects on log noise
-    inherited : (int64, (n,)) count of inherited deleterious variants
-    shared : (int64, (n,)) of those, the ones the co-twin also carries (0 if unrelated)
-    variant : (int64, (n,)) discrete architecture variant index, -1 = wild type
-    variant_domain : (int64, (n,)) domain a domain-specific variant acts on
-    rt_z, rt_chi : (float64, (n,)) normal and chi-square(trials - 1) draws for RT sampling error
-    rt_person : (float64, (n, 2)) standard normals of each person's log boundary and log
-        non-decision time (unique environment: unrelated to ability or family)
-    family : (int64, (n,)) family id (person id if unrelated)
-    zygosity : (int8, (n,)) 0 unrelated, 1 MZ, 2 DZ, 3 MZ reared apart, 4 adoptive siblings
-        (unrelated, reared together)
+    Attributes
+    ----------
+    latent : (float64, (n, T))
+        Standard normal latent traits.
+    genetic : (float64, (n, T))
+        Each latent trait's additive genetic part g (standard normal; latent = sqrt(h2) g +
+        ...): what common variants carry. Twins design only (NaN for unrelated people, whose
+        latent traits are drawn whole).
+    shares : (float64, (n, K))
+        Share of lifetime data per domain (sums to 1).
+    burden : (float64, (n,))
+        Mutation burden B = sum of effects on log noise.
+    inherited : (int64, (n,))
+        Count of inherited deleterious variants.
+    shared : (int64, (n,))
+        Of those, the ones the co-twin also carries (0 if unrelated).
+    variant : (int64, (n,))
+        Discrete architecture variant index, -1 = wild type.
+    variant_domain : (int64, (n,))
+        Domain a domain-specific variant acts on.
+    rt_z, rt_chi : (float64, (n,))
+        Normal and chi-square(trials - 1) draws for RT sampling error.
+    rt_person : (float64, (n, 2))
+        Standard normals of each person's log boundary and log non-decision time (unique
+        environment: unrelated to ability or family).
+    family : (int64, (n,))
+        Family id (person id if unrelated).
+    zygosity : (int8, (n,))
+        0 unrelated, 1 MZ, 2 DZ, 3 MZ reared apart, 4 adoptive siblings (unrelated, reared
+        together).
     """
 
     latent: np.ndarray
