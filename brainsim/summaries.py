@@ -28,7 +28,7 @@ STATISTICS = (
     "r_rt_iq", "rt_mean", "capability_mean", "capability_sd", "objective_spread", "output_top1_share",
     "output_top10_share", "output_top1_share_producers", "share_at_floor", "share_at_ceiling",
     "distinct_iq_values", "twin_r_mz", "twin_r_dz", "twin_r_mza", "adoptive_sibling_r", "h2_falconer", "cotwin_iq_of_iq_below_50",
-    "cotwin_iq_of_iq_below_50_mz", "dz_shared_variant_fraction", "rg_brain_iq", "snp_h2", "vocabulary_spread",
+    "cotwin_iq_of_iq_below_50_mz", "dz_shared_variant_fraction", "rg_brain_iq", "snp_h2", "vocabulary_log_spread",
 )
 # statistics computed among the people another statistic counts: undefined when there are
 # none, which the counting statistic already charges (a thin tail is charged once, not twice)
@@ -44,7 +44,7 @@ IQ_BANDS = {"high": 130.0, "low": 70.0}  # objective spread: capability at IQ 13
 BAND_HALF_WIDTH = 5.0  # IQ points either side of a band's centre
 SEVERE_ID_IQ = 50.0  # severe intellectual disability (Reichenberg et al. 2016)
 GENETIC = "genetic_"  # prefix of the columns holding each latent trait's additive genetic part
-# Objective spread on an unselected domain: the 95th over the 5th percentile of the share of the
+# Objective spread on an unselected domain: ln of the 95th over the 5th percentile of the share of the
 # vocabulary domain's universe a person knows (a vocabulary test samples words from a lexicon,
 # not items chosen to discriminate; Brysbaert et al. 2016). The percentiles are the k-th largest
 # and k-th smallest value, k = round(SPREAD_TAIL * n), kept exactly while streaming.
@@ -328,16 +328,17 @@ class Summary:
             shared, inherited = self.dz_variants
             out["dz_shared_variant_fraction"] = float(shared / inherited) if inherited > 0 else nan
         out["rg_brain_iq"], out["snp_h2"] = self._common_variants()
-        out["vocabulary_spread"] = self._vocabulary_spread(n)
+        out["vocabulary_log_spread"] = self._vocabulary_log_spread(n)
         return out
 
-    def _vocabulary_spread(self, n: int) -> float:
-        """The 95th over the 5th percentile of vocabulary capability (NaN without that domain)."""
+    def _vocabulary_log_spread(self, n: int) -> float:
+        """ln(95th / 5th percentile) of vocabulary capability (NaN without that domain): on a log
+        scale, so a near-zero 5th percentile gives a large number, not an astronomical one."""
         k = max(1, int(round(SPREAD_TAIL * n)))
         if self.vocabulary is None or self.vocabulary[0].size < k:
             return float("nan")
         high, low = self.vocabulary[0].sorted()[k - 1], -self.vocabulary[1].sorted()[k - 1]
-        return float(high / low) if low > 0 else float("nan")
+        return float(np.log(high / low)) if low > 0 else float("nan")
 
     def _common_variants(self) -> tuple[float, float]:
         """What GWAS of common variants measure: the genetic correlation of brain volume with

@@ -96,8 +96,8 @@ def test_summary_merge_equals_whole_population():
     corr = np.corrcoef(np.column_stack([cols[f"score_{d}"] for d in DOMAINS]), rowvar=False)
     assert whole["pc1_share"] == pytest.approx(psy.pc1_share(corr), rel=1e-10)
     assert whole["iq_skewness"] == pytest.approx(stats.skew(cols["iq"]), rel=1e-9)
-    assert whole["vocabulary_spread"] == naive.tail_ratio(cols["capability_vocabulary"], 0.05)
-    assert whole["vocabulary_spread"] == pytest.approx(0.865 / 0.235, rel=0.02)  # uniform on [0.2, 0.9]
+    assert whole["vocabulary_log_spread"] == np.log(naive.tail_ratio(cols["capability_vocabulary"], 0.05))
+    assert whole["vocabulary_log_spread"] == pytest.approx(np.log(0.865 / 0.235), abs=0.02)  # uniform on [0.2, 0.9]
     genes = np.column_stack([cols[f"genetic_{t}"] for t in ("brain", "data", "noise")])
     rg, snp_h2 = naive.common_variants(cols["iq"], cols["brain_volume"], genes)
     assert whole["rg_brain_iq"] == pytest.approx(rg, rel=1e-9) and whole["snp_h2"] == pytest.approx(snp_h2, rel=1e-9)
@@ -219,9 +219,9 @@ def by_definition(frame: pd.DataFrame, domains, items: int, mz="MZ", dz="DZ", mz
         "share_at_floor": (scores.sum(axis=1) == 0).mean(),
         "share_at_ceiling": (scores.sum(axis=1) == items).mean(),
         "distinct_iq_values": scores.sum(axis=1).nunique(),  # IQ is linear in the composite
-        # the k-th largest over the k-th smallest vocabulary capability, k = 5% of people
-        "vocabulary_spread": (np.sort(frame["capability_vocabulary"])[-round(0.05 * n)]
-                              / np.sort(frame["capability_vocabulary"])[round(0.05 * n) - 1]),
+        # ln of the k-th largest over the k-th smallest vocabulary capability, k = 5% of people
+        "vocabulary_log_spread": np.log(np.sort(frame["capability_vocabulary"])[-round(0.05 * n)]
+                                        / np.sort(frame["capability_vocabulary"])[round(0.05 * n) - 1]),
     }
     if "zygosity" in frame:
         pm, pd_ = _pairs(frame, mz), _pairs(frame, dz)
