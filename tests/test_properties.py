@@ -90,6 +90,14 @@ def undefined_reason(stat: str, frame, stats: dict) -> bool:
         return frame.loc[frame.zygosity == "DZ", "inherited_variants"].sum() == 0
     if stat in ("brain_volume_cv", "iq_sd", "capability_sd"):
         return len(frame) < 2
+    if stat in ("rg_brain_iq", "snp_h2"):  # twins only; no additive variance without variance
+        genes = [c for c in frame.columns if c.startswith("genetic_")]
+        return (not genes or len(frame) <= len(genes) + 1 or _constant(frame, "iq")
+                or (stat == "rg_brain_iq" and _constant(frame, "brain_volume")))
+    if stat == "vocabulary_log_spread":  # a vocabulary domain whose 5th percentile knows some of it
+        if "capability_vocabulary" not in frame:
+            return True
+        return np.sort(frame["capability_vocabulary"])[max(1, round(0.05 * len(frame))) - 1] <= 0
     return False
 
 
