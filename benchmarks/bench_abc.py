@@ -85,7 +85,7 @@ def _breakdown(prob, n: int, norm_n: int, draws: int) -> pd.DataFrame:
                 times.setdefault(stage, []).append(1e3 * (t[-1] - t[-2]))
 
             sampled = dict(zip(priors, lo + rng.random(lo.size) * (hi - lo)))
-            values = {k: 10.0**v if k in prob.log[m] else v for k, v in sampled.items()}
+            values = prob.values(m, sampled)
             _config_dict_model(prob.configs[m], values, n, norm_n)
             lap("config dict (before)")
             model = prob.model(m, sampled, n=n, norm_n=norm_n)

@@ -401,7 +401,7 @@ def _abc(settings: ABCSettings, prob: Problem, seed: int, backend, checkpoints, 
         if kept.empty:
             continue
         sampled = posterior_point(results, name)  # the weighted median commutes with log10
-        point = {k: 10.0**v if k in prob.log[m] else v for k, v in sampled.items()}
+        point = prob.values(m, sampled)
         model = prob.model(m, sampled)
         stage(f"rescoring {name} at its posterior median")
         found["setups"][name] = setup = prepare(model, seed)  # the decomposition reuses it

@@ -89,11 +89,15 @@ class Problem:
         """The same hypotheses against other targets (e.g. widened tolerances, a table row)."""
         return dataclasses.replace(self, targets=tuple(targets))
 
+    def values(self, m: int, sampled: Mapping[str, float]) -> dict[str, float]:
+        """Hypothesis m's sampled values in config units (10 ** value for its log10 keys)."""
+        return {k: 10.0**v if k in self.log[m] else v for k, v in sampled.items()}
+
     def model(self, m: int, sampled: Mapping[str, float] | None = None, *, n: int | None = None,
               norm_n: int | None = None) -> ModelParams:
         """Hypothesis m's parameters with `sampled` values set (log10 keys as 10 ** value) and,
         when given, `n` people and a norm sample of `norm_n`."""
-        values = {k: 10.0**v if k in self.log[m] else v for k, v in (sampled or {}).items()}
+        values = self.values(m, sampled or {})
         if n is not None:
             values["population.n"] = n
         if norm_n is not None:

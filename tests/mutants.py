@@ -158,7 +158,7 @@ MUTANTS = [
     Mutant("typed values: ints not rounded", "brainsim/config/overrides.py",
            "        value = int(round(value))", "        value = int(value)", ("tests/test_problem.py",)),
     Mutant("problem: log10 priors set unconverted", "brainsim/problem.py",
-           "values = {k: 10.0**v if k in self.log[m] else v", "values = {k: v if k in self.log[m] else v",
+           "return {k: 10.0**v if k in self.log[m] else v", "return {k: v if k in self.log[m] else v",
            ("tests/test_problem.py",)),
     Mutant("rg: the co-twin's genetic parts are the twin's", "brainsim/model/population.py",
            "            genetic[2 * p, j], genetic[2 * p + 1, j] = g1, g2", "            genetic[2 * p, j], genetic[2 * p + 1, j] = g1, g1",
