@@ -192,8 +192,9 @@ def simulate_chunk(setup: Setup, index: int, first_id: int, n: int) -> dict[str,
     for d, name in enumerate(model.battery.domains):
         cols[f"score_{name}"] = raw[0, :, d]
         cols[f"capability_{name}"] = per_domain[:, d]
-    for j, name in enumerate(pop.latent_names):
-        cols[f"genetic_{name}"] = draws.genetic[:, j]
+    if pop.design == "twins":  # unrelated people's latent traits are drawn whole: no genetic parts
+        for j, name in enumerate(pop.latent_names):
+            cols[f"genetic_{name}"] = draws.genetic[:, j]
     if pop.design == "twins" and len(draws) > n:  # odd n: drop the last co-twin
         cols = {k: v[:n] for k, v in cols.items()}
     return cols
@@ -317,8 +318,7 @@ def _frame(cols: dict[str, np.ndarray], design: str) -> pd.DataFrame:
     if design == "twins":
         frame["zygosity"] = pd.Categorical.from_codes(frame["zygosity"].to_numpy() - 1, list(PAIR_KINDS))
         return frame
-    return frame.drop(columns=["family", "zygosity", "shared_variants",
-                               *[c for c in frame.columns if c.startswith("genetic_")]])
+    return frame.drop(columns=["family", "zygosity", "shared_variants"])
 
 
 def sample(setup: Setup, n: int) -> pd.DataFrame:

@@ -367,7 +367,7 @@ def simulate_chunk(setup: Setup, index: int, first_id: int, n: int, block: int =
     for d, name in enumerate(bat.domains):
         cols[f"score_{name}"] = raw[0, :, d]
         cols[f"capability_{name}"] = per_domain[:, d]
-    for j in range(draws.genetic.shape[1]):
+    for j in range(draws.genetic.shape[1] if pop.design == "twins" else 0):
         cols[f"genetic_{pop.latent_names[j]}"] = draws.genetic[:, j]
     return {k: v[:n] for k, v in cols.items()}  # twins with odd n: drop the last co-twin
 

@@ -212,7 +212,7 @@ def test_engine_chunk_matches_the_numpy_oracle(overrides):
     got, want = engine.simulate_chunk(setup, 0, 0, n), naive.simulate_chunk(oracle, 0, 0, n)
     assert got.keys() - {"person", "hyper_penalty", "exponent_m", "loss"} == want.keys()
     genetic = [k for k in got if k.startswith("genetic_")]
-    assert len(genetic) == m.population.n_latent
+    assert len(genetic) == (m.population.n_latent if m.population.design == "twins" else 0)
     for key in ("family", "zygosity", "inherited_variants", "shared_variants", *genetic):
         np.testing.assert_array_equal(got[key], want[key], err_msg=key)
     for key in ("brain_volume", "n_params", "data", "mutation_burden", "noise", "step_error", "reducible_loss",
