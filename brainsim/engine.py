@@ -2,7 +2,8 @@
 
 Seeds: every stream derives from ``SeedSequence(seed, spawn_key=(stream, ...))``:
 stream 0 = norm sample traits, 1 = battery items, 2 = population chunk c (key (2, c)),
-3 = item-response key of the population, 4 = item-response key of the norm sample.
+3 = item-response key of the population, 4 = item-response key of the norm sample,
+5 = inbred cohort chunk c (key (5, c)), 6 = item-response key of the inbred cohort.
 Given the seed and chunk size, results are bit-identical whatever the thread count.
 """
 
@@ -33,7 +34,8 @@ __all__ = ["chunk_layout", "chunk_summary", "CHUNKS_PER_TASK", "group_summary", 
            "Setup", "simulate_chunk", "STREAM_BATTERY", "STREAM_CHUNKS", "stream_key", "STREAM_NORM",
            "STREAM_NORM_RESPONSES", "STREAM_RESPONSES", "population_statistics", "stream_rng"]
 
-STREAM_NORM, STREAM_BATTERY, STREAM_CHUNKS, STREAM_RESPONSES, STREAM_NORM_RESPONSES = range(5)
+STREAM_NORM, STREAM_BATTERY, STREAM_CHUNKS, STREAM_RESPONSES, STREAM_NORM_RESPONSES, STREAM_INBRED, \
+    STREAM_INBRED_RESPONSES = range(7)
 # Chunks per unit of backend work. It fixes the order in which summaries merge (and so their
 # last bits), so it is a constant, not a setting; 4 x 65536 people keeps Dask's per-task cost
 # small against the work.
@@ -138,7 +140,7 @@ def _lognormal(median: float, sd: float, z: np.ndarray) -> np.ndarray:
 PAIR_KINDS = ("MZ", "DZ", "MZA", "adoptive")  # zygosity codes 1..4: twins, twins reared apart, adoptive siblings
 
 
-def simulate_chunk(setup: Setup, index: int, first_id: int, n: int) -> dict[str, np.ndarray]:
+def simulate_chunk(setup: Setup, index: int, first_id: int, n: int, *, inbred: bool = False) -> dict[str, np.ndarray]:
     """Simulate people first_id .. first_id + n - 1.
 
     Parameters
@@ -148,6 +150,9 @@ def simulate_chunk(setup: Setup, index: int, first_id: int, n: int) -> dict[str,
         The chunk's index: its traits are drawn from the chunk's own stream.
     first_id, n : int
         Global id of the first person, and how many.
+    inbred : bool
+        People of the inbred cohort (unrelated, inbreeding coefficient
+        population.inbred_coefficient; their own streams and ids), not of the population.
 
     Returns
     -------
@@ -155,10 +160,14 @@ def simulate_chunk(setup: Setup, index: int, first_id: int, n: int) -> dict[str,
         Columns of length n (names and units: `Population`).
     """
     model, bat, pop = setup.model, setup.battery, setup.model.population
-    draws = draw_traits(stream_rng(setup.seed, STREAM_CHUNKS, index), pop, model.battery.n_domains, n, first_id)
+    if inbred:
+        pop = dataclasses.replace(pop, design="unrelated")
+    streams = (STREAM_INBRED, STREAM_INBRED_RESPONSES) if inbred else (STREAM_CHUNKS, STREAM_RESPONSES)
+    draws = draw_traits(stream_rng(setup.seed, streams[0], index), pop, model.battery.n_domains, n, first_id,
+                        inbreeding=pop.inbred_coefficient if inbred else 0.0)
     phen = phenotypes(draws, pop)
     x, x_mean = losses(model, phen)
-    scores = respond(x, phen["noise"], bat, stream_key(setup.seed, STREAM_RESPONSES), first_id, expected_forms=1)
+    scores = respond(x, phen["noise"], bat, stream_key(setup.seed, streams[1]), first_id, expected_forms=1)
     raw, composite = scores["raw"], scores["composite"]
     mean, product, per_domain = capability(x, phen["noise"], setup.universe, bat.r_med, model.battery.depth)
     rt_mean, rt_sd = sample_rt(drift(pop, phen["noise"], x_mean, setup.noise_median, bat.r_med),
@@ -205,24 +214,28 @@ def items_per_form(model: ModelParams) -> int:
     return model.battery.n_domains * model.battery.items_per_domain
 
 
-def chunk_layout(pop: PopulationParams) -> Iterator[tuple[int, int, int]]:
-    """(chunk index, first person id, size) of every chunk; twins' chunks hold whole pairs."""
-    size = pop.chunk_size + (pop.chunk_size % 2 if pop.design == "twins" else 0)
-    for index, first in enumerate(range(0, pop.n, size)):
-        yield index, first, min(size, pop.n - first)
+def chunk_layout(pop: PopulationParams, *, inbred: bool = False) -> Iterator[tuple[int, int, int]]:
+    """(chunk index, first person id, size) of every chunk of the population (twins' chunks
+    hold whole pairs), or of its inbred cohort (ids from 0 in the cohort's own streams)."""
+    n = pop.inbred_n if inbred else pop.n
+    size = pop.chunk_size + (pop.chunk_size % 2 if pop.design == "twins" and not inbred else 0)
+    for index, first in enumerate(range(0, n, size)):
+        yield index, first, min(size, n - first)
 
 
-def chunk_summary(setup: Setup, index: int, first: int, size: int) -> Summary:
-    """Sufficient statistics of one chunk."""
+def chunk_summary(setup: Setup, index: int, first: int, size: int, *, inbred: bool = False) -> Summary:
+    """Sufficient statistics of one chunk (of the inbred cohort: its IQ and RT moments only)."""
     model = setup.model
-    return Summary.of_columns(simulate_chunk(setup, index, first, size), model.battery.domains, model.population.n,
-                              items=items_per_form(model))
+    cols = simulate_chunk(setup, index, first, size, inbred=inbred)
+    if inbred:
+        return Summary.of_inbred(cols, model.battery.domains, model.population.n, model.population.inbred_coefficient)
+    return Summary.of_columns(cols, model.battery.domains, model.population.n, items=items_per_form(model))
 
 
-def group_summary(setup: Setup, chunks: Sequence[tuple[int, int, int]]) -> Summary:
+def group_summary(setup: Setup, chunks: Sequence[tuple[int, int, int]], inbred: bool = False) -> Summary:
     """Statistics of consecutive chunks (index, first, size), merged in chunk order: the unit
     of work a backend distributes."""
-    parts = (chunk_summary(setup, *chunk) for chunk in chunks)
+    parts = (chunk_summary(setup, *chunk, inbred=inbred) for chunk in chunks)
     total = next(parts)
     for part in parts:
         total = total.merge(part)
@@ -259,16 +272,18 @@ def population_statistics(model: ModelParams, seed: int | None = 0, progress: Ca
 
     setup = setup or prepare(model, resolve_seed(seed))
     backend = backend or LocalBackend()
-    layout = list(chunk_layout(model.population))
-    groups = [(tuple(layout[i : i + CHUNKS_PER_TASK]),) for i in range(0, len(layout), CHUNKS_PER_TASK)]
+    # the population's groups of chunks, then the inbred cohort's (in the same map: one pass)
+    groups = [(tuple(layout[i : i + CHUNKS_PER_TASK]), inbred)
+              for inbred in (False, True) if (layout := list(chunk_layout(model.population, inbred=inbred)))
+              for i in range(0, len(layout), CHUNKS_PER_TASK)]
     total = Summary.empty(model.battery.domains, model.population.n)
     start = time.perf_counter()
-    for i, ((group,), part) in enumerate(zip(groups, backend.map_ordered(group_summary, groups, shared=(setup,)))):
+    for i, ((group, inbred), part) in enumerate(zip(groups, backend.map_ordered(group_summary, groups, shared=(setup,)))):
         total = total.merge(part)
-        if progress is not None:
+        if progress is not None and not inbred:
             progress(sum(size for _, _, size in group))
         if i == 0 and len(groups) > 1:
-            _announce(model.population.n, (time.perf_counter() - start) * len(groups))
+            _announce(model.population.n + model.population.inbred_n, (time.perf_counter() - start) * len(groups))
     return total.statistics()
 
 
@@ -299,17 +314,21 @@ def run(model: ModelParams, seed: int | None = 0, progress: Callable[[int], None
     """
     seed = resolve_seed(seed)
     setup = prepare(model, seed)
-    cols: dict[str, np.ndarray] = {}
-    for index, first, size in chunk_layout(model.population):
-        part = simulate_chunk(setup, index, first, size)
-        if not cols:  # columns are filled in place: memory stays at one copy plus a chunk
-            cols = {k: np.empty(model.population.n, v.dtype) for k, v in part.items()}
-        for k, v in part.items():
-            cols[k][first : first + size] = v
-        if progress is not None:
-            progress(size)
-    return Population(frame=_frame(cols, model.population.design), model=model, seed=seed, setup=setup,
-                      provenance=record(seed=seed))
+    pop = model.population
+    frames = []
+    for inbred, n in ((False, pop.n), (True, pop.inbred_n)):
+        cols: dict[str, np.ndarray] = {}
+        for index, first, size in chunk_layout(pop, inbred=inbred):
+            part = simulate_chunk(setup, index, first, size, inbred=inbred)
+            if not cols:  # columns are filled in place: memory stays at one copy plus a chunk
+                cols = {k: np.empty(n, v.dtype) for k, v in part.items()}
+            for k, v in part.items():
+                cols[k][first : first + size] = v
+            if progress is not None and not inbred:
+                progress(size)
+        frames.append(_frame(cols, "unrelated" if inbred else pop.design) if cols else None)
+    return Population(frame=frames[0], model=model, seed=seed, setup=setup, provenance=record(seed=seed),
+                      inbred=frames[1])
 
 
 def _frame(cols: dict[str, np.ndarray], design: str) -> pd.DataFrame:
@@ -357,6 +376,10 @@ class Population:
     model, one factor per domain); score_<domain> (items
     solved); for twins family, zygosity ("MZ"/"DZ"/...) and genetic_<trait> (each latent
     trait's additive genetic part: what common variants carry, standard normal).
+
+    inbred : the inbred cohort (population.inbred: unrelated people of inbreeding coefficient
+    model.population.inbred_coefficient, normed and tested like the population), the same
+    columns as an unrelated frame; None when there is none.
     """
 
     frame: pd.DataFrame
@@ -365,7 +388,9 @@ class Population:
     setup: Setup
     config: dict | None = None  # the composed config, when built from one (brainsim.simulate)
     provenance: dict | None = None  # version, seed, config, overrides, environment (brainsim.provenance)
+    inbred: pd.DataFrame | None = None
 
     def summary(self) -> dict[str, float]:
-        """Named statistics of the population (see `brainsim.summaries`)."""
-        return frame_statistics(self.frame, self.model.battery.domains, items=items_per_form(self.model))
+        """Named statistics of the population and its inbred cohort (see `brainsim.summaries`)."""
+        return frame_statistics(self.frame, self.model.battery.domains, items=items_per_form(self.model),
+                                inbred=self.inbred, inbreeding=self.model.population.inbred_coefficient)

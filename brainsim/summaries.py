@@ -29,6 +29,7 @@ STATISTICS = (
     "output_top10_share", "output_top1_share_producers", "share_at_floor", "share_at_ceiling",
     "distinct_iq_values", "twin_r_mz", "twin_r_dz", "twin_r_mza", "adoptive_sibling_r", "h2_falconer", "cotwin_iq_of_iq_below_50",
     "cotwin_iq_of_iq_below_50_mz", "dz_shared_variant_fraction", "rg_brain_iq", "snp_h2", "vocabulary_log_spread",
+    "iq_inbreeding_slope", "rt_inbreeding_slope",
 )
 # statistics computed among the people another statistic counts: undefined when there are
 # none, which the counting statistic already charges (a thin tail is charged once, not twice)
@@ -198,6 +199,8 @@ class Summary:
     items: int = 0  # items on form A: the composite's ceiling (0: no composite seen)
     genetic: Moments | None = None  # of (IQ, brain volume, the latent traits' genetic parts); twins only
     vocabulary: tuple[TopK, TopK] | None = None  # the largest and (negated) smallest vocabulary capabilities
+    inbred: Moments | None = None  # of (IQ, mean RT) in the inbred cohort (not among the population's people)
+    inbreeding: float = 0.0  # the inbred cohort's inbreeding coefficient F
 
     @property
     def spread_capacity(self) -> int:
@@ -246,6 +249,16 @@ class Summary:
                            np.asarray(cols["shared_variants"]), np.asarray(cols["inherited_variants"]))
         return out
 
+    @classmethod
+    def of_inbred(cls, cols: Mapping[str, np.ndarray], domains: Sequence[str], n_total: int,
+                  inbreeding: float) -> Summary:
+        """Sufficient statistics of a chunk of the inbred cohort (people of inbreeding coefficient
+        `inbreeding`): their IQ and mean RT moments, to set against the population's."""
+        out = cls.empty(domains, n_total)
+        out.inbred = Moments.of(np.column_stack([np.asarray(cols["iq"], float), np.asarray(cols["rt_mean"], float)]))
+        out.inbreeding = float(inbreeding)
+        return out
+
     def _add_twins(self, iq, family, zygosity, shared, inherited) -> None:
         first = psy.pair_starts(family)
         a, b = iq[first], iq[first + 1]
@@ -274,6 +287,9 @@ class Summary:
             else self.genetic.merge(other.genetic),
             other.vocabulary if self.vocabulary is None else self.vocabulary if other.vocabulary is None
             else tuple(a.merge(b) for a, b in zip(self.vocabulary, other.vocabulary)),
+            other.inbred if self.inbred is None else self.inbred if other.inbred is None
+            else self.inbred.merge(other.inbred),
+            max(self.inbreeding, other.inbreeding),
         )
 
     def statistics(self) -> dict[str, float]:
@@ -329,7 +345,19 @@ class Summary:
             out["dz_shared_variant_fraction"] = float(shared / inherited) if inherited > 0 else nan
         out["rg_brain_iq"], out["snp_h2"] = self._common_variants()
         out["vocabulary_log_spread"] = self._vocabulary_log_spread(n)
+        out["iq_inbreeding_slope"] = self._inbreeding_slope(_IQ, 0)
+        out["rt_inbreeding_slope"] = self._inbreeding_slope(_RT, 1)
         return out
+
+    def _inbreeding_slope(self, column: int, inbred_column: int) -> float:
+        """Inbreeding depression as Yengo et al. 2017 report it: the trait's change per unit of
+        inbreeding F in the population's SDs, here (inbred mean - population mean) / (SD F),
+        the slope through the population (F = 0) and the cohort (F). NaN without both."""
+        m, c = self.moments, self.inbred
+        if c is None or c.n == 0 or m.n < 2 or self.inbreeding <= 0.0:
+            return float("nan")
+        sd = float(np.sqrt(m.var()[column]))
+        return float((c.mean[inbred_column] - m.mean[column]) / (sd * self.inbreeding)) if sd > 0 else float("nan")
 
     def _vocabulary_log_spread(self, n: int) -> float:
         """ln(95th / 5th percentile) of vocabulary capability (NaN without that domain): on a log
@@ -373,9 +401,15 @@ def _add_padded(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return out
 
 
-def frame_statistics(frame, domains: Sequence[str], *, items: int = 0) -> dict[str, float]:
-    """Statistics of a whole population frame (one chunk); see `Summary.statistics`."""
+def frame_statistics(frame, domains: Sequence[str], *, items: int = 0, inbred=None,
+                     inbreeding: float = 0.0) -> dict[str, float]:
+    """Statistics of a whole population frame (one chunk), with its inbred cohort's frame
+    `inbred` (people of inbreeding coefficient `inbreeding`) if any; see `Summary.statistics`."""
     cols = {c: frame[c].to_numpy() for c in frame.columns}
     if "zygosity" in cols and hasattr(frame["zygosity"], "cat"):
         cols["zygosity"] = frame["zygosity"].cat.codes.to_numpy() + 1
-    return Summary.of_columns(cols, domains, len(frame), items=items).statistics()
+    summary = Summary.of_columns(cols, domains, len(frame), items=items)
+    if inbred is not None and len(inbred):
+        summary = summary.merge(Summary.of_inbred({c: inbred[c].to_numpy() for c in ("iq", "rt_mean")}, domains,
+                                                  len(frame), inbreeding))
+    return summary.statistics()

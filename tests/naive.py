@@ -71,7 +71,7 @@ def _optional(g: np.random.Generator, pop, k: int, n: int):
     return shares, variant, domain
 
 
-def draw_traits(g: np.random.Generator, pop, k: int, n: int, first_id: int = 0) -> SimpleNamespace:
+def draw_traits(g: np.random.Generator, pop, k: int, n: int, first_id: int = 0, inbreeding: float = 0.0) -> SimpleNamespace:
     """Random draws of n people (the fields of `brainsim.model.population.Draws`)."""
     if pop.design == "twins":
         return _draw_twins(g, pop, k, n + n % 2, first_id)
@@ -79,10 +79,15 @@ def draw_traits(g: np.random.Generator, pop, k: int, n: int, first_id: int = 0) 
     latent = g.standard_normal((n, t))
     rt_z = g.standard_normal(n)
     rt_chi = g.chisquare(pop.trials - 1.0, n)
-    inherited = g.poisson(pop.inherited_rate, n)
+    inherited = g.poisson(pop.inherited_rate * (1.0 - inbreeding), n)
     burden = g.gamma(inherited * pop.inherited_shape, pop.inherited_mean / pop.inherited_shape)
     de_novo = g.poisson(pop.de_novo_rate, n)
     burden = burden + g.gamma(de_novo * pop.de_novo_shape, pop.de_novo_mean / pop.de_novo_shape)
+    if inbreeding > 0.0:  # heterozygous sites above, homozygous ones here (1 / h times the effect)
+        homozygous = g.poisson(0.5 * pop.inherited_rate * inbreeding, n)
+        burden = burden + g.gamma(homozygous * pop.inherited_shape,
+                                  pop.inherited_mean / pop.inherited_shape / pop.dominance)
+        inherited = inherited + homozygous
     shares, variant, domain = _optional(g, pop, k, n)
     return SimpleNamespace(latent=latent, genetic=np.full((n, t), np.nan), shares=shares, burden=burden,
                            inherited=inherited, shared=np.zeros(n, np.int64), variant=variant, variant_domain=domain, rt_z=rt_z,
@@ -326,6 +331,26 @@ def ez(drift, boundary):
     mdt = boundary / (2 * drift) * (1 - ey) / (1 + ey)
     vrt = boundary * EZ_SCALE**2 / (2 * drift**3) * (2 * y * ey - np.exp(2 * y) + 1) / (ey + 1) ** 2
     return mdt, vrt
+
+
+def diploid_burden(g: np.random.Generator, pop, n: int, inbreeding: float, sites: int = 20_000):
+    """Inherited burden and carried sites of n people drawn site by site, genotype by genotype:
+    `sites` loci whose rare deleterious allele has frequency q = lam / (2 sites); with
+    probability F a person's two alleles at a locus are identical by descent (one draw, so a
+    carrier is homozygous), else two independent draws. A site's effect is Gamma(shape, mean /
+    shape) in a carrier of one copy and 1 / h times that in a homozygote. Returns (burden,
+    carried sites), each (n,)."""
+    q = pop.inherited_rate / (2.0 * sites)
+    burden, carried = np.zeros(n), np.zeros(n, np.int64)
+    for i in range(n):
+        ibd = g.random(sites) < inbreeding
+        first = g.random(sites) < q
+        second = np.where(ibd, first, g.random(sites) < q)
+        copies = first.astype(int) + second
+        effects = g.gamma(pop.inherited_shape, pop.inherited_mean / pop.inherited_shape, sites)
+        burden[i] = effects[copies == 1].sum() + effects[copies == 2].sum() / pop.dominance
+        carried[i] = np.count_nonzero(copies)
+    return burden, carried
 
 
 # --- a chunk ------------------------------------------------------------------------------

@@ -168,14 +168,16 @@ KERNEL_OVERRIDES = ("population.mutation.inherited_rate=60", "population.mutatio
                     "population.architecture.domain_specific=true")
 
 
-@pytest.mark.parametrize("design", ["unrelated", "twins"])
+@pytest.mark.parametrize("design", ["unrelated", "twins", "inbred"])
 @pytest.mark.parametrize("diet", ["population.data.diet_cv=0.3", "population.data.diet_cv=3"])
 def test_kernels_match_the_numpy_oracle_bit_for_bit(diet, design):
     # log-space Dirichlet (alpha < 1): an ulp of log(share) ~ -600 is ~1e-13 relative
     tol = 1e-10 if "=3" in diet else 0.0
-    m = model(f"population.design={design}", "population.mz_fraction=0.4", diet, *KERNEL_OVERRIDES)
-    d = draw_traits(np.random.default_rng(5), m.population, 6, 5001, first_id=40)
-    r = naive.draw_traits(np.random.default_rng(5), m.population, 6, 5001, first_id=40)
+    f = 0.125 if design == "inbred" else 0.0  # unrelated people, a quarter of their variants homozygous
+    m = model(f"population.design={design.replace('inbred', 'unrelated')}", "population.mz_fraction=0.4", diet,
+              "population.mutation.dominance=0.2", *KERNEL_OVERRIDES)
+    d = draw_traits(np.random.default_rng(5), m.population, 6, 5001, first_id=40, inbreeding=f)
+    r = naive.draw_traits(np.random.default_rng(5), m.population, 6, 5001, first_id=40, inbreeding=f)
     assert len(d) == (5002 if design == "twins" else 5001)  # twins: whole pairs
     for f in dataclasses.fields(d):
         if f.name == "shares" and tol:  # libm and NumPy's SIMD exp/log differ in the last bit
@@ -284,3 +286,51 @@ def test_dz_inherited_counts_correlate_one_half(ordinary_twins):
     assert _fisher_z(np.corrcoef(adopted[:, 0], adopted[:, 1])[0, 1], 0.0, len(adopted)) > ALPHA
     for twin in (0, 1):
         assert stats.chisquare(*_counts_vs_poisson(dz[:, twin], 8.0)).pvalue > ALPHA
+
+
+@pytest.mark.parametrize("f", [1 / 16, 0.5])
+def test_inbred_burden_follows_a_site_by_site_diploid_draw(f):
+    # the kernel's Poisson split of carried variants into heterozygous (lam (1 - F)) and
+    # homozygous (lam F / 2) sites, against genotypes drawn locus by locus with IBD probability F
+    m = model("population.design=unrelated", "population.mutation.inherited_rate=40",
+              "population.mutation.inherited_mean=0.05", "population.mutation.de_novo_rate=0",
+              "population.mutation.dominance=0.1")
+    d = draw_traits(np.random.default_rng(3), m.population, 6, 4000, inbreeding=f)
+    burden, carried = naive.diploid_burden(np.random.default_rng(4), m.population, 800, f, sites=4000)
+    assert stats.ks_2samp(d.burden, burden).pvalue > ALPHA
+    assert stats.ks_2samp(d.inherited, carried).pvalue > ALPHA
+
+
+def test_inbreeding_depression_of_the_burden_has_its_closed_form():
+    # E[burden | F] - E[burden | 0] = F lam mean (1 / (2h) - 1): 0 when additive (h = 1/2)
+    from brainsim.model.population import inbreeding_depression
+
+    f, n = 1 / 16, 400_000
+    for h in (0.5, 0.2, 0.05):
+        m = model("population.design=unrelated", "population.mutation.inherited_rate=500",
+                  "population.mutation.inherited_mean=0.005", "population.mutation.de_novo_rate=0",
+                  f"population.mutation.dominance={h}")
+        inbred = draw_traits(np.random.default_rng(1), m.population, 6, n, inbreeding=f).burden
+        outbred = draw_traits(np.random.default_rng(2), m.population, 6, n).burden
+        se = np.sqrt(inbred.var() / n + outbred.var() / n)
+        closed = f * inbreeding_depression(m.population)
+        assert closed == pytest.approx(f * 500 * 0.005 * (0.5 / h - 1), rel=1e-12)
+        assert abs(inbred.mean() - outbred.mean() - closed) < 4 * se, h
+    assert closed > 30 * se  # h = 0.05: a depression the test sees
+
+
+def test_inbreeding_lowers_iq_only_when_variants_are_recessive():
+    # the engine's cohort against the population: h = 1/2 leaves IQ where it is, h < 1/2 lowers
+    # it; and no inherited load (every hypothesis but the H3 family), no depression
+    import brainsim
+
+    slopes = {}
+    for label, extra in (("additive", ["population.mutation.dominance=0.5"]),
+                         ("recessive", ["population.mutation.dominance=0.05"]),
+                         ("no load", ["population.mutation.inherited_rate=0"])):
+        pop = brainsim.simulate(["hypothesis=h3_mutation_load", "population.n=12000", "population.inbred.fraction=0.5",
+                                 "battery.norm_n=2000", *extra], seed=3)
+        slopes[label] = pop.summary()["iq_inbreeding_slope"]
+    se = np.sqrt(1 / 6000 + 2 / 12000) / (1 / 16)  # twins: about half as many independent people
+    assert abs(slopes["additive"]) < 4 * se and abs(slopes["no load"]) < 4 * se
+    assert slopes["recessive"] < -8 * se

@@ -43,6 +43,7 @@ VALID = {key: _valid(key) for key in (
     "population.brain.kappa", "population.brain.density_sd", "population.brain.efficiency_sd", "population.data.sd",
     "population.data.diet_cv", "population.data.data_unit", "population.hyperparameters.sd",
     "population.mutation.inherited_rate", "population.mutation.de_novo_rate", "population.mutation.de_novo_mean",
+    "population.mutation.dominance", "population.inbred.fraction", "population.inbred.coefficient",
     "population.noise.ref", "population.noise.sd", "population.architecture.sd", "battery.items_per_domain",
     "battery.norm_n", "battery.universe.gamma", "battery.universe.width")}
 VALID["scaling"] = st.sampled_from(["kaplan2020", "chinchilla2022", "besiroglu2024"])
@@ -65,8 +66,9 @@ def _twin_undefined(frame, zyg) -> bool:
     return len(pairs) < 2 or np.ptp(np.r_[pairs["first"], pairs["last"]]) == 0
 
 
-def undefined_reason(stat: str, frame, stats: dict) -> bool:
-    """True when the population makes `stat` undefined (so NaN is the right answer)."""
+def undefined_reason(stat: str, frame, stats: dict, inbred=None) -> bool:
+    """True when the population (and its inbred cohort) makes `stat` undefined (so NaN is the
+    right answer)."""
     scores = [c for c in frame.columns if c.startswith("score_")]
     if stat in CORRELATIONS:
         return any(_constant(frame, c) for c in CORRELATIONS[stat])
@@ -98,6 +100,8 @@ def undefined_reason(stat: str, frame, stats: dict) -> bool:
         if "capability_vocabulary" not in frame:
             return True
         return np.sort(frame["capability_vocabulary"])[max(1, round(0.05 * len(frame))) - 1] <= 0
+    if stat in ("iq_inbreeding_slope", "rt_inbreeding_slope"):  # no cohort, or no population SD to scale by
+        return inbred is None or len(frame) < 2 or _constant(frame, "iq" if stat.startswith("iq") else "rt_mean")
     return False
 
 
@@ -109,7 +113,7 @@ def _check_population(overrides: list[str]) -> None:
     for k, v in stats.items():
         assert not math.isinf(v), k
         if math.isnan(v):
-            assert undefined_reason(k, frame, stats), f"{k} is NaN but defined ({overrides})"
+            assert undefined_reason(k, frame, stats, pop.inbred), f"{k} is NaN but defined ({overrides})"
     card = scorecard("h", stats, TARGETS)
     z = card["z"].dropna()
     assert np.isfinite(z).all()

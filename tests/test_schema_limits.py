@@ -26,6 +26,8 @@ LIMITS = {
     "population.mz_fraction": (0, 1, False, "a share of twin pairs"),
     "population.mza_fraction": (0, 1, False, "a share of pairs (with adoptive_fraction: < 1 together)"),
     "population.adoptive_fraction": (0, 1, False, "likewise"),
+    "population.inbred.fraction": (0, 10, False, "a cohort beside the population; ten times it is only slower"),
+    "population.inbred.coefficient": (0, 1, False, "an inbreeding coefficient is a probability"),
     "population.brain.volume_mean": (0, INF, True, "a volume is positive"),
     "population.brain.volume_cv": (0, 2, False, "brain-volume CV is ~0.1; 2 is twenty times any species' spread"),
     "population.brain.volume_ref": (0, INF, True, "a volume is positive"),
@@ -48,6 +50,7 @@ LIMITS = {
     "population.mutation.de_novo_rate": (0, 1e6, False, "~70 de novo mutations per birth; 1e6 bounds any rate"),
     "population.mutation.de_novo_shape": (0, INF, True, "a Gamma shape is positive"),
     "population.mutation.de_novo_mean": (0, 10, False, "likewise per de novo mutation"),
+    "population.mutation.dominance": (0.01, 1, False, "h = 0.01: a homozygote has 100 times a carrier's effect"),
     "population.noise.ref": (0, 100, False, "nu = 100 nats: every serial step fails"),
     "population.noise.sd": (0, 3, False, "SD of log noise: 20-fold per SD"),
     "population.architecture.sd": (0, 2, False, "SD of the log exponent multiplier: e^2 = 7-fold exponents"),
@@ -165,13 +168,15 @@ def test_the_limit_itself_is_accepted(key):
 
 @pytest.mark.parametrize("overrides", [
     ["population.mutation.inherited_rate=1000000", "population.mutation.inherited_mean=10"],
+    ["population.mutation.inherited_rate=1000000", "population.mutation.inherited_mean=10",
+     "population.mutation.dominance=0.01", "population.inbred.coefficient=1", "population.inbred.fraction=10"],
     ["population.mutation.de_novo_rate=1000000", "population.mutation.de_novo_mean=10"],
     ["population.noise.ref=100", "population.noise.sd=3"],
     ["population.brain.volume_cv=2", "population.brain.kappa=5", "population.data.sd=3"],
     ["population.architecture.mode=discrete", "population.architecture.variants=[{prob:1.0,shift:1.0}]"],
     ["population.architecture.mode=discrete", "population.architecture.variants=[{prob:1.0,shift:-1.0}]"],
     ["battery.depth=[1000,1000,1000,1000,1000,1000]"],
-], ids=["inherited at its limits", "de novo at its limits", "noise at its limits", "size and data at their limits",
+], ids=["inherited at its limits", "fully inbred at the limits", "de novo at its limits", "noise at its limits", "size and data at their limits",
         "architecture +1", "architecture -1", "depth 1000"])
 def test_a_simulation_at_the_limits_gives_numbers_never_inf(overrides):
     import brainsim

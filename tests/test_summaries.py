@@ -75,10 +75,15 @@ def test_summary_merge_equals_whole_population():
     rng = np.random.default_rng(2)
     n = 20000
     cols = _columns(n, rng)
-    whole = Summary.of_columns(cols, DOMAINS, n).statistics()
+    f = 1 / 16
+    inbred = {"iq": 100 - 15 * 4 * f + 15 * rng.normal(size=3000), "rt_mean": 0.5 * rng.normal(size=3000) + 3 * f}
+    whole = Summary.of_columns(cols, DOMAINS, n).merge(Summary.of_inbred(inbred, DOMAINS, n, f)).statistics()
     merged = Summary.empty(DOMAINS, n)
     for first in range(0, n, 3000):  # chunks hold whole pairs, as the engine's layout does
         merged = merged.merge(Summary.of_columns({k: v[first:first + 3000] for k, v in cols.items()}, DOMAINS, n))
+        if first in (0, 6000):  # the cohort's chunks come in between: the merge does not care
+            part = slice(first // 4, first // 4 + 1500)
+            merged = merged.merge(Summary.of_inbred({k: v[part] for k, v in inbred.items()}, DOMAINS, n, f))
     merged = merged.statistics()
     assert whole.keys() == merged.keys()
     composite = {"share_at_floor", "share_at_ceiling", "distinct_iq_values"}  # items unknown here
@@ -104,6 +109,11 @@ def test_summary_merge_equals_whole_population():
     # in closed form: cov = 10 * 0.5 between additive values of variances 164 and 0.74
     assert rg == pytest.approx(5 / np.sqrt(164 * 0.74), abs=0.02)
     assert snp_h2 == pytest.approx(164 / (900 + 164), abs=0.02)
+    # inbreeding depression: the cohort's mean against the population's, in its SDs per unit F
+    for stat, col in (("iq_inbreeding_slope", "iq"), ("rt_inbreeding_slope", "rt_mean")):
+        expected = (inbred[col].mean() - cols[col].mean()) / (cols[col].std(ddof=1) * f)
+        assert whole[stat] == pytest.approx(expected, rel=1e-10), stat
+    assert whole["iq_inbreeding_slope"] == pytest.approx(-4 * 15 / np.std(cols["iq"]), abs=0.6)  # SE ~0.3
 
 
 def test_merge_rejects_other_population():
@@ -187,9 +197,10 @@ def _double_entry_r(pairs: pd.DataFrame, col: str = "iq") -> float:
 
 
 def by_definition(frame: pd.DataFrame, domains, items: int, mz="MZ", dz="DZ", mza="MZA",
-                  adoptive="adoptive") -> dict[str, float]:
+                  adoptive="adoptive", inbred: pd.DataFrame | None = None, inbreeding: float = 0.0) -> dict[str, float]:
     """Every statistic of `STATISTICS` computed directly from its definition (`items`: items
-    on one form, the composite's ceiling)."""
+    on one form, the composite's ceiling; `inbred`: the inbred cohort, of coefficient
+    `inbreeding`)."""
     iq, n = frame["iq"], len(frame)
     dev = iq - iq.mean()
     scores = frame[[f"score_{d}" for d in domains]]
@@ -238,6 +249,9 @@ def by_definition(frame: pd.DataFrame, domains, items: int, mz="MZ", dz="DZ", mz
         genes = frame[[c for c in frame.columns if c.startswith("genetic_")]].to_numpy()
         stats_["rg_brain_iq"], stats_["snp_h2"] = naive.common_variants(iq.to_numpy(), frame["brain_volume"].to_numpy(),
                                                                         genes)
+    if inbred is not None:  # Yengo et al. 2017: the trait's change per unit F in population SDs
+        for stat, col in (("iq_inbreeding_slope", "iq"), ("rt_inbreeding_slope", "rt_mean")):
+            stats_[stat] = (inbred[col].mean() - frame[col].mean()) / (frame[col].std(ddof=1) * inbreeding)
     return {k: float(v) for k, v in stats_.items()}
 
 
@@ -278,17 +292,23 @@ def _synthetic(n_pairs=6000, seed=7):
 def test_every_statistic_equals_its_definition():
     cols = _synthetic()
     frame = pd.DataFrame(cols)
-    want = by_definition(frame, DOMAINS, items=30, mz=1, dz=2, mza=3, adoptive=4)
+    rng = np.random.default_rng(8)
+    inbred = pd.DataFrame({"iq": 95 + 30 * rng.normal(size=2001), "rt_mean": 0.3 + rng.normal(size=2001)})
+    f = 0.125
+    want = by_definition(frame, DOMAINS, items=30, mz=1, dz=2, mza=3, adoptive=4, inbred=inbred, inbreeding=f)
     assert set(want) == set(STATISTICS) and all(np.isfinite(v) for v in want.values())
     # the twin statistics differ by zygosity, so swapping or mixing the pairs would show
     assert want["twin_r_mz"] - want["twin_r_dz"] > 0.2 and want["twin_r_mza"] - want["adoptive_sibling_r"] > 0.2
     assert abs(want["cotwin_iq_of_iq_below_50"] - want["cotwin_iq_of_iq_below_50_mz"]) > 5
     assert 0 < want["share_at_floor"] < 0.1 and 0 < want["share_at_ceiling"] < 0.1
-    got = Summary.of_columns(cols, DOMAINS, len(frame), items=30).statistics()
+    of_inbred = lambda rows: Summary.of_inbred({c: inbred[c].to_numpy()[rows] for c in inbred}, DOMAINS, len(frame), f)
+    got = Summary.of_columns(cols, DOMAINS, len(frame), items=30).merge(of_inbred(slice(None))).statistics()
     merged = Summary.empty(DOMAINS, len(frame))
     for first in range(0, len(frame), 2500):  # chunks of whole pairs
         merged = merged.merge(Summary.of_columns({k: v[first:first + 2500] for k, v in cols.items()}, DOMAINS,
                                                  len(frame), items=30))
+    for first in range(0, len(inbred), 700):
+        merged = merged.merge(of_inbred(slice(first, first + 700)))
     for key in STATISTICS:
         assert got[key] == pytest.approx(want[key], rel=1e-9, abs=1e-12), key
     merged = merged.statistics()
@@ -303,8 +323,10 @@ def test_a_simulated_population_frame_gives_the_statistics_of_its_definitions():
                              "population.mutation.de_novo_mean=3.0", "battery.reach=4.5"],
                             seed=2)  # rare large hits, and items down to 4.5 SD: IQ < 50
     frame = pop.frame
-    want = by_definition(frame, pop.model.battery.domains, items=6 * 30)
+    want = by_definition(frame, pop.model.battery.domains, items=6 * 30, inbred=pop.inbred,
+                         inbreeding=pop.model.population.inbred_coefficient)
     got = pop.summary()
+    assert len(pop.inbred) == round(0.2 * 6001) and pop.model.population.inbred_coefficient == 1 / 16
     assert np.isfinite(want["cotwin_iq_of_iq_below_50"]) and np.isfinite(want["objective_spread"])
     for key in STATISTICS:
         assert got[key] == pytest.approx(want[key], rel=1e-9, abs=1e-12), key

@@ -59,7 +59,7 @@ def population_from_config(cfg: Mapping) -> PopulationParams:
     """Validate the `population` config section."""
     p = "population."
     hyp, arch, her = section(cfg, "hyperparameters", p), section(cfg, "architecture", p), section(cfg, "heritability", p)
-    for name in ("brain", "data", "mutation", "noise", "reaction_time"):
+    for name in ("brain", "data", "mutation", "noise", "reaction_time", "inbred"):
         section(cfg, name, p)
 
     mode = check(p + "architecture.mode", arch.get("mode"))
@@ -94,12 +94,13 @@ def population_from_config(cfg: Mapping) -> PopulationParams:
 POPULATION_KEYS = {
     "n": "n", "chunk_size": "chunk_size", "design": "design", "mz_fraction": "mz_fraction",
     "mza_fraction": "mza_fraction", "adoptive_fraction": "adoptive_fraction",
+    "inbred_fraction": "inbred.fraction", "inbred_coefficient": "inbred.coefficient",
     **{k: f"brain.{k}" for k in ("volume_mean", "volume_cv", "volume_ref", "kappa", "synapses_ref",
                                  "synapses_per_param", "density_sd", "efficiency_sd")},
     "data_seconds": "data.seconds", "data_rate": "data.rate", "data_unit": "data.data_unit", "data_sd": "data.sd",
     "diet_cv": "data.diet_cv", "hyper_sd": "hyperparameters.sd", "hyper_curvature": "hyperparameters.curvature",
     **{k: f"mutation.{k}" for k in ("inherited_rate", "inherited_shape", "inherited_mean", "de_novo_rate",
-                                    "de_novo_shape", "de_novo_mean")},
+                                    "de_novo_shape", "de_novo_mean", "dominance")},
     "noise_ref": "noise.ref", "noise_sd": "noise.sd", "arch_sd": "architecture.sd",
     "arch_domain_specific": "architecture.domain_specific",
     **{k: f"reaction_time.{k}" for k in ("drift_ref", "drift_loss_exponent", "boundary", "boundary_sd",

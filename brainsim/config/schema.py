@@ -118,6 +118,8 @@ SCHEMA: dict[str, Rule] = {
     "population.mz_fraction": PROBABILITY,
     "population.mza_fraction": PROBABILITY,
     "population.adoptive_fraction": PROBABILITY,
+    "population.inbred.fraction": _float(0.0, 10.0),  # up to 10 inbred people per person of the population
+    "population.inbred.coefficient": PROBABILITY,
     "population.brain.volume_mean": POSITIVE,
     "population.brain.volume_cv": _float(0.0, 2.0),
     "population.brain.volume_ref": POSITIVE,
@@ -141,6 +143,9 @@ SCHEMA: dict[str, Rule] = {
     "population.mutation.de_novo_rate": _float(0.0, 1e6),
     "population.mutation.de_novo_shape": POSITIVE,
     "population.mutation.de_novo_mean": _float(0.0, 10.0),
+    # a heterozygote's share of a homozygote's effect: 0.01 makes a homozygous variant 100 times
+    # its carriers' effect; 1 is full dominance
+    "population.mutation.dominance": _float(0.01, 1.0),
     "population.noise.ref": _float(0.0, 100.0),
     "population.noise.sd": _float(0.0, 3.0),
     "population.architecture.mode": _choice(ARCH_MODES),

@@ -30,6 +30,8 @@ class PopulationParams:
     mz_fraction: float  # of the twin pairs (MZ or DZ)
     mza_fraction: float  # of all pairs: MZ twins reared apart
     adoptive_fraction: float  # of all pairs: adoptive siblings (unrelated, reared together)
+    inbred_fraction: float  # size of the cohort of inbred people (unrelated), as a share of n; 0: none
+    inbred_coefficient: float  # their inbreeding coefficient F (first cousins' children: 1/16)
     volume_mean: float
     volume_cv: float
     volume_ref: float
@@ -52,6 +54,7 @@ class PopulationParams:
     de_novo_rate: float
     de_novo_shape: float
     de_novo_mean: float
+    dominance: float  # h: a heterozygous inherited variant's effect as a share of the homozygote's
     noise_ref: float
     noise_sd: float
     arch_mode: str
@@ -73,6 +76,11 @@ class PopulationParams:
     def volume_sigma(self) -> float:
         """SD of log brain volume for the configured CV (lognormal)."""
         return float(np.sqrt(np.log1p(self.volume_cv**2)))
+
+    @property
+    def inbred_n(self) -> int:
+        """People in the inbred cohort (0 when there is none)."""
+        return int(round(self.inbred_fraction * self.n)) if self.inbred_coefficient > 0.0 else 0
 
     @property
     def n_latent(self) -> int:

@@ -25,7 +25,7 @@ from numba import njit, prange
 from .params import TRAITS, PopulationParams
 
 __all__ = ["dirichlet_concentration", "draw_traits", "Draws", "I_ARCH", "I_BRAIN", "I_DATA", "I_DENSITY",
-           "I_EFFICIENCY", "I_NOISE", "LOG_NOISE_CAP", "N_FIXED", "phenotypes", "WILD_TYPE"]
+           "I_EFFICIENCY", "I_NOISE", "inbreeding_depression", "LOG_NOISE_CAP", "N_FIXED", "phenotypes", "WILD_TYPE"]
 
 I_BRAIN, I_DENSITY, I_EFFICIENCY, I_DATA, I_NOISE, I_ARCH = range(len(TRAITS))
 N_FIXED = len(TRAITS)
@@ -164,15 +164,21 @@ class _Mutations(NamedTuple):
     de_novo_rate: float
     de_novo_shape: float
     de_novo_scale: float
+    dominance: float  # h: a carrier's effect is h times a homozygote's
 
 
 def _mutations(pop: PopulationParams) -> _Mutations:
     return _Mutations(pop.inherited_rate, pop.inherited_shape, pop.inherited_mean / pop.inherited_shape,
-                      pop.de_novo_rate, pop.de_novo_shape, pop.de_novo_mean / pop.de_novo_shape)
+                      pop.de_novo_rate, pop.de_novo_shape, pop.de_novo_mean / pop.de_novo_shape, pop.dominance)
 
 
 @njit(cache=True, nogil=True)
-def _draw_unrelated(rng, mut, trials, latent, rt_z, rt_chi, inherited, burden):
+def _draw_unrelated(rng, mut, inbreeding, trials, latent, rt_z, rt_chi, inherited, burden):
+    # Inherited variants are rare: an outbred person carries Poisson(lam) of them, each in one
+    # copy. With inbreeding F a site is heterozygous with probability 2q(1 - q)(1 - F) and
+    # homozygous with q^2 + Fq(1 - q), so for rare variants the carried copies split into
+    # Poisson(lam (1 - F)) heterozygous and Poisson(lam F / 2) homozygous sites; a homozygous
+    # site has 1 / h times a carrier's effect. F = 0 draws exactly as an outbred population.
     n, t = latent.shape
     for i in range(n):
         for j in range(t):
@@ -182,13 +188,20 @@ def _draw_unrelated(rng, mut, trials, latent, rt_z, rt_chi, inherited, burden):
     for i in range(n):
         rt_chi[i] = rng.chisquare(trials - 1.0)
     for i in range(n):
-        inherited[i] = rng.poisson(mut.inherited_rate)
+        inherited[i] = rng.poisson(mut.inherited_rate * (1.0 - inbreeding))
     burden[:] = 0.0
     _gamma_sums(rng, inherited, mut.inherited_shape, mut.inherited_scale, burden)
     de_novo = np.empty(n, np.int64)
     for i in range(n):
         de_novo[i] = rng.poisson(mut.de_novo_rate)
     _gamma_sums(rng, de_novo, mut.de_novo_shape, mut.de_novo_scale, burden)
+    if inbreeding > 0.0:
+        homozygous = np.empty(n, np.int64)
+        for i in range(n):
+            homozygous[i] = rng.poisson(0.5 * mut.inherited_rate * inbreeding)
+        _gamma_sums(rng, homozygous, mut.inherited_shape, mut.inherited_scale / mut.dominance, burden)
+        for i in range(n):
+            inherited[i] += homozygous[i]
 
 
 @njit(cache=True, nogil=True)
@@ -291,10 +304,19 @@ def _variant_cum_probs(pop: PopulationParams) -> np.ndarray:
 
 
 def draw_traits(
-    rng: np.random.Generator, pop: PopulationParams, n_domains: int, n: int, first_id: int = 0
+    rng: np.random.Generator, pop: PopulationParams, n_domains: int, n: int, first_id: int = 0, *,
+    inbreeding: float = 0.0
 ) -> Draws:
-    """Draw the random part of `n` people's traits (twins: n rounded up to whole pairs)."""
+    """Draw the random part of `n` people's traits (twins: n rounded up to whole pairs).
+
+    `inbreeding` is every person's inbreeding coefficient F (unrelated design only): it makes
+    F / 2 of the expected inherited variants homozygous (see `inbreeding_depression`).
+    """
     twins = pop.design == "twins"
+    if twins and inbreeding:
+        raise ValueError("inbred people are drawn unrelated: design='twins' takes inbreeding=0")
+    if not 0.0 <= inbreeding <= 1.0:
+        raise ValueError(f"inbreeding must be an inbreeding coefficient in [0, 1]. Got {inbreeding!r} instead.")
     if twins:
         n += n % 2
     t = pop.n_latent
@@ -308,7 +330,7 @@ def draw_traits(
                     zygosity)
         family = first_id // 2 + np.arange(n) // 2
     else:
-        _draw_unrelated(rng, mut, trials, latent, rt_z, rt_chi, inherited, burden)
+        _draw_unrelated(rng, mut, float(inbreeding), trials, latent, rt_z, rt_chi, inherited, burden)
         family = first_id + np.arange(n)
     shares = np.empty((n, n_domains))
     variant, variant_domain = np.empty(n, np.int64), np.empty(n, np.int64)
@@ -327,6 +349,12 @@ def draw_traits(
     rt_person = rng.standard_normal((n, 2))
     return Draws(latent, genetic, shares, burden, inherited, shared, variant, variant_domain, rt_z, rt_chi, rt_person, family,
                  zygosity)
+
+
+def inbreeding_depression(pop: PopulationParams) -> float:
+    """Expected rise of the inherited burden (log noise) per unit of inbreeding F:
+    lam * mean effect * (1 / (2h) - 1), 0 when variants are additive (h = 1/2)."""
+    return pop.inherited_rate * pop.inherited_mean * (0.5 / pop.dominance - 1.0)
 
 
 class _Traits(NamedTuple):
