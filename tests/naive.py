@@ -88,6 +88,8 @@ def draw_traits(g: np.random.Generator, pop, k: int, n: int, first_id: int = 0, 
         burden = burden + g.gamma(homozygous * pop.inherited_shape,
                                   pop.inherited_mean / pop.inherited_shape / pop.dominance)
         inherited = inherited + homozygous
+        direction = np.array([-1.0, -1.0, -1.0, -1.0, 1.0, 0.0])  # brain ... data smaller, noise larger
+        latent[:, :N_TRAITS] = latent[:, :N_TRAITS] + direction * pop.inbred_depression * inbreeding
     shares, variant, domain = _optional(g, pop, k, n)
     return SimpleNamespace(latent=latent, genetic=np.full((n, t), np.nan), shares=shares, burden=burden,
                            inherited=inherited, shared=np.zeros(n, np.int64), variant=variant, variant_domain=domain, rt_z=rt_z,

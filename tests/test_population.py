@@ -319,18 +319,20 @@ def test_inbreeding_depression_of_the_burden_has_its_closed_form():
     assert closed > 30 * se  # h = 0.05: a depression the test sees
 
 
-def test_inbreeding_lowers_iq_only_when_variants_are_recessive():
-    # the engine's cohort against the population: h = 1/2 leaves IQ where it is, h < 1/2 lowers
-    # it; and no inherited load (every hypothesis but the H3 family), no depression
+def test_inbreeding_lowers_iq_only_when_variants_are_recessive_or_traits_directional():
+    # the engine's cohort against the population: with the common variants' depression off,
+    # h = 1/2 leaves IQ where it is and h < 1/2 lowers it; no inherited load (every hypothesis
+    # but the H3 family), no depression, unless directional dominance moves the latent traits
     import brainsim
 
     slopes = {}
     for label, extra in (("additive", ["population.mutation.dominance=0.5"]),
                          ("recessive", ["population.mutation.dominance=0.05"]),
-                         ("no load", ["population.mutation.inherited_rate=0"])):
+                         ("no load", ["population.mutation.inherited_rate=0"]),
+                         ("directional", ["population.mutation.inherited_rate=0", "population.inbred.depression=5"])):
         pop = brainsim.simulate(["hypothesis=h3_mutation_load", "population.n=12000", "population.inbred.fraction=0.5",
-                                 "battery.norm_n=2000", *extra], seed=3)
+                                 "battery.norm_n=2000", "population.inbred.depression=0", *extra], seed=3)
         slopes[label] = pop.summary()["iq_inbreeding_slope"]
     se = np.sqrt(1 / 6000 + 2 / 12000) / (1 / 16)  # twins: about half as many independent people
     assert abs(slopes["additive"]) < 4 * se and abs(slopes["no load"]) < 4 * se
-    assert slopes["recessive"] < -8 * se
+    assert slopes["recessive"] < -8 * se and slopes["directional"] < -4 * se, slopes

@@ -25,10 +25,14 @@ from numba import njit, prange
 from .params import TRAITS, PopulationParams
 
 __all__ = ["dirichlet_concentration", "draw_traits", "Draws", "I_ARCH", "I_BRAIN", "I_DATA", "I_DENSITY",
-           "I_EFFICIENCY", "I_NOISE", "inbreeding_depression", "LOG_NOISE_CAP", "N_FIXED", "phenotypes", "WILD_TYPE"]
+           "I_EFFICIENCY", "I_NOISE", "INBRED_DIRECTION", "inbreeding_depression", "LOG_NOISE_CAP", "N_FIXED", "phenotypes", "WILD_TYPE"]
 
 I_BRAIN, I_DENSITY, I_EFFICIENCY, I_DATA, I_NOISE, I_ARCH = range(len(TRAITS))
 N_FIXED = len(TRAITS)
+# The way directional dominance moves each latent trait of an inbred person: towards a worse
+# learner (smaller brain, density, efficiency and data, more noise). Architecture and the
+# hyperparameter offsets have no better direction, so they do not move.
+INBRED_DIRECTION = np.array([-1.0, -1.0, -1.0, -1.0, 1.0, 0.0])
 WILD_TYPE = -1
 # log noise multiplier cap: nu <= 100 * e^690 ~ 1e301 stays finite; far beyond the point
 # where every serial step fails (exp(-nu) = 0 from nu ~ 750), so results do not change
@@ -310,7 +314,9 @@ def draw_traits(
     """Draw the random part of `n` people's traits (twins: n rounded up to whole pairs).
 
     `inbreeding` is every person's inbreeding coefficient F (unrelated design only): it makes
-    F / 2 of the expected inherited variants homozygous (see `inbreeding_depression`).
+    F / 2 of the expected inherited variants homozygous (see `inbreeding_depression`), and
+    moves each heritable latent trait pop.inbred_depression * F SDs towards a worse learner
+    (`INBRED_DIRECTION`).
     """
     twins = pop.design == "twins"
     if twins and inbreeding:
@@ -331,6 +337,8 @@ def draw_traits(
         family = first_id // 2 + np.arange(n) // 2
     else:
         _draw_unrelated(rng, mut, float(inbreeding), trials, latent, rt_z, rt_chi, inherited, burden)
+        if inbreeding:
+            latent[:, :N_FIXED] += INBRED_DIRECTION * (pop.inbred_depression * inbreeding)
         family = first_id + np.arange(n)
     shares = np.empty((n, n_domains))
     variant, variant_domain = np.empty(n, np.int64), np.empty(n, np.int64)
@@ -352,8 +360,9 @@ def draw_traits(
 
 
 def inbreeding_depression(pop: PopulationParams) -> float:
-    """Expected rise of the inherited burden (log noise) per unit of inbreeding F:
-    lam * mean effect * (1 / (2h) - 1), 0 when variants are additive (h = 1/2)."""
+    """Expected rise of the rare inherited burden (log noise) per unit of inbreeding F:
+    lam * mean effect * (1 / (2h) - 1), 0 when variants are additive (h = 1/2). (The common
+    variants behind the latent traits move them pop.inbred_depression SDs per unit F.)"""
     return pop.inherited_rate * pop.inherited_mean * (0.5 / pop.dominance - 1.0)
 
 
