@@ -117,6 +117,9 @@ def _breakdown(prob, n: int, norm_n: int, draws: int) -> pd.DataFrame:
             t.append(time.perf_counter())
             Summary.of_columns(cols, model.battery.domains, n, items=engine.items_per_form(model))
             lap("statistics")
+            if model.population.inbred_n:  # the inbred cohort beside the population (population.inbred)
+                engine.simulate_chunk(setup, 0, 0, model.population.inbred_n, inbred=True)
+                lap("inbred cohort")
             engine.population_statistics(model, seed)
             lap("whole simulation")
         rows[h] = {k: float(np.median(v)) for k, v in times.items()}
