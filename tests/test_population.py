@@ -336,3 +336,15 @@ def test_inbreeding_lowers_iq_only_when_variants_are_recessive_or_traits_directi
     se = np.sqrt(1 / 6000 + 2 / 12000) / (1 / 16)  # twins: about half as many independent people
     assert abs(slopes["additive"]) < 4 * se and abs(slopes["no load"]) < 4 * se
     assert slopes["recessive"] < -8 * se and slopes["directional"] < -4 * se, slopes
+
+
+def test_the_inbred_cohort_are_other_people_drawn_from_their_own_streams():
+    # own streams: not the population's first people again (with the cohort's depression off
+    # and additive variants, the same streams would give the same brains)
+    import brainsim
+
+    pop = brainsim.simulate(["population.design=unrelated", "population.n=3000", "population.inbred.fraction=0.5",
+                             "population.inbred.depression=0", "population.mutation.dominance=0.5",
+                             "battery.norm_n=1000"], seed=4)
+    assert len(pop.inbred) == 1500 and "zygosity" not in pop.inbred
+    assert not np.isin(pop.inbred["brain_volume"].to_numpy(), pop.frame["brain_volume"].to_numpy()).any()

@@ -123,7 +123,7 @@ def test_merge_rejects_other_population():
 
 def test_streaming_run_equals_in_memory_frame():
     m = model("population.n=9001", "population.chunk_size=2000", "battery.norm_n=2000",
-              "hypothesis=h3_mutation_load")
+              "hypothesis=h3_mutation_load", "population.inbred.fraction=0.5")  # the cohort in 3 chunks too
     streamed = engine.population_statistics(m, seed=3)
     again = engine.population_statistics(m, seed=3)
     in_memory = engine.run(m, seed=3).summary()
