@@ -69,6 +69,7 @@ class Comparison:
     recovery_frames: dict[str, pd.DataFrame] = field(default_factory=dict)
     samples: dict[str, pd.DataFrame] = field(default_factory=dict)
     population: pd.DataFrame | None = None  # save_population=true: the people, all hypotheses
+    inbred: pd.DataFrame | None = None  # save_population=true: the inbred cohorts' people, all hypotheses
     priors: dict[str, dict] = field(default_factory=dict)  # each hypothesis's own parameters' ranges
     model_choice: dict | None = None  # ABC-RF on the reference table, gated (see `brainsim.modelchoice`)
     choice_frames: dict[str, pd.DataFrame] = field(default_factory=dict)
@@ -131,6 +132,9 @@ class Comparison:
         if self.population is not None:
             write_parquet(out / "population.parquet", self.population)
             written.append("population.parquet")
+        if self.inbred is not None:
+            write_parquet(out / "population_inbred.parquet", self.inbred)
+            written.append("population_inbred.parquet")
         for key, frame in self.choice_frames.items():
             if frame is not None and len(frame):
                 write_csv(out / f"{key}.csv", frame)
@@ -271,6 +275,7 @@ def run(configs: Mapping, *, overrides: Sequence[str] = (), seed: int | None = N
     progress = progress or _no_progress
     checkpoints = checkpoints or _NoCheckpoints()
     summaries, cards, claims, frames, paradox, samples, setups = {}, [], {}, [], {}, {}, {}
+    inbred: list[pd.DataFrame] = []
     plot_n = first.plots.n if first.plots.enabled else 0
     with open_backend(first.backend) if backend is None else nullcontext(backend) as backend:
         total = sum(s.model.population.n for s in jobs.values())
@@ -285,6 +290,8 @@ def run(configs: Mapping, *, overrides: Sequence[str] = (), seed: int | None = N
                     setups[name] = pop.setup
                     summaries[name], paradox[name] = pop.summary(), implied_exponents(model, reliability)
                     frames.append(pop.frame.head(first.save_max_rows).assign(hypothesis=name))
+                    if pop.inbred is not None:
+                        inbred.append(pop.inbred.head(first.save_max_rows).assign(hypothesis=name))
                     if plot_n:
                         samples[name] = pop.frame.head(plot_n)
                 else:  # streaming: constant memory whatever population.n
@@ -337,7 +344,8 @@ def run(configs: Mapping, *, overrides: Sequence[str] = (), seed: int | None = N
         abc_history=found["history"], particles=found["particles"], posterior_scorecard=found["card"],
         recovery=recovery, recovery_frames=recovery_frames, model_choice=choice, choice_frames=choice_frames,
         samples=samples,
-        population=pd.concat(frames, ignore_index=True) if frames else None, priors=priors)
+        population=pd.concat(frames, ignore_index=True) if frames else None, priors=priors,
+        inbred=pd.concat(inbred, ignore_index=True) if inbred else None)
 
 
 def _distance_targets(first: RunSettings, prob: Problem, seed: int, backend, checkpoints, stage

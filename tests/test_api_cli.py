@@ -117,8 +117,11 @@ def test_cli_one_hypothesis_writes_summary_scorecard_and_population(tmp_path):
     assert "brainsim population.n=3000" in data["provenance"]["command"]
     frame = pd.read_parquet(tmp_path / "run" / "population.parquet")
     assert len(frame) == 3000
+    inbred = pd.read_parquet(tmp_path / "run" / "population_inbred.parquet")
+    assert len(inbred) == 600 and set(inbred["hypothesis"]) == {"h3_mutation_load"}  # 0.2 x n
     again = brainsim.simulate(SMALL + ["hypothesis=h3_mutation_load"], seed=3).summary()
     assert stats["r_brain_iq"] == again["r_brain_iq"]
+    assert stats["iq_inbreeding_slope"] == again["iq_inbreeding_slope"]
     card = pd.read_csv(tmp_path / "run" / "scorecard.csv")
     assert {"hypothesis", "target", "simulated", "observed", "z", "passed"} <= set(card.columns)
     assert set(card["hypothesis"]) == {"h3_mutation_load"}
