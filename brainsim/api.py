@@ -123,7 +123,8 @@ def simulate(model: ModelParams | Sequence[str] = (), *, seed: int | None = 0, p
     seed : int or None
         Root of every random stream; None draws fresh entropy (kept in `Population.seed`).
     progress : callable, optional
-        Called with the number of people simulated after each chunk.
+        Called with the number of people simulated after each chunk (the inbred cohort's
+        included: population.n + population.inbred_n in all).
     config_dirs : sequence of path
         The user's config folders (override strings only).
 

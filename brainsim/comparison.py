@@ -278,7 +278,7 @@ def run(configs: Mapping, *, overrides: Sequence[str] = (), seed: int | None = N
     inbred: list[pd.DataFrame] = []
     plot_n = first.plots.n if first.plots.enabled else 0
     with open_backend(first.backend) if backend is None else nullcontext(backend) as backend:
-        total = sum(s.model.population.n for s in jobs.values())
+        total = sum(s.model.population.n + s.model.population.inbred_n for s in jobs.values())  # people
         with progress(total, "person", "simulating") as bar:
             for name, job in jobs.items():
                 model = job.model
@@ -303,7 +303,7 @@ def run(configs: Mapping, *, overrides: Sequence[str] = (), seed: int | None = N
                                 implied_exponents(model, reliability))
                         checkpoints.save(f"score_{name}", done)
                     else:
-                        bar.update(model.population.n)
+                        bar.update(model.population.n + model.population.inbred_n)
                     summaries[name], paradox[name] = done
                     if plot_n:
                         stage(f"drawing the figure sample of {name}")

@@ -256,7 +256,8 @@ def population_statistics(model: ModelParams, seed: int | None = 0, progress: Ca
     seed : int or None
         Root of every random stream (None: fresh entropy).
     progress : callable, optional
-        Called with the number of people summarised after each group of chunks.
+        Called with the number of people summarised after each group of chunks (the inbred
+        cohort's included: population.n + population.inbred_n in all).
     setup : Setup, optional
         A `prepare` of the same model and seed, to reuse.
     backend : optional
@@ -280,7 +281,7 @@ def population_statistics(model: ModelParams, seed: int | None = 0, progress: Ca
     start = time.perf_counter()
     for i, ((group, inbred), part) in enumerate(zip(groups, backend.map_ordered(group_summary, groups, shared=(setup,)))):
         total = total.merge(part)
-        if progress is not None and not inbred:
+        if progress is not None:
             progress(sum(size for _, _, size in group))
         if i == 0 and len(groups) > 1:
             _announce(model.population.n + model.population.inbred_n, (time.perf_counter() - start) * len(groups))
@@ -324,7 +325,7 @@ def run(model: ModelParams, seed: int | None = 0, progress: Callable[[int], None
                 cols = {k: np.empty(n, v.dtype) for k, v in part.items()}
             for k, v in part.items():
                 cols[k][first : first + size] = v
-            if progress is not None and not inbred:
+            if progress is not None:
                 progress(size)
         frames.append(_frame(cols, "unrelated" if inbred else pop.design) if cols else None)
     return Population(frame=frames[0], model=model, seed=seed, setup=setup, provenance=record(seed=seed),

@@ -348,3 +348,13 @@ def test_the_inbred_cohort_are_other_people_drawn_from_their_own_streams():
                              "battery.norm_n=1000"], seed=4)
     assert len(pop.inbred) == 1500 and "zygosity" not in pop.inbred
     assert not np.isin(pop.inbred["brain_volume"].to_numpy(), pop.frame["brain_volume"].to_numpy()).any()
+
+
+def test_progress_counts_every_person_simulated_the_inbred_cohort_included():
+    from brainsim import engine
+
+    m = model("population.n=5001", "population.chunk_size=2000", "battery.norm_n=1000", "population.inbred.fraction=0.5")
+    for simulate in (engine.run, engine.population_statistics):
+        seen = []
+        simulate(m, 1, progress=seen.append)
+        assert sum(seen) == 5001 + 2500 == m.population.n + m.population.inbred_n, simulate.__name__
