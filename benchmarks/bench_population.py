@@ -41,7 +41,8 @@ import naive  # noqa: E402  (the NumPy oracle lives with the tests)
 
 
 def _model(n: int):
-    return model_from_config(OmegaConf.to_container(compose([f"population.n={n}", "population.design=unrelated"]), resolve=True))
+    return model_from_config(OmegaConf.to_container(compose([f"population.n={n}", "population.design=unrelated",
+                                                            "population.inbred.fraction=0"]), resolve=True))
 
 
 @njit(parallel=True)

@@ -36,7 +36,8 @@ def _child(n: int, backend: str, chunk_size: int) -> None:
     from brainsim.config.builders import model_from_config
 
     def model(size):
-        overrides = [f"population.n={size}", f"population.chunk_size={chunk_size}"]
+        overrides = [f"population.n={size}", f"population.chunk_size={chunk_size}",
+                     "population.inbred.fraction=0"]  # the population alone: people/s comparable over versions
         return model_from_config(OmegaConf.to_container(compose(overrides), resolve=True))
 
     _warm_up()

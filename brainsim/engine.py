@@ -149,7 +149,7 @@ def simulate_chunk(setup: Setup, index: int, first_id: int, n: int, *, inbred: b
     index : int
         The chunk's index: its traits are drawn from the chunk's own stream.
     first_id, n : int
-        Global id of the first person, and how many.
+        Id of the first person (the inbred cohort counts its own from 0), and how many.
     inbred : bool
         People of the inbred cohort (unrelated, inbreeding coefficient
         population.inbred_coefficient; their own streams and ids), not of the population.

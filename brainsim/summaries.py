@@ -276,6 +276,8 @@ class Summary:
         """Statistics of both parts together; merge chunks in chunk order for fixed bits."""
         if (self.domains, self.n_total) != (other.domains, other.n_total):
             raise ValueError("can only merge summaries of the same domains and population size")
+        if self.inbreeding and other.inbreeding and self.inbreeding != other.inbreeding:
+            raise ValueError("can only merge inbred cohorts of the same inbreeding coefficient")
         twins = {z: self.twins.get(z, _empty_moments(2)).merge(other.twins.get(z, _empty_moments(2)))
                  for z in sorted(set(self.twins) | set(other.twins))}
         return Summary(

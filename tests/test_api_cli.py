@@ -340,6 +340,13 @@ def test_a_population_above_max_people_is_refused_and_a_long_one_announced(caplo
 
     with pytest.raises(ConfigError, match=r"'population.n' parameter must be an int <= max_people \(1,000\)"):
         brainsim.comparison.run(brainsim.comparison.compose_hypotheses(["hypothesis=baseline", "max_people=1000"]))
+    # the inbred cohort counts: 1,000 people and a cohort of 200 are 1,200
+    with pytest.raises(ConfigError, match=r"Got 1,000 \+ 200 instead"):
+        brainsim.comparison.run(brainsim.comparison.compose_hypotheses(["population.n=1000", "max_people=1000"]))
+    from brainsim.config.settings import validate
+
+    assert validate(brainsim.api.compose(["population.n=1000", "max_people=1000",
+                                          "population.inbred.fraction=0"])).model.population.inbred_n == 0
     with caplog.at_level(logging.INFO, logger="brainsim"):
         _announce(10**9, 30.0)
         assert caplog.records == []

@@ -199,9 +199,11 @@ def settings_from_config(cfg: Mapping) -> RunSettings:
         resume=check("resume", strict.get("resume", False)),
     )
     limit = check("max_people", strict.get("max_people", 10**10))
-    if settings.model.population.n > limit:
-        raise ConfigError(f"The 'population.n' parameter must be an int <= max_people ({limit:,}): more would run "
-                          f"for days. Got {settings.model.population.n:,} instead; raise max_people to go beyond.")
+    pop = settings.model.population
+    if pop.n + pop.inbred_n > limit:
+        raise ConfigError(f"The 'population.n' parameter must be an int <= max_people ({limit:,}) with its inbred cohort "
+                          f"(population.inbred.fraction x n): more would run for days. Got {pop.n:,} + {pop.inbred_n:,} "
+                          "instead; raise max_people to go beyond.")
     strict.check_no_unknown()
     return settings
 

@@ -32,7 +32,7 @@ class PopulationParams:
     adoptive_fraction: float  # of all pairs: adoptive siblings (unrelated, reared together)
     inbred_fraction: float  # size of the cohort of inbred people (unrelated), as a share of n; 0: none
     inbred_coefficient: float  # their inbreeding coefficient F (first cousins' children: 1/16)
-    inbred_depression: float  # SDs per unit F that directional dominance moves each heritable latent trait
+    inbred_depression: float  # SDs per unit F that directional dominance moves brain, density, efficiency, data, noise
     volume_mean: float
     volume_cv: float
     volume_ref: float

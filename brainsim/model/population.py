@@ -56,7 +56,8 @@ class Draws:
     burden : (float64, (n,))
         Mutation burden B = sum of effects on log noise.
     inherited : (int64, (n,))
-        Count of inherited deleterious variants.
+        Sites carrying an inherited deleterious variant (a homozygous site counted once:
+        expected lam (1 - F / 2) at inbreeding F).
     shared : (int64, (n,))
         Of those, the ones the co-twin also carries (0 if unrelated).
     variant : (int64, (n,))
@@ -313,10 +314,10 @@ def draw_traits(
 ) -> Draws:
     """Draw the random part of `n` people's traits (twins: n rounded up to whole pairs).
 
-    `inbreeding` is every person's inbreeding coefficient F (unrelated design only): it makes
-    F / 2 of the expected inherited variants homozygous (see `inbreeding_depression`), and
-    moves each heritable latent trait pop.inbred_depression * F SDs towards a worse learner
-    (`INBRED_DIRECTION`).
+    `inbreeding` is every person's inbreeding coefficient F (unrelated design only): of the
+    lam expected heterozygous sites it removes lam F and adds lam F / 2 homozygous ones (see
+    `inbreeding_depression`), and moves brain, density, efficiency, data and noise
+    pop.inbred_depression * F SDs towards a worse learner (`INBRED_DIRECTION`).
     """
     twins = pop.design == "twins"
     if twins and inbreeding:
