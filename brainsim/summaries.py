@@ -285,12 +285,10 @@ class Summary:
             self.bands + other.bands, self.top_output.merge(other.top_output),
             twins, self.cotwin + other.cotwin, self.dz_variants + other.dz_variants,
             _add_padded(self.composites, other.composites), max(self.items, other.items),
-            other.genetic if self.genetic is None else self.genetic if other.genetic is None
-            else self.genetic.merge(other.genetic),
-            other.vocabulary if self.vocabulary is None else self.vocabulary if other.vocabulary is None
-            else tuple(a.merge(b) for a, b in zip(self.vocabulary, other.vocabulary)),
-            other.inbred if self.inbred is None else self.inbred if other.inbred is None
-            else self.inbred.merge(other.inbred),
+            _merge_optional(self.genetic, other.genetic),
+            _merge_optional(self.vocabulary, other.vocabulary,
+                            lambda a, b: tuple(x.merge(y) for x, y in zip(a, b))),
+            _merge_optional(self.inbred, other.inbred),
             max(self.inbreeding, other.inbreeding),
         )
 
@@ -394,6 +392,11 @@ class Summary:
         pairs = self.twins.get(zygosity)
         # the double-entry sample holds each pair twice: at least two pairs
         return pairs.corr(0, 1) if pairs is not None and pairs.n >= 4 else float("nan")
+
+
+def _merge_optional(a, b, merge=lambda a, b: a.merge(b)):
+    """A part only some chunks have (None elsewhere): the other when one is None, else merged."""
+    return b if a is None else a if b is None else merge(a, b)
 
 
 def _add_padded(a: np.ndarray, b: np.ndarray) -> np.ndarray:
