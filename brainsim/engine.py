@@ -229,7 +229,8 @@ def chunk_summary(setup: Setup, index: int, first: int, size: int, *, inbred: bo
     cols = simulate_chunk(setup, index, first, size, inbred=inbred)
     if inbred:
         return Summary.of_inbred(cols, model.battery.domains, model.population.n, model.population.inbred_coefficient)
-    return Summary.of_columns(cols, model.battery.domains, model.population.n, items=items_per_form(model))
+    return Summary.of_columns(cols, model.battery.domains, model.population.n, items=items_per_form(model),
+                              tagging=model.population.snp_tagging)
 
 
 def group_summary(setup: Setup, chunks: Sequence[tuple[int, int, int]], inbred: bool = False) -> Summary:
@@ -394,4 +395,5 @@ class Population:
     def summary(self) -> dict[str, float]:
         """Named statistics of the population and its inbred cohort (see `brainsim.summaries`)."""
         return frame_statistics(self.frame, self.model.battery.domains, items=items_per_form(self.model),
-                                inbred=self.inbred, inbreeding=self.model.population.inbred_coefficient)
+                                inbred=self.inbred, inbreeding=self.model.population.inbred_coefficient,
+                                tagging=self.model.population.snp_tagging)

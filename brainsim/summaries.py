@@ -201,6 +201,7 @@ class Summary:
     vocabulary: tuple[TopK, TopK] | None = None  # the largest and (negated) smallest vocabulary capabilities
     inbred: Moments | None = None  # of (IQ, mean RT) in the inbred cohort (not among the population's people)
     inbreeding: float = 0.0  # the inbred cohort's inbreeding coefficient F
+    tagging: float | None = None  # share of the common-variant additive variance an array tags (with `genetic`)
 
     @property
     def spread_capacity(self) -> int:
@@ -218,12 +219,13 @@ class Summary:
 
     @classmethod
     def of_columns(cls, cols: Mapping[str, np.ndarray], domains: Sequence[str], n_total: int, *,
-                   items: int = 0) -> Summary:
+                   items: int = 0, tagging: float = 1.0) -> Summary:
         """Sufficient statistics of one chunk; `cols` as from `engine.simulate_chunk`
         (zygosity coded 1 = MZ, 2 = DZ, 3 = MZ reared apart, 4 = adoptive siblings, the two
         of a family in adjacent rows). `items`: the
         battery's items per form (the composite's ceiling); 0 leaves the floor and ceiling
-        statistics undefined."""
+        statistics undefined. `tagging`: the share of the common-variant additive variance a
+        genotyping array captures (snp_h2 is that share of the additive value's)."""
         names = list(MOMENT_COLUMNS) + [f"score_{d}" for d in domains]
         x = np.column_stack([np.asarray(cols[c], float) for c in names])
         out = cls(tuple(domains), int(n_total), Moments.of(x))
@@ -244,6 +246,7 @@ class Summary:
         genes = [c for c in cols if c.startswith(GENETIC)]
         if genes and "zygosity" in cols:
             out.genetic = Moments.of(np.column_stack([iq, x[:, _VOL]] + [np.asarray(cols[c], float) for c in genes]))
+            out.tagging = float(tagging)
         if "zygosity" in cols:
             out._add_twins(iq, np.asarray(cols["family"]), np.asarray(cols["zygosity"]),
                            np.asarray(cols["shared_variants"]), np.asarray(cols["inherited_variants"]))
@@ -278,6 +281,8 @@ class Summary:
             raise ValueError("can only merge summaries of the same domains and population size")
         if self.inbreeding and other.inbreeding and self.inbreeding != other.inbreeding:
             raise ValueError("can only merge inbred cohorts of the same inbreeding coefficient")
+        if None not in (self.tagging, other.tagging) and self.tagging != other.tagging:
+            raise ValueError("can only merge genetic moments seen by the same array (tagging)")
         twins = {z: self.twins.get(z, _empty_moments(2)).merge(other.twins.get(z, _empty_moments(2)))
                  for z in sorted(set(self.twins) | set(other.twins))}
         return Summary(
@@ -290,6 +295,7 @@ class Summary:
                             lambda a, b: tuple(x.merge(y) for x, y in zip(a, b))),
             _merge_optional(self.inbred, other.inbred),
             max(self.inbreeding, other.inbreeding),
+            _merge_optional(self.tagging, other.tagging, lambda a, b: a),
         )
 
     def statistics(self) -> dict[str, float]:
@@ -372,7 +378,9 @@ class Summary:
         """What GWAS of common variants measure: the genetic correlation of brain volume with
         IQ (the correlation of their additive values, each the least-squares projection on the
         latent traits' genetic parts; rare inherited and de novo variants are not among them)
-        and IQ's SNP heritability (the variance that projection explains). NaN without them."""
+        and IQ's SNP heritability as GREML on an array estimates it (the share `tagging` of the
+        variance that projection explains: an array tags common variants imperfectly). NaN
+        without them."""
         g = self.genetic
         nan = float("nan")
         if g is None or g.n <= g.mean.size or not np.isfinite(g.m2).all():
@@ -386,7 +394,8 @@ class Summary:
         additive = cov @ beta  # 2 x 2 co-moments of the two additive values
         rg = (float(additive[0, 1] / np.sqrt(additive[0, 0] * additive[1, 1]))
               if additive[0, 0] > 0 and additive[1, 1] > 0 else nan)
-        return rg, float(additive[0, 0] / s[0, 0]) if s[0, 0] > 0 else nan
+        tagged = 1.0 if self.tagging is None else self.tagging
+        return rg, float(tagged * additive[0, 0] / s[0, 0]) if s[0, 0] > 0 else nan
 
     def _twin_r(self, zygosity: int) -> float:
         pairs = self.twins.get(zygosity)
@@ -407,13 +416,14 @@ def _add_padded(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def frame_statistics(frame, domains: Sequence[str], *, items: int = 0, inbred=None,
-                     inbreeding: float = 0.0) -> dict[str, float]:
+                     inbreeding: float = 0.0, tagging: float = 1.0) -> dict[str, float]:
     """Statistics of a whole population frame (one chunk), with its inbred cohort's frame
-    `inbred` (people of inbreeding coefficient `inbreeding`) if any; see `Summary.statistics`."""
+    `inbred` (people of inbreeding coefficient `inbreeding`) if any, and an array tagging the
+    share `tagging` of common variation (snp_h2); see `Summary.statistics`."""
     cols = {c: frame[c].to_numpy() for c in frame.columns}
     if "zygosity" in cols and hasattr(frame["zygosity"], "cat"):
         cols["zygosity"] = frame["zygosity"].cat.codes.to_numpy() + 1
-    summary = Summary.of_columns(cols, domains, len(frame), items=items)
+    summary = Summary.of_columns(cols, domains, len(frame), items=items, tagging=tagging)
     if inbred is not None and len(inbred):
         summary = summary.merge(Summary.of_inbred({c: inbred[c].to_numpy() for c in ("iq", "rt_mean")}, domains,
                                                   len(frame), inbreeding))

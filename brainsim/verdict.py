@@ -145,7 +145,9 @@ def _halves(halves: list[dict], chosen: str) -> str:
     """Whether two disjoint halves of the table give the same answer as the whole."""
     said = " and ".join(f"{h['chosen']} ({h['probability']:.2f})" for h in halves)
     same = all(h["chosen"] == chosen for h in halves)
-    return (f"Each half of the table alone chooses {said}: " + ("the same answer." if same else
+    return (f"Each half of the table alone chooses {said}: " + (
+            "the same answer, so it is not noise at this table size; a larger table can still move it "
+            "(recovery.per_hypothesis; experiments/table_size.py measures how far)." if same else
             "the halves disagree, so the choice is not stable at this table size (a larger table, "
             "recovery.per_hypothesis, may settle it, or the targets may not tell)."))
 

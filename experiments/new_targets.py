@@ -29,7 +29,7 @@ from brainsim.modelchoice import choose
 from brainsim.recovery import prior_predictive_position
 from brainsim.reference import reference_table
 
-NEW = ("rg_brain_iq", "vocabulary_log_spread", "iq_inbreeding_slope", "rt_inbreeding_slope")  # issue 23's targets
+NEW = ("rg_brain_iq", "vocabulary_log_spread", "iq_inbreeding_slope", "rt_inbreeding_slope", "snp_h2")  # issue 23's targets
 PAIRS = (("baseline", "synaptic_efficiency"), ("h1_task_density", "h2_selection"),
          ("h1_h3_combined", "h3_mutation_load"))  # confused in >= 20% of cases on the old targets
 

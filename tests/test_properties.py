@@ -44,7 +44,7 @@ VALID = {key: _valid(key) for key in (
     "population.data.diet_cv", "population.data.data_unit", "population.hyperparameters.sd",
     "population.mutation.inherited_rate", "population.mutation.de_novo_rate", "population.mutation.de_novo_mean",
     "population.mutation.dominance", "population.inbred.fraction", "population.inbred.coefficient",
-    "population.inbred.depression",
+    "population.inbred.depression", "population.snp_tagging",
     "population.noise.ref", "population.noise.sd", "population.architecture.sd", "battery.items_per_domain",
     "battery.norm_n", "battery.universe.gamma", "battery.universe.width")}
 VALID["scaling"] = st.sampled_from(["kaplan2020", "chinchilla2022", "besiroglu2024"])

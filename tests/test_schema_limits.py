@@ -29,6 +29,7 @@ LIMITS = {
     "population.inbred.fraction": (0, 10, False, "a cohort beside the population; ten times it is only slower"),
     "population.inbred.coefficient": (0, 1, False, "an inbreeding coefficient is a probability"),
     "population.inbred.depression": (0, 20, False, "SDs per unit F; four times the largest measured (5.2)"),
+    "population.snp_tagging": (0, 1, True, "a share of the common-variant variance; none would hide it all"),
     "population.brain.volume_mean": (0, INF, True, "a volume is positive"),
     "population.brain.volume_cv": (0, 2, False, "brain-volume CV is ~0.1; 2 is twenty times any species' spread"),
     "population.brain.volume_ref": (0, INF, True, "a volume is positive"),

@@ -125,6 +125,30 @@ def test_merge_rejects_other_population():
     assert cohort(1 / 16).merge(Summary.empty(DOMAINS, 10)).inbreeding == 1 / 16
 
 
+def test_snp_h2_is_the_share_an_array_tags_of_the_common_additive_variance():
+    cols = _columns(6000, np.random.default_rng(8))
+    full = Summary.of_columns(cols, DOMAINS, 6000).statistics()
+    chunks = [Summary.of_columns({k: v[s:s + 2000] for k, v in cols.items()}, DOMAINS, 6000, tagging=0.6)
+              for s in range(0, 6000, 2000)]
+    cohort = Summary.of_inbred({"iq": np.ones(3), "rt_mean": np.ones(3)}, DOMAINS, 6000, 1 / 16)
+    tagged = chunks[0].merge(cohort).merge(chunks[1]).merge(chunks[2])  # a cohort has no genetic moments
+    assert tagged.tagging == 0.6
+    got = tagged.statistics()
+    assert got["snp_h2"] == pytest.approx(0.6 * full["snp_h2"], rel=1e-10)
+    assert got["rg_brain_iq"] == pytest.approx(full["rg_brain_iq"], rel=1e-10)  # a correlation: no tagging
+    with pytest.raises(ValueError, match="same array"):
+        chunks[0].merge(Summary.of_columns({k: v[:2000] for k, v in cols.items()}, DOMAINS, 6000, tagging=0.7))
+
+
+def test_snp_tagging_scales_snp_h2_alone():
+    base = ("population.n=4000", "battery.norm_n=1000")
+    whole = engine.population_statistics(model(*base, "population.snp_tagging=1"), seed=2)
+    half = engine.population_statistics(model(*base, "population.snp_tagging=0.5"), seed=2)
+    assert half["snp_h2"] == 0.5 * whole["snp_h2"] and 0.0 < whole["snp_h2"] < 1.0
+    np.testing.assert_equal({k: v for k, v in half.items() if k != "snp_h2"},
+                            {k: v for k, v in whole.items() if k != "snp_h2"})
+
+
 def test_streaming_run_equals_in_memory_frame():
     m = model("population.n=9001", "population.chunk_size=2000", "battery.norm_n=2000",
               "hypothesis=h3_mutation_load", "population.inbred.fraction=0.5")  # the cohort in 3 chunks too
@@ -145,11 +169,12 @@ def test_streaming_run_equals_in_memory_frame():
 ])
 def test_brain_iq_genetic_correlation_at_its_limits(overrides, rg):
     # 10,000 people: each projection coefficient is off by about 1/sqrt(n) = 0.01
-    s = engine.population_statistics(model("population.n=10000", "battery.norm_n=2000", *overrides), seed=4)
+    m = model("population.n=10000", "battery.norm_n=2000", *overrides)
+    s = engine.population_statistics(m, seed=4)
     assert s["rg_brain_iq"] == pytest.approx(rg, abs=0.05)
     assert 0.0 < s["snp_h2"] <= 1.0
-    if rg == 1.0:  # IQ follows volume, whose genes carry brain h2 of its variance
-        assert s["snp_h2"] == pytest.approx(s["r_brain_iq"] ** 2 * 0.775, rel=0.15)
+    if rg == 1.0:  # IQ follows volume, whose genes carry brain h2 of its variance; an array tags a share of it
+        assert s["snp_h2"] == pytest.approx(s["r_brain_iq"] ** 2 * 0.775 * m.population.snp_tagging, rel=0.15)
 
 
 def test_unrelated_people_have_no_genetic_parts():
@@ -201,10 +226,11 @@ def _double_entry_r(pairs: pd.DataFrame, col: str = "iq") -> float:
 
 
 def by_definition(frame: pd.DataFrame, domains, items: int, mz="MZ", dz="DZ", mza="MZA",
-                  adoptive="adoptive", inbred: pd.DataFrame | None = None, inbreeding: float = 0.0) -> dict[str, float]:
+                  adoptive="adoptive", inbred: pd.DataFrame | None = None, inbreeding: float = 0.0,
+                  tagging: float = 1.0) -> dict[str, float]:
     """Every statistic of `STATISTICS` computed directly from its definition (`items`: items
     on one form, the composite's ceiling; `inbred`: the inbred cohort, of coefficient
-    `inbreeding`)."""
+    `inbreeding`; `tagging`: the share of common-variant variance an array sees)."""
     iq, n = frame["iq"], len(frame)
     dev = iq - iq.mean()
     scores = frame[[f"score_{d}" for d in domains]]
@@ -251,8 +277,8 @@ def by_definition(frame: pd.DataFrame, domains, items: int, mz="MZ", dz="DZ", mz
             "dz_shared_variant_fraction": dz_rows["shared_variants"].sum() / dz_rows["inherited_variants"].sum(),
         }
         genes = frame[[c for c in frame.columns if c.startswith("genetic_")]].to_numpy()
-        stats_["rg_brain_iq"], stats_["snp_h2"] = naive.common_variants(iq.to_numpy(), frame["brain_volume"].to_numpy(),
-                                                                        genes)
+        stats_["rg_brain_iq"], common = naive.common_variants(iq.to_numpy(), frame["brain_volume"].to_numpy(), genes)
+        stats_["snp_h2"] = tagging * common
     if inbred is not None:  # Yengo et al. 2017: the trait's change per unit F in population SDs
         for stat, col in (("iq_inbreeding_slope", "iq"), ("rt_inbreeding_slope", "rt_mean")):
             stats_[stat] = (inbred[col].mean() - frame[col].mean()) / (frame[col].std(ddof=1) * inbreeding)
@@ -328,7 +354,7 @@ def test_a_simulated_population_frame_gives_the_statistics_of_its_definitions():
                             seed=2)  # rare large hits, and items down to 4.5 SD: IQ < 50
     frame = pop.frame
     want = by_definition(frame, pop.model.battery.domains, items=6 * 30, inbred=pop.inbred,
-                         inbreeding=pop.model.population.inbred_coefficient)
+                         inbreeding=pop.model.population.inbred_coefficient, tagging=pop.model.population.snp_tagging)
     got = pop.summary()
     assert len(pop.inbred) == round(0.2 * 6001) and pop.model.population.inbred_coefficient == 1 / 16
     assert np.isfinite(want["cotwin_iq_of_iq_below_50"]) and np.isfinite(want["objective_spread"])

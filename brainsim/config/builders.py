@@ -95,7 +95,7 @@ POPULATION_KEYS = {
     "n": "n", "chunk_size": "chunk_size", "design": "design", "mz_fraction": "mz_fraction",
     "mza_fraction": "mza_fraction", "adoptive_fraction": "adoptive_fraction",
     "inbred_fraction": "inbred.fraction", "inbred_coefficient": "inbred.coefficient",
-    "inbred_depression": "inbred.depression",
+    "inbred_depression": "inbred.depression", "snp_tagging": "snp_tagging",
     **{k: f"brain.{k}" for k in ("volume_mean", "volume_cv", "volume_ref", "kappa", "synapses_ref",
                                  "synapses_per_param", "density_sd", "efficiency_sd")},
     "data_seconds": "data.seconds", "data_rate": "data.rate", "data_unit": "data.data_unit", "data_sd": "data.sd",

@@ -121,6 +121,7 @@ SCHEMA: dict[str, Rule] = {
     "population.inbred.fraction": _float(0.0, 10.0),  # up to 10 inbred people per person of the population
     "population.inbred.coefficient": PROBABILITY,
     "population.inbred.depression": _float(0.0, 20.0),  # SDs per unit F: at F = 1/16, 20 moves a trait 1.25 SD
+    "population.snp_tagging": _float(0.0, 1.0, low_open=True),  # a share; 0 would make snp_h2 vanish
     "population.brain.volume_mean": POSITIVE,
     "population.brain.volume_cv": _float(0.0, 2.0),
     "population.brain.volume_ref": POSITIVE,

@@ -33,6 +33,7 @@ class PopulationParams:
     inbred_fraction: float  # size of the cohort of inbred people (unrelated), as a share of n; 0: none
     inbred_coefficient: float  # their inbreeding coefficient F (first cousins' children: 1/16)
     inbred_depression: float  # SDs per unit F that directional dominance moves brain, density, efficiency, data, noise
+    snp_tagging: float  # share of the common-variant additive variance a genotyping array's GREML captures
     volume_mean: float
     volume_cv: float
     volume_ref: float
