@@ -118,7 +118,7 @@ def _breakdown(prob, n: int, norm_n: int, draws: int) -> pd.DataFrame:
             Summary.of_columns(cols, model.battery.domains, n, items=engine.items_per_form(model))
             lap("statistics")
             if model.population.inbred_n:  # the inbred cohort beside the population (population.inbred)
-                engine.simulate_chunk(setup, 0, 0, model.population.inbred_n, inbred=True)
+                engine.chunk_summary(setup, 0, 0, model.population.inbred_n, inbred=True)
                 lap("inbred cohort")
             engine.population_statistics(model, seed)
             lap("whole simulation")

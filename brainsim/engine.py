@@ -140,7 +140,8 @@ def _lognormal(median: float, sd: float, z: np.ndarray) -> np.ndarray:
 PAIR_KINDS = ("MZ", "DZ", "MZA", "adoptive")  # zygosity codes 1..4: twins, twins reared apart, adoptive siblings
 
 
-def simulate_chunk(setup: Setup, index: int, first_id: int, n: int, *, inbred: bool = False) -> dict[str, np.ndarray]:
+def simulate_chunk(setup: Setup, index: int, first_id: int, n: int, *, inbred: bool = False,
+                   capability_columns: bool = True) -> dict[str, np.ndarray]:
     """Simulate people first_id .. first_id + n - 1.
 
     Parameters
@@ -153,6 +154,9 @@ def simulate_chunk(setup: Setup, index: int, first_id: int, n: int, *, inbred: b
     inbred : bool
         People of the inbred cohort (unrelated, inbreeding coefficient
         population.inbred_coefficient; their own streams and ids), not of the population.
+    capability_columns : bool
+        False leaves out capability, output and capability_<domain> (no random draws: the
+        other columns keep their bits), which the inbred cohort's statistics do not use.
 
     Returns
     -------
@@ -169,7 +173,8 @@ def simulate_chunk(setup: Setup, index: int, first_id: int, n: int, *, inbred: b
     x, x_mean = losses(model, phen)
     scores = respond(x, phen["noise"], bat, stream_key(setup.seed, streams[1]), first_id, expected_forms=1)
     raw, composite = scores["raw"], scores["composite"]
-    mean, product, per_domain = capability(x, phen["noise"], setup.universe, bat.r_med, model.battery.depth)
+    if capability_columns:
+        mean, product, per_domain = capability(x, phen["noise"], setup.universe, bat.r_med, model.battery.depth)
     rt_mean, rt_sd = sample_rt(drift(pop, phen["noise"], x_mean, setup.noise_median, bat.r_med),
                                _lognormal(pop.boundary, pop.boundary_sd, draws.rt_person[:, 0]),
                                _lognormal(pop.non_decision, pop.non_decision_sd, draws.rt_person[:, 1]),
@@ -190,17 +195,18 @@ def simulate_chunk(setup: Setup, index: int, first_id: int, n: int, *, inbred: b
         "exponent_m": phen["exponent_mean"],
         "reducible_loss": x_mean,
         "loss": x_mean + model.law.irreducible,
-        "capability": mean,
+        **({"capability": mean} if capability_columns else {}),
         "true_score": scores["true_total"][0] / bat.thresholds[0].size,
         "iq": psy.to_iq(composite[0], *setup.norms[0]),
         "iq_retest": psy.to_iq(composite[1], *setup.norms[1]) if bat.n_forms > 1 else np.full(n, np.nan),
         "rt_mean": rt_mean,
         "rt_sd": rt_sd,
-        "output": product,
+        **({"output": product} if capability_columns else {}),
     }
     for d, name in enumerate(model.battery.domains):
         cols[f"score_{name}"] = raw[0, :, d]
-        cols[f"capability_{name}"] = per_domain[:, d]
+        if capability_columns:
+            cols[f"capability_{name}"] = per_domain[:, d]
     if pop.design == "twins":  # unrelated people's latent traits are drawn whole: no genetic parts
         for j, name in enumerate(pop.latent_names):
             cols[f"genetic_{name}"] = draws.genetic[:, j]
@@ -226,7 +232,7 @@ def chunk_layout(pop: PopulationParams, *, inbred: bool = False) -> Iterator[tup
 def chunk_summary(setup: Setup, index: int, first: int, size: int, *, inbred: bool = False) -> Summary:
     """Sufficient statistics of one chunk (of the inbred cohort: its IQ and RT moments only)."""
     model = setup.model
-    cols = simulate_chunk(setup, index, first, size, inbred=inbred)
+    cols = simulate_chunk(setup, index, first, size, inbred=inbred, capability_columns=not inbred)
     if inbred:
         return Summary.of_inbred(cols, model.battery.domains, model.population.n, model.population.inbred_coefficient)
     return Summary.of_columns(cols, model.battery.domains, model.population.n, items=items_per_form(model),

@@ -361,6 +361,13 @@ def test_the_inbred_cohort_are_other_people_drawn_from_their_own_streams():
     for stream, same in ((engine.STREAM_INBRED_RESPONSES, True), (engine.STREAM_RESPONSES, False)):
         got = respond(x, phenotypes(d, cohort)["noise"], setup.battery, engine.stream_key(4, stream), 0)["raw"][0]
         assert np.array_equal(got, raw) == same, stream
+    # the streamed cohort skips the capability columns its statistics do not use: the rest, same bits
+    slim = engine.simulate_chunk(setup, 0, 0, n, inbred=True, capability_columns=False)
+    whole = engine.simulate_chunk(setup, 0, 0, n, inbred=True)
+    left_out = {"capability", "output"} | {f"capability_{k}" for k in pop.model.battery.domains}
+    assert set(whole) - set(slim) == left_out and list(slim) == [c for c in whole if c not in left_out]
+    for c in slim:
+        np.testing.assert_array_equal(slim[c], whole[c], err_msg=c)
 
 
 def test_progress_counts_every_person_simulated_the_inbred_cohort_included():
