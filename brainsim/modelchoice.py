@@ -16,7 +16,7 @@ from .assessment import CONFUSED
 from .recovery import calibration, prior_predictive_position, statistics_matrix
 from .summaries import missing_charges
 
-__all__ = ["choose", "grouped_questions"]
+__all__ = ["choose", "grouped_questions", "vote_margin"]
 
 
 def grouped_questions(groups: Mapping[str, Mapping[str, tuple]], names: list[str]) -> dict[str, dict]:
@@ -31,6 +31,17 @@ def grouped_questions(groups: Mapping[str, Mapping[str, tuple]], names: list[str
     return out
 
 
+def vote_margin(votes: Mapping[str, float], trees: int) -> dict:
+    """The leader's lead over the runner-up in the trees' votes (shares of `trees`) and its
+    Monte-Carlo SE: given the table, each tree's hard vote is an independent draw, so the
+    counts are multinomial and Var(v1 - v2) = (v1 + v2 - (v1 - v2)^2) / trees. It is the
+    forest's own randomness (more trees shrink it), not the table's sampling error."""
+    (_, first), (runner_up, second) = sorted(votes.items(), key=lambda kv: -kv[1])[:2]
+    lead = first - second
+    return {"runner_up": runner_up, "vote_margin": lead,
+            "vote_margin_se": float(np.sqrt(max(first + second - lead * lead, 0.0) / trees))}
+
+
 def _forest_answer(stats, labels, names, observed, settings, seed, workers) -> tuple[dict, object, pd.DataFrame]:
     forest = fit_forest(stats, labels, names, trees=settings.trees, regression_trees=settings.posterior_trees,
                         lda=settings.lda, seed=seed, workers=workers)
@@ -39,6 +50,7 @@ def _forest_answer(stats, labels, names, observed, settings, seed, workers) -> t
     answer = {"chosen": str(at["chosen"]), "probability": float(at["probability"]),
               "votes": {n: float(at[f"votes:{n}"]) for n in names}, "prior_error": err, "prior_error_se": se,
               "rows": int(labels.size)}
+    answer |= vote_margin(answer["votes"], settings.trees)
     return answer, forest, forest.confusion()
 
 

@@ -103,6 +103,8 @@ def choice_lines(choice: dict) -> tuple[list[str], str]:
     name, p, v = choice["chosen"], choice["probability"], choice["votes"][choice["chosen"]]
     lines = [f"The data favour {name}: posterior probability {p:.2f} by ABC random forest ({v:.0%} of "
              f"{choice['trees']} trees vote for it); {err}."]
+    if "runner_up" in choice:
+        lines.append(_runner_up(choice, name))
     if "floor" in choice:
         f = choice["floor"]
         lines.append(f"The statistics' floor (best held-out learner) is {f['best_error']:.2f} ± "
@@ -139,6 +141,19 @@ def choice_lines(choice: dict) -> tuple[list[str], str]:
         lines.append(f"The targets do not tell these apart (true taken as another in ≥ 20% of cases, out of bag): "
                      f"{pairs}.")
     return lines, name
+
+
+def _runner_up(choice: dict, name: str) -> str:
+    """The runner-up in the trees' votes, and whether the lead is beyond the forest's own
+    Monte-Carlo error (twice its SE)."""
+    other, lead, se = choice["runner_up"], choice["vote_margin"], choice["vote_margin_se"]
+    v, w = choice["votes"][name], choice["votes"][other]
+    if lead < 2.0 * se:
+        return (f"The votes do not separate {name} from {other} ({v:.1%} against {w:.1%}: a lead of {lead:.3f}, "
+                f"within twice its Monte-Carlo SE {se:.3f}): which of the two is named depends on the forest's "
+                f"random seed. More trees (model_choice.trees) shrink that error; a larger table may favour either.")
+    return (f"Runner-up: {other} ({w:.0%} of the votes); the lead, {lead:.2f} ± {se:.2f}, is beyond the forest's "
+            f"Monte-Carlo error.")
 
 
 def _halves(halves: list[dict], chosen: str) -> str:

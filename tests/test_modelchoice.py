@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from brainsim.config.settings import ModelChoiceSettings
-from brainsim.modelchoice import choose, grouped_questions
+from brainsim.modelchoice import choose, grouped_questions, vote_margin
 
 NAMES = ["a", "b", "c"]
 MU = np.array([[0.0, 0.0], [2.0, 0.0], [1.0, 1.7]])
@@ -68,3 +68,17 @@ def test_a_point_beyond_every_simulation_is_outside():
 def test_grouped_questions_keep_the_run_s_hypotheses_only():
     assert grouped_questions({"q": {"x": ("a", "zz"), "y": ("b",)}}, NAMES) == {"q": {"x": ["a"], "y": ["b"]}}
     assert grouped_questions({"q": {"x": ("a",), "y": ("zz",)}}, NAMES) == {}  # one group left: no question
+
+
+@pytest.mark.parametrize("p", [(0.25, 0.24, 0.21, 0.30), (0.7, 0.2, 0.1, 0.0)])
+def test_vote_margin_se_is_the_sd_of_multinomial_tree_votes(p):
+    # given the table each tree's hard vote is an independent draw: the lead of the two most
+    # voted hypotheses over 500 trees, redrawn 20,000 times, has the SD the formula gives
+    trees, names = 500, ["a", "b", "c", "d"]
+    got = vote_margin(dict(zip(names, p)), trees)
+    top, runner = np.argsort(p)[::-1][:2]
+    assert got["runner_up"] == names[runner] and got["vote_margin"] == pytest.approx(p[top] - p[runner])
+    counts = np.random.default_rng(3).multinomial(trees, p, size=20_000)
+    lead = (counts[:, top] - counts[:, runner]) / trees
+    assert got["vote_margin_se"] == pytest.approx(lead.std(ddof=1), rel=0.03)
+    assert lead.mean() == pytest.approx(got["vote_margin"], abs=4 * got["vote_margin_se"] / np.sqrt(20_000))

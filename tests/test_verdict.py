@@ -213,6 +213,17 @@ def test_forest_headline_warns_at_the_edge_and_quotes_no_probability_outside():
     assert "nearest in the joint distance is b" in outside[0]
 
 
+def test_forest_headline_names_the_runner_up_and_a_tie_within_the_forests_own_error():
+    tie = _choice(votes={"a": 0.246, "b": 0.238}, runner_up="b", vote_margin=0.008, vote_margin_se=0.031)
+    lines = verdict(None, None, FILE, None, None, choice=tie)
+    assert lines[1] == ("The votes do not separate a from b (24.6% against 23.8%: a lead of 0.008, within twice its "
+                        "Monte-Carlo SE 0.031): which of the two is named depends on the forest's random seed. More "
+                        "trees (model_choice.trees) shrink that error; a larger table may favour either.")
+    clear = _choice(votes={"a": 0.59, "b": 0.41}, runner_up="b", vote_margin=0.18, vote_margin_se=0.04)
+    assert verdict(None, None, FILE, None, None, choice=clear)[1] == (
+        "Runner-up: b (41% of the votes); the lead, 0.18 ± 0.04, is beyond the forest's Monte-Carlo error.")
+
+
 def test_forest_headline_says_whether_two_halves_of_the_table_agree():
     same = [{"chosen": "a", "probability": 0.6}, {"chosen": "a", "probability": 0.55}]
     text = " ".join(verdict(None, None, FILE, None, None, choice=_choice(halves=same)))
