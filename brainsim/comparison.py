@@ -153,7 +153,7 @@ class Comparison:
             paths = write_figures(run_figures(self.samples, self.settings.model.law, self.scorecard,
                                               self.posterior_models, self.particles, self.priors,
                                               decomposition=self.decomposition, recovery=self.recovery_frames,
-                                              choice=self.choice_frames),
+                                              choice=self.choice_frames, history=self.abc_history),
                                   out, self.settings.plots.dpi, workers=workers)
             written.append(f"{len(paths)} figures (*.png)")
             if report:

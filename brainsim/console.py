@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .decomposition import wide as decomposition_wide
+from .tables import quotable_smc
 from .verdict import not_final
 
 __all__ = ["abc_text", "ranking_text", "recovery_text", "text", "z_table"]
@@ -23,12 +24,28 @@ def z_table(card: pd.DataFrame) -> str:
     return card.pivot_table(index="target", columns="hypothesis", values="z", sort=False).round(2).to_string()
 
 
-def abc_text(abc: dict, models: pd.DataFrame) -> str:
-    """The ABC's model probabilities over seeds and each seed's convergence."""
-    lines = [f"\nABC posterior model probabilities at epsilon {abc['epsilon']:.3g} (mean over {len(abc['runs'])} "
-             f"seeds ± its MC standard error; SD over seeds; {abc['simulations']} simulations):"]
-    for r in models.sort_values("probability", ascending=False).itertuples():
-        lines.append(f"  {r.hypothesis:<22} {r.probability:6.3f} ± {r.se:.3f}   SD {r.sd:.3f}")
+def abc_text(abc: dict, models: pd.DataFrame, history: pd.DataFrame | None = None) -> str:
+    """The ABC's model probabilities over seeds and each seed's convergence. With its
+    `history`, the probabilities only where the verdict may quote them (`quotable_smc`):
+    otherwise the final generation's accepted proposals, which decided them."""
+    q = quotable_smc(history) if history is not None and len(history) else None
+    if q is not None and q["generation"] is None:
+        lines = [f"\nABC-SMC ({abc['simulations']} simulations): parameter posteriors only. Its model probabilities "
+                 f"are not shown: no generation has {q['min_accepted']} accepted proposals for every contender "
+                 f"(pooled over {q['seeds']} seed(s)). Accepted in the final generation:"]
+        for h, k in sorted(q["accepted"].items(), key=lambda kv: -kv[1]):
+            lines.append(f"  {h:<22} {k:6d}")
+    elif q is not None:
+        lines = [f"\nABC-SMC model probabilities at epsilon {q['epsilon']:.3g}, generation {q['generation'] + 1}, the "
+                 f"last where every contender has ≥ {q['min_accepted']} accepted proposals (pooled over {q['seeds']} "
+                 f"seed(s) ± SE; {abc['simulations']} simulations):"]
+        for h, (p, se) in sorted(q["probabilities"].items(), key=lambda kv: -kv[1][0]):
+            lines.append(f"  {h:<22} {p:6.3f} ± {se:.3f}   accepted {q['accepted'][h]}")
+    else:
+        lines = [f"\nABC posterior model probabilities at epsilon {abc['epsilon']:.3g} (mean over {len(abc['runs'])} "
+                 f"seeds ± its MC standard error; SD over seeds; {abc['simulations']} simulations):"]
+        for r in models.sort_values("probability", ascending=False).itertuples():
+            lines.append(f"  {r.hypothesis:<22} {r.probability:6.3f} ± {r.se:.3f}   SD {r.sd:.3f}")
     for run in abc["runs"]:
         flag = "converged" if run["converged"] else "DID NOT CONVERGE"
         lines.append(f"  seed {run['seed']}: {flag} ({run['reason']}) after {run['generations']} generations: "
@@ -64,7 +81,7 @@ def text(result) -> str:
     after the ABC and recovery blocks."""
     parts = []
     if result.abc:
-        parts.append(abc_text(result.abc, result.posterior_models))
+        parts.append(abc_text(result.abc, result.posterior_models, result.abc_history))
     if result.recovery:
         parts.append(recovery_text(result.recovery))
     parts.append("\nVERDICT\n" + "\n".join(f"  {line}" for line in result.verdict) + "\n")

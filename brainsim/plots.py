@@ -234,11 +234,33 @@ def scorecard_heatmap(card: pd.DataFrame) -> Figure:
     return fig
 
 
-def posterior_models(models: pd.DataFrame) -> Figure:
-    """ABC posterior model probabilities: bars = mean over seeds, error bars = its MC standard error."""
-    m = models.sort_values("probability", ascending=False)
+def posterior_models(models: pd.DataFrame, history: pd.DataFrame | None = None) -> Figure:
+    """ABC posterior model probabilities. With the SMC's `history`: its epsilon curve
+    (`brainsim.tables.smc_curve`), each contender's probability (± SE) against epsilon, filled
+    markers where every contender has enough accepted proposals to quote it, hollow where not.
+    Without: bars = mean over seeds, error bars = its MC standard error."""
     fig = Figure(figsize=(7, 4), layout="constrained")
     ax = fig.subplots()
+    if history is not None and len(history):
+        from .tables import SMC_CONTENDER, SMC_MIN_ACCEPTED, smc_curve
+
+        curve = smc_curve(history)
+        shown = [h for h, g in curve.groupby("hypothesis", sort=False) if (g["probability"] > SMC_CONTENDER).any()]
+        for h, colour in zip(shown, _colours(len(shown))):
+            g = curve[curve["hypothesis"] == h]
+            ax.errorbar(g["epsilon"], g["probability"], yerr=g["se"].fillna(0), color=colour, capsize=2, label=h)
+            for quotable, fill in ((True, colour), (False, "white")):
+                pick = g["quotable"] == quotable
+                ax.scatter(g.loc[pick, "epsilon"], g.loc[pick, "probability"], s=30, facecolors=fill,
+                           edgecolors=colour, zorder=3)
+        ax.set_xscale("log")
+        ax.invert_xaxis()  # generations run from a loose to a tight epsilon
+        ax.set_xlabel("epsilon (RMS z; the generations run left to right)")
+        ax.set_ylabel("model probability (pooled over seeds)")
+        ax.set_ylim(0, 1)
+        ax.legend(fontsize=7, title=f"filled: every contender ≥ {SMC_MIN_ACCEPTED} accepted", title_fontsize=7)
+        return fig
+    m = models.sort_values("probability", ascending=False)
     sd = m["se"].fillna(0).to_numpy() if "se" in m else None
     ax.bar(m["hypothesis"], m["probability"], yerr=sd, capsize=3, color=_colours(1)[0])
     ax.set_xlabel("hypothesis")
@@ -415,10 +437,11 @@ def run_figures(samples: Mapping[str, pd.DataFrame], law: ScalingLaw, card: pd.D
                 models: pd.DataFrame | None = None, particles: pd.DataFrame | None = None,
                 priors: Mapping[str, Mapping] | None = None, *, decomposition: pd.DataFrame | None = None,
                 recovery: Mapping[str, pd.DataFrame] | None = None,
-                choice: Mapping[str, pd.DataFrame] | None = None) -> dict:
+                choice: Mapping[str, pd.DataFrame] | None = None, history: pd.DataFrame | None = None) -> dict:
     """Every figure of a run as {file stem: function making it}, so callers can draw and save
-    them one at a time (see README: figures). ABC figures only when ABC ran, recovery figures
-    when recovery ran (`recovery`: the frames of `brainsim.assessment.recover`)."""
+    them one at a time (see README: figures). ABC figures only when ABC ran (with its
+    `history`, the model probabilities as the SMC's epsilon curve), recovery figures when
+    recovery ran (`recovery`: the frames of `brainsim.assessment.recover`)."""
     figs = {
         "scorecard": lambda: scorecard_heatmap(card),
         "iq_histograms": lambda: iq_histograms(samples),
@@ -430,7 +453,7 @@ def run_figures(samples: Mapping[str, pd.DataFrame], law: ScalingLaw, card: pd.D
         "output_tail": lambda: output_tail(samples),
     }
     if models is not None:
-        figs["posterior_models"] = lambda: posterior_models(models)
+        figs["posterior_models"] = lambda: posterior_models(models, history)
     if particles is not None:
         figs["posterior_params"] = lambda: posterior_params(particles, priors)
     if decomposition is not None and len(decomposition):

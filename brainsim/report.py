@@ -40,7 +40,9 @@ CAPTIONS = {
     "rt_vs_iq": "Mean reaction time against IQ.",
     "twins": "IQ of MZ and DZ co-twins.",
     "output_tail": "Output rank plot (log-log): how concentrated output is in the top.",
-    "posterior_models": "ABC posterior model probabilities (mean over seeds ± its Monte-Carlo standard error).",
+    "posterior_models": "ABC-SMC model probabilities against epsilon, pooled over seeds (± SE); filled markers where "
+                        "every contender has enough accepted proposals to quote them, hollow where not (the verdict "
+                        "quotes only those).",
     "posterior_params": "ABC posteriors of each hypothesis's own parameters (last generation, weighted).",
     "decomposition": "Share of IQ variance per cause, each switched off in turn with common random numbers.",
     "model_choice": "ABC random forest: support for each hypothesis at the observed targets (tree votes beside "

@@ -91,20 +91,32 @@ SMC_MIN_ACCEPTED = 50  # accepted proposals per contender, pooled over seeds, be
 SMC_CONTENDER = 0.05  # a hypothesis above this probability is a contender
 
 
-def quotable_smc(history: pd.DataFrame, *, min_accepted: int = SMC_MIN_ACCEPTED,
-                 contender: float = SMC_CONTENDER) -> dict:
-    """The ABC-SMC's model probabilities on its epsilon curve, pooled over seeds by generation
-    (epsilon: the loosest seed's), at the last generation where every contender (mean
-    probability above `contender`) has at least `min_accepted` accepted proposals; with the
-    between-seed SE (the runs' own SE for one seed). `generation` is None when no generation
-    qualifies; `accepted` then gives the final generation's pooled counts."""
+def smc_curve(history: pd.DataFrame, *, min_accepted: int = SMC_MIN_ACCEPTED,
+              contender: float = SMC_CONTENDER) -> pd.DataFrame:
+    """The ABC-SMC's epsilon curve: per generation and hypothesis, the model probability
+    pooled over seeds (epsilon: the loosest seed's), its between-seed SE (the runs' own SE for
+    one seed), the accepted proposals summed over seeds, and whether the generation is
+    quotable: every contender (mean probability above `contender`) has at least
+    `min_accepted` accepted proposals."""
     seeds = history["seed"].nunique() if "seed" in history else 1
     pooled = history.groupby(["generation", "hypothesis"], sort=True).agg(
         epsilon=("epsilon", "max"), probability=("probability", "mean"), accepted=("accepted", "sum"),
         sd=("probability", "std"), se_run=("se", "mean")).reset_index()
     pooled["se"] = pooled["sd"] / np.sqrt(seeds) if seeds > 1 else pooled["se_run"]
-    ok = [g for g, rows in pooled.groupby("generation")
-          if (rows.loc[rows["probability"] > contender, "accepted"] >= min_accepted).all()]
+    short = (pooled["probability"] > contender) & (pooled["accepted"] < min_accepted)
+    pooled["quotable"] = ~short.groupby(pooled["generation"]).transform("any")
+    pooled["seeds"] = int(seeds)
+    return pooled.drop(columns=["sd", "se_run"])
+
+
+def quotable_smc(history: pd.DataFrame, *, min_accepted: int = SMC_MIN_ACCEPTED,
+                 contender: float = SMC_CONTENDER) -> dict:
+    """The ABC-SMC's model probabilities on its epsilon curve (`smc_curve`) at the last
+    quotable generation, with their SE. `generation` is None when no generation qualifies;
+    `accepted` then gives the final generation's pooled counts."""
+    pooled = smc_curve(history, min_accepted=min_accepted, contender=contender)
+    seeds = int(pooled["seeds"].iloc[0])
+    ok = sorted(set(pooled.loc[pooled["quotable"], "generation"]))
     last = pooled[pooled["generation"] == pooled["generation"].max()]
     if not ok:
         return {"generation": None, "min_accepted": min_accepted, "seeds": int(seeds),

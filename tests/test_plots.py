@@ -141,3 +141,22 @@ def test_a_figure_worker_that_dies_raises_instead_of_hanging(tmp_path):
     with pytest.raises(BrokenProcessPool):
         plots.write_figures(makers, tmp_path, workers=2)
     assert not [p for p in tmp_path.iterdir() if p.suffix == ".tmp"]
+
+
+def test_smc_probabilities_are_drawn_as_an_epsilon_curve_filled_only_where_quotable():
+    # two seeds, three generations: a and b are contenders throughout, c never (0.01); b has
+    # 50 accepted proposals pooled over the seeds in the first two generations only
+    rows = [{"seed": s, "generation": g, "epsilon": 4.0 / 2**g + 0.1 * s, "hypothesis": h, "probability": p,
+             "se": 0.02, "accepted": k}
+            for s in (0, 1) for g, (ka, kb) in enumerate(((40, 30), (40, 25), (40, 10)))
+            for h, p, k in (("a", 0.6, ka), ("b", 0.39, kb), ("c", 0.01, 5))]
+    ax = plots.posterior_models(None, pd.DataFrame(rows)).axes[0]
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("epsilon (RMS z; the generations run left to right)",
+                                                  "model probability (pooled over seeds)")
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a", "b"]  # c is no contender
+    from matplotlib.collections import PathCollection
+
+    markers = [c for c in ax.collections if isinstance(c, PathCollection) and c.get_offsets().size]
+    filled = [tuple(c.get_offsets()[:, 0]) for c in markers if c.get_facecolors()[0][:3].tolist() != [1.0, 1.0, 1.0]]
+    assert len(markers) == 4  # a and b: filled and hollow
+    assert sorted(filled) == [(4.1, 2.1), (4.1, 2.1)]  # each seed's loosest epsilon; generation 3 is hollow

@@ -164,6 +164,19 @@ def test_smc_probabilities_are_quoted_only_where_every_contender_has_enough_acce
     assert none["generation"] is None and none["accepted"] == {"a": 20, "b": 0}
 
 
+def test_the_console_shows_smc_probabilities_only_where_the_verdict_may_quote_them():
+    from brainsim.console import abc_text
+
+    models = pd.DataFrame({"hypothesis": ["a", "b"], "probability": [1.0, 0.0], "se": [0.0, 0.0], "sd": [None] * 2})
+    abc = {"epsilon": 1.0, "simulations": 10, "runs": []}
+    hidden = abc_text(abc, models, _history({"a": 10, "b": 0}).query("seed == 0")).splitlines()
+    assert "Its model probabilities are not shown: no generation has 50 accepted" in hidden[1]
+    assert [line.split() for line in hidden[2:]] == [["a", "10"], ["b", "0"]] and "1.000" not in " ".join(hidden)
+    shown = abc_text(abc, models, _history({"a": 60, "b": 0})).splitlines()  # 120 pooled in the final generation
+    assert "generation 2, the last where every contender has ≥ 50 accepted" in shown[1]
+    assert shown[2].split() == ["a", "0.970", "±", "0.010", "accepted", "120"]
+
+
 def test_verdict_without_a_quotable_smc_names_no_smc_winner():
     models = pd.DataFrame({"hypothesis": ["a", "b"], "probability": [0.0, 1.0], "se": [0.0, 0.0], "sd": [None] * 2})
     lines = verdict(models, [{"seed": 0, "converged": True, "epsilon": 1.0}], FILE, None, None,
