@@ -137,7 +137,7 @@ MUTANTS = [
            "- tr.burden_mean, LOG_NOISE_CAP", "- 0.0, LOG_NOISE_CAP",
            ("tests/test_population.py::test_the_inherited_load_spreads_noise_around_the_typical_person",)),
     Mutant("item variances drop the remainder", "brainsim/model/tasks.py",
-           "    for i in range(m, p.size):\n        v = p[i] - mean", "    for i in range(m, m):\n        v = p[i] - mean",
+           "            while q < stop:  # the segment's last 0-3 people", "            while q < stop - 3:",
            ("tests/test_tasks.py::test_item_variances_match_numpy",
             "tests/test_tasks.py::test_item_variances_with_a_wide_universe")),
     Mutant("item variances: one centre for a wide domain", "brainsim/model/tasks.py",
