@@ -133,8 +133,10 @@ def choice_lines(choice: dict) -> tuple[list[str], str]:
     for q, g in choice.get("groups", {}).items():
         lines.append(f"Grouped question {q}: {g['chosen']} ({', '.join(g['groups'][g['chosen']])}), posterior "
                      f"probability {g['probability']:.2f}; prior error rate {g['prior_error']:.2f} ± "
-                     f"{g['prior_error_se']:.2f}." + (" " + _halves(g["halves"], g["chosen"]) if g.get("halves")
-                                                       else "")
+                     f"{g['prior_error_se']:.2f}."
+                     + (f" Its votes do not separate the groups: a lead of {g['vote_margin']:.3f}, within twice its "
+                        f"Monte-Carlo SE {g['vote_margin_se']:.3f}." if _tied(g) else "")
+                     + (" " + _halves(g["halves"], g["chosen"]) if g.get("halves") else "")
                      + (f" Not in this run, so left out: {', '.join(g['absent'])}." if g.get("absent") else ""))
     if choice.get("confused"):
         pairs = ", ".join(f"{t} as {c} ({q:.2f})" for t, c, q in choice["confused"][:6])
@@ -143,12 +145,18 @@ def choice_lines(choice: dict) -> tuple[list[str], str]:
     return lines, name
 
 
+def _tied(choice: dict) -> bool:
+    """Whether the leader's lead in the trees' votes is within twice the forest's own
+    Monte-Carlo SE (`brainsim.modelchoice.vote_margin`): a tie its seed decides."""
+    return "vote_margin" in choice and choice["vote_margin"] < 2.0 * choice["vote_margin_se"]
+
+
 def _runner_up(choice: dict, name: str) -> str:
     """The runner-up in the trees' votes, and whether the lead is beyond the forest's own
     Monte-Carlo error (twice its SE)."""
     other, lead, se = choice["runner_up"], choice["vote_margin"], choice["vote_margin_se"]
     v, w = choice["votes"][name], choice["votes"][other]
-    if lead < 2.0 * se:
+    if _tied(choice):
         return (f"The votes do not separate {name} from {other} ({v:.1%} against {w:.1%}: a lead of {lead:.3f}, "
                 f"within twice its Monte-Carlo SE {se:.3f}): which of the two is named depends on the forest's "
                 f"random seed. More trees (model_choice.trees) shrink that error; a larger table may favour either.")

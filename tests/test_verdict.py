@@ -232,6 +232,11 @@ def test_forest_headline_names_the_runner_up_and_a_tie_within_the_forests_own_er
     assert lines[1] == ("The votes do not separate a from b (24.6% against 23.8%: a lead of 0.008, within twice its "
                         "Monte-Carlo SE 0.031): which of the two is named depends on the forest's random seed. More "
                         "trees (model_choice.trees) shrink that error; a larger table may favour either.")
+    groups = tie["groups"]["q"] | {"vote_margin": 0.02, "vote_margin_se": 0.045}
+    tied_groups = " ".join(verdict(None, None, FILE, None, None, choice=tie | {"groups": {"q": groups}}))
+    assert ("prior error rate 0.10 ± 0.01. Its votes do not separate the groups: a lead of 0.020, within twice its "
+            "Monte-Carlo SE 0.045.") in tied_groups
+    assert "do not separate the groups" not in " ".join(lines)  # no margin given: no claim
     clear = _choice(votes={"a": 0.59, "b": 0.41}, runner_up="b", vote_margin=0.18, vote_margin_se=0.04)
     assert verdict(None, None, FILE, None, None, choice=clear)[1] == (
         "Runner-up: b (41% of the votes); the lead, 0.18 ± 0.04, is beyond the forest's Monte-Carlo error.")
