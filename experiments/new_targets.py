@@ -17,17 +17,15 @@ predictives reach the observed value.
 from __future__ import annotations
 
 import argparse
-import time
-from pathlib import Path
 
 import pandas as pd
 
 from brainsim import api
-from brainsim.backends import LocalBackend
 from brainsim.config.settings import validate
 from brainsim.modelchoice import choose
 from brainsim.recovery import prior_predictive_position
-from brainsim.reference import reference_table
+
+from saved_table import table_of  # experiments/saved_table.py: run as a script from anywhere
 
 NEW = ("rg_brain_iq", "vocabulary_log_spread", "iq_inbreeding_slope", "rt_inbreeding_slope", "snp_h2")  # issue 23's targets
 PAIRS = (("baseline", "synaptic_efficiency"), ("h1_task_density", "h2_selection"),
@@ -43,15 +41,7 @@ def main() -> None:
     prob = api.problem()
     run = validate(api.compose())
     names = list(prob.names)
-    if args.table and Path(args.table).exists():
-        table = pd.read_parquet(args.table)
-    else:
-        start = time.perf_counter()
-        table = reference_table(prob.hypotheses, prob.statistics_simulator(run.abc.n, run.abc.norm_n), prob.statistics,
-                                args.per_hypothesis * len(names), seed=args.seed, map_fn=LocalBackend().map)
-        print(f"table: {len(table)} rows in {time.perf_counter() - start:.0f} s")
-        if args.table:
-            table.to_parquet(args.table)
+    table = table_of(prob, run, per_hypothesis=args.per_hypothesis, seed=args.seed, path=args.table)
     sets = {"old": [s for s in prob.statistics if s not in NEW]}
     sets |= {f"old + {s}": sets["old"] + [s] for s in NEW}
     sets[f"all but {NEW[-1]}"] = [s for s in prob.statistics if s != NEW[-1]]  # before the newest target

@@ -18,18 +18,16 @@ otherwise.
 from __future__ import annotations
 
 import argparse
-import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from brainsim import api
-from brainsim.backends import LocalBackend
 from brainsim.config.settings import validate
 from brainsim.forest import fit_forest
 from brainsim.recovery import statistics_matrix
-from brainsim.reference import reference_table
+
+from saved_table import table_of  # experiments/saved_table.py: run as a script from anywhere
 
 SIZES = (1000, 2000, 3000, 5000, 10000)  # rows per block
 
@@ -44,15 +42,7 @@ def main() -> None:
     prob = api.problem()
     run = validate(api.compose())
     names = list(prob.names)
-    if args.table and Path(args.table).exists():
-        table = pd.read_parquet(args.table)
-    else:
-        start = time.perf_counter()
-        table = reference_table(prob.hypotheses, prob.statistics_simulator(run.abc.n, run.abc.norm_n), prob.statistics,
-                                args.per_hypothesis * len(names), seed=args.seed, map_fn=LocalBackend().map)
-        print(f"table: {len(table)} rows in {time.perf_counter() - start:.0f} s")
-        if args.table:
-            table.to_parquet(args.table)
+    table = table_of(prob, run, per_hypothesis=args.per_hypothesis, seed=args.seed, path=args.table)
     statistics = [c.removeprefix("stat:") for c in table.columns if c.startswith("stat:")]
     observed = dict(zip(prob.statistics, prob.observed))
     missing = sorted(set(statistics) - set(observed))
