@@ -317,11 +317,17 @@ def run(configs: Mapping, *, overrides: Sequence[str] = (), seed: int | None = N
         ranked = tables.ranking(card)
         prob, tolerances = _distance_targets(first, assessment.problem(configs, jobs), seed, backend, checkpoints,
                                              stage)
-        found = _abc(first.abc, prob, seed, backend, checkpoints, stage, progress)
+        from .modelchoice import most_voted
+
+        reference = _reference(first, prob, seed, table_dir, backend, stage, progress)
+        choice = reference["choice"] if reference else None
+        contenders = most_voted(choice, list(prob.names), first.abc.top)  # the SMC's hypotheses
+        found = _abc(first.abc, prob.only(contenders), seed, backend, checkpoints, stage, progress)
         if found["summary"] is not None:
             found["summary"]["tolerances"] = tolerances
-        recovery, recovery_frames, choice, choice_frames = _recovery(first, prob, seed, table_dir, backend,
-                                                                     stage, progress, found, ranked, card)
+            found["summary"]["hypotheses"] = contenders
+        recovery, recovery_frames, choice_frames = _fit(first, prob, seed, backend, stage, progress, reference,
+                                                        found, ranked, card)
         if recovery is not None:
             recovery["tolerances"] = tolerances
     stage("decomposing IQ variance")
@@ -426,34 +432,17 @@ def _abc(settings: ABCSettings, prob: Problem, seed: int, backend, checkpoints, 
     return found
 
 
-def _recovery(first: RunSettings, prob: Problem, seed: int, table_dir, backend, stage, progress,
-              found: dict, ranked: pd.DataFrame, card: pd.DataFrame):
-    """Recovery and calibration on a reference table, and the absolute fit (see
-    `brainsim.assessment`); (None, {}) when recovery.per_hypothesis is 0."""
+def _reference(first: RunSettings, prob: Problem, seed: int, table_dir, backend, stage, progress) -> dict | None:
+    """The reference table, recovery and calibration on it, and the model choice (ABC random
+    forest, fit gate, floor); None when recovery.per_hypothesis is 0."""
     settings = first.recovery
     if settings.per_hypothesis == 0 or not prob.names:
-        return None, {}, None, {}
+        return None
     stage("simulating the reference table")
     with progress(settings.per_hypothesis * len(prob.names), "sim", "reference table") as bar:
         table, path = assessment.build_table(settings, first.abc, prob, seed, table_dir, backend, progress=bar.update)
     stage("measuring model recovery and calibration")
-    abc = found["summary"]
-    summary, frames = assessment.recover(settings, first.abc, prob, table, seed,
-                                         abc_epsilon=abc["epsilon"] if abc else None)
-    models = found["models"]
-    order = (list(models.sort_values("probability", ascending=False)["hypothesis"]) if models is not None
-             else list(ranked["hypothesis"]))
-    stage("checking the absolute fit (posterior predictive)")
-    with progress(settings.predictive * min(settings.top, len(order)), "sim", "predictive") as bar:
-        frames["fit"] = assessment.absolute_fit(settings, first.abc, prob, table, order, seed, backend,
-                                                abc_results=found["results"], progress=bar.update)
-    summary["fit"] = assessment.fit_summary(frames["fit"], len(prob.statistics))
-    frames["reachability"] = reach = reachability(frames["fit"].rename(columns={"outside_prior": "outside",
-                                                                                "prior_quantile": "quantile"}),
-                                                  card, prob.targets)
-    summary["reachability"] = {"unreached": sorted(set(reach.loc[reach["reached_by"] == 0, "target"])),
-                               "reached_by_one": {t: str(g.loc[g["reaches"], "hypothesis"].iloc[0]) for t, g in
-                                                  reach[reach["reached_by"] == 1].groupby("target", sort=False)}}
+    summary, frames = assessment.recover(settings, first.abc, prob, table, seed)
     summary["table"] = None if path is None else str(path)
     choice, choice_frames = None, {}
     if first.model_choice.enabled and len(prob.names) > 1:
@@ -472,4 +461,36 @@ def _recovery(first: RunSettings, prob: Problem, seed: int, table_dir, backend, 
                                                                        backend, progress=bar.update)
         summary["smc_agreement"] = [float(checks["agree"].mean()), float(checks["agree"].std(ddof=1)
                                                                          / np.sqrt(len(checks)))]
-    return summary, frames, choice, choice_frames
+    return {"table": table, "summary": summary, "frames": frames, "choice": choice, "choice_frames": choice_frames}
+
+
+def _fit(first: RunSettings, prob: Problem, seed: int, backend, stage, progress, reference: dict | None,
+         found: dict, ranked: pd.DataFrame, card: pd.DataFrame):
+    """The absolute fit of the leading hypotheses (posterior predictive at the SMC's particles,
+    else at the table rows nearest the observed targets) and the reachability table, added to
+    the reference stage's summary and frames; (None, {}, {}) without a reference table."""
+    if reference is None:
+        return None, {}, {}
+    settings, table = first.recovery, reference["table"]
+    summary, frames = reference["summary"], reference["frames"]
+    abc = found["summary"]
+    summary["abc_epsilon"] = abc["epsilon"] if abc else None
+    models, choice = found["models"], reference["choice"]
+    if models is not None:  # the SMC's own order (its hypotheses: the forest's most voted)
+        order = list(models.sort_values("probability", ascending=False)["hypothesis"])
+    elif choice is not None:
+        order = sorted(prob.names, key=lambda h: -choice["votes"][h])
+    else:
+        order = list(ranked["hypothesis"])
+    stage("checking the absolute fit (posterior predictive)")
+    with progress(settings.predictive * min(settings.top, len(order)), "sim", "predictive") as bar:
+        frames["fit"] = assessment.absolute_fit(settings, first.abc, prob, table, order, seed, backend,
+                                                abc_results=found["results"], progress=bar.update)
+    summary["fit"] = assessment.fit_summary(frames["fit"], len(prob.statistics))
+    frames["reachability"] = reach = reachability(frames["fit"].rename(columns={"outside_prior": "outside",
+                                                                                "prior_quantile": "quantile"}),
+                                                  card, prob.targets)
+    summary["reachability"] = {"unreached": sorted(set(reach.loc[reach["reached_by"] == 0, "target"])),
+                               "reached_by_one": {t: str(g.loc[g["reaches"], "hypothesis"].iloc[0]) for t, g in
+                                                  reach[reach["reached_by"] == 1].groupby("target", sort=False)}}
+    return summary, frames, reference["choice_frames"]

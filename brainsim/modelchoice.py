@@ -16,7 +16,7 @@ from .assessment import CONFUSED
 from .recovery import calibration, prior_predictive_position, statistics_matrix
 from .summaries import missing_charges
 
-__all__ = ["choose", "grouped_questions", "vote_margin"]
+__all__ = ["choose", "grouped_questions", "most_voted", "vote_margin"]
 
 
 def grouped_questions(groups: Mapping[str, Mapping[str, tuple]], names: list[str]) -> dict[str, dict]:
@@ -29,6 +29,18 @@ def grouped_questions(groups: Mapping[str, Mapping[str, tuple]], names: list[str
         if len(kept) >= 2:
             out[q] = kept
     return out
+
+
+def most_voted(choice: Mapping | None, names: list[str], top: int) -> list[str]:
+    """The `top` hypotheses with most forest votes at the observed point, in `names`' order
+    (ties: the earlier name); every name when `top` is 0, covers them all, or there is no
+    model choice (`choice` None)."""
+    if choice is None or top == 0 or top >= len(names):
+        return list(names)
+    votes = choice["votes"]
+    ranked = sorted(range(len(names)), key=lambda i: (-votes.get(names[i], 0.0), i))
+    keep = set(ranked[:top])
+    return [n for i, n in enumerate(names) if i in keep]
 
 
 def vote_margin(votes: Mapping[str, float], trees: int) -> dict:

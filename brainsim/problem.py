@@ -89,6 +89,19 @@ class Problem:
         """The same hypotheses against other targets (e.g. widened tolerances, a table row)."""
         return dataclasses.replace(self, targets=tuple(targets))
 
+    def only(self, names: Sequence[str]) -> Problem:
+        """The same comparison restricted to `names` (in that order), e.g. the SMC's contenders."""
+        unknown = [n for n in names if n not in self.names]
+        if unknown:
+            raise ConfigError(f"Unknown hypotheses {unknown}; allowed: {list(self.names)}.")
+        keep = [self.names.index(n) for n in names]
+
+        def pick(values: tuple) -> tuple:
+            return tuple(values[i] for i in keep) if values else values
+
+        return dataclasses.replace(self, names=tuple(names), models=pick(self.models),
+                                   hypotheses=pick(self.hypotheses), log=pick(self.log), configs=pick(self.configs))
+
     def values(self, m: int, sampled: Mapping[str, float]) -> dict[str, float]:
         """Hypothesis m's sampled values in config units (10 ** value for its log10 keys)."""
         return {k: 10.0**v if k in self.log[m] else v for k, v in sampled.items()}

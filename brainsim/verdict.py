@@ -54,6 +54,11 @@ def verdict(models: pd.DataFrame | None, runs: list[dict] | None, file_card: pd.
     card = file_card
     if models is not None and len(models):
         smc, smc_name = smc_lines(models, runs, history)
+        ran = list(models["hypothesis"])
+        if choice is not None and len(ran) < file_card["hypothesis"].nunique():
+            smc.insert(0, f"The ABC-SMC ran on the forest's {len(ran)} most-voted hypotheses ({', '.join(ran)}; "
+                          "abc.top) for their parameter posteriors and fit checks; its model probabilities compare "
+                          "these only.")
         lines += smc
         name = name or smc_name
         if posterior_card is not None and len(posterior_card):
@@ -167,12 +172,16 @@ def _runner_up(choice: dict, name: str) -> str:
 def _halves(halves: list[dict], chosen: str) -> str:
     """Whether two disjoint halves of the table give the same answer as the whole."""
     said = " and ".join(f"{h['chosen']} ({h['probability']:.2f})" for h in halves)
-    same = all(h["chosen"] == chosen for h in halves)
-    return (f"Each half of the table alone chooses {said}: " + (
-            "the same answer, so it is not noise at this table size; a larger table can still move it "
-            "(recovery.per_hypothesis; experiments/table_size.py measures how far)." if same else
-            "the halves disagree, so the choice is not stable at this table size (a larger table, "
-            "recovery.per_hypothesis, may settle it, or the targets may not tell)."))
+    picks = {h["chosen"] for h in halves}
+    if picks == {chosen}:
+        return (f"Each half of the table alone chooses {said}: the same answer, so it is not noise at this table "
+                "size; a larger table can still move it (recovery.per_hypothesis; experiments/table_size.py "
+                "measures how far).")
+    unstable = ("so the choice is not stable at this table size (a larger table, recovery.per_hypothesis, may "
+                "settle it, or the targets may not tell).")
+    if len(picks) == 1:
+        return f"Each half of the table alone chooses {said}, not {chosen} as the whole table does: {unstable}"
+    return f"Each half of the table alone chooses {said}: the halves disagree, {unstable}"
 
 
 def smc_lines(models: pd.DataFrame, runs: list[dict] | None, history: pd.DataFrame | None

@@ -136,7 +136,12 @@ def test_cli_default_compares_every_hypothesis(default_run):
     res, run = default_run
     tmp_path = run.parent
     models = pd.read_csv(tmp_path / "run" / "posterior_models.csv")
-    assert set(models["hypothesis"]) == set(hypothesis_names())  # dead hypotheses keep their row
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    votes = summary["model_choice"]["votes"]  # the SMC runs on the forest's 3 most voted (abc.top)
+    top = sorted(hypothesis_names(), key=lambda h: (-votes[h], hypothesis_names().index(h)))[:3]
+    assert summary["abc"]["hypotheses"] == [h for h in hypothesis_names() if h in top]
+    assert set(models["hypothesis"]) == set(top)  # dead hypotheses keep their row
+    assert "The ABC-SMC ran on the forest's 3 most-voted hypotheses" in res.stdout
     assert models["probability"].sum() == pytest.approx(1.0)
     assert {"sd", "seed_0", "seed_1"} <= set(models.columns)
     params = pd.read_parquet(tmp_path / "run" / "posterior_params.parquet")
@@ -175,7 +180,7 @@ def test_cli_default_states_its_verdict_convergence_and_decomposition(default_ru
 @pytest.mark.parametrize("args", [["population.n=-5"], ["scaling=nope"], ["population.mz_fraction=2"],
                                   ["population.brain.volume_cv=-1"], ["population.typo=1"],
                                   ["background.free={population.data.sd: [0.6, 0.1]}"], ["abc.min_acceptance=0"],
-                                  ["recovery.neighbours=100"], ["recovery.table=3"], ["population.n=1e20"],
+                                  ["recovery.neighbours=200"], ["recovery.table=3"], ["population.n=1e20"],
                                   ["model_choice.trees=10"], ["++model_choice.groups={q: {a: [baseline]}}"]])
 def test_cli_bad_input_one_line_exit_2_nothing_written(tmp_path, args):
     res = _cli(*args, cwd=tmp_path)

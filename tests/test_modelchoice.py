@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from brainsim.config.settings import ModelChoiceSettings
-from brainsim.modelchoice import choose, grouped_questions, vote_margin
+from brainsim.modelchoice import choose, grouped_questions, most_voted, vote_margin
 
 NAMES = ["a", "b", "c"]
 MU = np.array([[0.0, 0.0], [2.0, 0.0], [1.0, 1.7]])
@@ -82,3 +82,13 @@ def test_vote_margin_se_is_the_sd_of_multinomial_tree_votes(p):
     lead = (counts[:, top] - counts[:, runner]) / trees
     assert got["vote_margin_se"] == pytest.approx(lead.std(ddof=1), rel=0.03)
     assert lead.mean() == pytest.approx(got["vote_margin"], abs=4 * got["vote_margin_se"] / np.sqrt(20_000))
+
+
+def test_the_smc_runs_on_the_most_voted_hypotheses_in_the_run_s_order():
+    names = ["a", "b", "c", "d"]
+    choice = {"votes": {"a": 0.1, "b": 0.4, "c": 0.1, "d": 0.4}}
+    assert most_voted(choice, names, 2) == ["b", "d"]
+    assert most_voted(choice, names, 3) == ["a", "b", "d"]  # a tie goes to the earlier name
+    assert most_voted(choice, names, 1) == ["b"]
+    for everyone in (most_voted(choice, names, 0), most_voted(choice, names, 4), most_voted(None, names, 2)):
+        assert everyone == names

@@ -117,3 +117,18 @@ def test_the_api_builds_a_problem_a_notebook_can_run_the_abc_on():
     result = abc_smc(prob.hypotheses, prob.simulator(n=600, norm_n=500, missing_z=5.0),
                      sampler=Sampler(particles=3), stopping=Stopping(generations=1))
     assert result.simulations == 6 and result.probabilities["probability"].sum() == pytest.approx(1.0)
+
+
+def test_a_problem_restricted_to_some_hypotheses_simulates_them_as_the_whole_does(comparison):
+    names = list(comparison.names)
+    picked = [names[5], names[1]]
+    sub = comparison.only(picked)
+    assert sub.names == tuple(picked) and sub.targets == comparison.targets
+    for i, name in enumerate(picked):
+        m = names.index(name)
+        assert sub.hypotheses[i] == comparison.hypotheses[m] and sub.log[i] == comparison.log[m]
+        assert sub.configs[i] == comparison.configs[m]
+        sampled = {k: lo for k, (lo, _) in sub.hypotheses[i].priors.items()}
+        _same(sub.model(i, sampled, n=300, norm_n=200), comparison.model(m, sampled, n=300, norm_n=200))
+    with pytest.raises(ConfigError, match="Unknown hypotheses \\['nope'\\]"):
+        comparison.only(["nope"])

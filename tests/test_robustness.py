@@ -147,7 +147,9 @@ def test_sigterm_mid_abc_then_resume_gives_the_uninterrupted_result(tmp_path):
     assert message.startswith("brainsim: interrupted by SIGTERM while running ABC seed 0")
     assert f"hydra.run.dir={run} resume=true" in message
     left = {p.name for p in run.iterdir()}
-    assert left <= {".hydra", ".checkpoints", "brainsim.log"}, left  # no output, no temporary file
+    # no output, no temporary file; the reference table (simulated before the ABC, whole and
+    # fingerprinted) is kept for the resumed run to reuse
+    assert left <= {".hydra", ".checkpoints", "brainsim.log", "reference_table.parquet"}, left
     assert not [p for p in (run / ".checkpoints").iterdir() if p.suffix == ".tmp"]
 
     resumed = _cli(*args, f"hydra.run.dir={run}", "resume=true", cwd=tmp_path)

@@ -87,6 +87,7 @@ LIMITS = {
     "abc.n": (2, INF, False, "a correlation needs two people"),
     "abc.norm_n": (2, INF, False, "a norm needs an SD"),
     "abc.missing_z": (0, INF, True, "a penalty"),
+    "abc.top": (0, 1000, False, "0 runs the SMC on every hypothesis"),
     "recovery.resamples": (20, 100_000, False, "a bootstrap SE needs a few tens of resamples"),
     "plots.dpi": (30, 1200, False, "a readable figure"),
 }

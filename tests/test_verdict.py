@@ -248,3 +248,7 @@ def test_forest_headline_says_whether_two_halves_of_the_table_agree():
     assert "Each half of the table alone chooses a (0.60) and a (0.55): the same answer, so it is not noise at this table size; a larger table can still move it" in text
     split = [{"chosen": "a", "probability": 0.6}, {"chosen": "b", "probability": 0.5}]
     assert "the halves disagree" in " ".join(verdict(None, None, FILE, None, None, choice=_choice(halves=split)))
+    both_other = [{"chosen": "b", "probability": 0.6}, {"chosen": "b", "probability": 0.5}]
+    text = " ".join(verdict(None, None, FILE, None, None, choice=_choice(halves=both_other)))
+    assert ("Each half of the table alone chooses b (0.60) and b (0.50), not a as the whole table does: so the choice "
+            "is not stable") in text and "the same answer" not in text and "disagree" not in text

@@ -85,6 +85,7 @@ SCHEMA: dict[str, Rule] = {
     "abc.norm_n": _int(2),
     "abc.missing_z": POSITIVE,
     "abc.noise_replicates": _int(0, 1000),
+    "abc.top": _int(0, 1000),
     "recovery.per_hypothesis": _int(0, 1_000_000),
     "recovery.neighbours": _int(1),
     "recovery.local": _int(1),

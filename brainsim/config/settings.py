@@ -42,6 +42,7 @@ class ABCSettings:
     norm_n: int
     missing_z: float
     noise_replicates: int  # simulations per hypothesis that measure each statistic's own noise at n
+    top: int = 0  # the model choice's most-voted hypotheses the SMC runs on; 0: every hypothesis
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,7 @@ def abc_from_config(node: Mapping) -> ABCSettings:
         norm_n=check("abc.norm_n", node.get("norm_n")),
         missing_z=check("abc.missing_z", node.get("missing_z")),
         noise_replicates=check("abc.noise_replicates", node.get("noise_replicates")),
+        top=check("abc.top", node.get("top")),
     )
 
 

@@ -489,14 +489,24 @@ class CapabilityTable:
     width: float  # relative logistic width
 
 
-def _quadrature_nodes(lower: float, upper: float, width: float):
+@njit(cache=True)
+def _panel_edges(lower, upper, width):
     # Panels no wider than 2w (8 Gauss-Legendre nodes resolve a logistic of width w to ~1e-13:
     # its poles lie pi w off the real axis; measured, no change against panels of w) or 10% of
-    # r (the density's scale).
-    edges = [lower]
-    while edges[-1] < upper:
-        edges.append(min(upper, edges[-1] + min(2.0 * width, 0.1 * edges[-1])))
-    edges = np.asarray(edges)
+    # r (the density's scale). Compiled: a narrow logistic needs thousands of panels.
+    count, e = 1, lower
+    while e < upper:
+        e = min(upper, e + min(2.0 * width, 0.1 * e))
+        count += 1
+    edges = np.empty(count)
+    edges[0] = lower
+    for i in range(1, count):
+        edges[i] = min(upper, edges[i - 1] + min(2.0 * width, 0.1 * edges[i - 1]))
+    return edges
+
+
+def _quadrature_nodes(lower: float, upper: float, width: float):
+    edges = _panel_edges(float(lower), float(upper), float(width))
     half = 0.5 * np.diff(edges)
     mid = 0.5 * (edges[1:] + edges[:-1])
     nodes = (mid[:, None] + half[:, None] * _GL_NODES[None, :]).ravel()
