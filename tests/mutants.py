@@ -111,9 +111,6 @@ MUTANTS = [
     Mutant("gate: outside only when every hypothesis is beyond", "brainsim/gate.py",
            'unreached = [s for s, g in by_stat if g["outside"].astype(bool).all()]', "unreached = []",
            ("tests/test_forest.py",)),
-    Mutant("smc quotable at any count", "brainsim/tables.py",
-           '(rows.loc[rows["probability"] > contender, "accepted"] >= min_accepted).all()', "True",
-           ("tests/test_verdict.py",)),
     Mutant("reproduce line drops --config-dir", "brainsim/commandline.py",
            'args += ["--config-dir", str(s["path"])]', "args += []",
            ("tests/test_api_cli.py::test_the_reproduce_line_of_a_user_config_folder_run_reproduces_it",)),
@@ -231,6 +228,17 @@ MUTANTS = [
            "return np.where(np.isfinite(x), np.clip(x, -_LIMIT, _LIMIT), x)", "return x", ("tests/test_forest.py",)),
     Mutant("problem: priors checked at one end", "brainsim/problem.py", "                for end in ends:",
            "                for end in ends[:1]:", ("tests/test_problem.py",)),
+    Mutant("smc: the least-voted hypotheses", "brainsim/modelchoice.py",
+           "key=lambda i: (-votes.get(names[i], 0.0), i)", "key=lambda i: (votes.get(names[i], 0.0), i)",
+           ("tests/test_modelchoice.py",)),
+    Mutant("smc: on every hypothesis whatever abc.top", "brainsim/comparison.py",
+           "contenders = most_voted(choice, list(prob.names), first.abc.top)", "contenders = list(prob.names)",
+           ("tests/test_api_cli.py::test_cli_default_compares_every_hypothesis",)),
+    Mutant("problem: a restriction keeps the run's order", "brainsim/problem.py",
+           "keep = [self.names.index(n) for n in names]", "keep = sorted(self.names.index(n) for n in names)",
+           ("tests/test_problem.py",)),
+    Mutant("verdict: halves agreeing on another read as disagreeing", "brainsim/verdict.py",
+           "    if len(picks) == 1:\n", "    if False:\n", ("tests/test_verdict.py",)),
 ]
 
 
