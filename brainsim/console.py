@@ -46,9 +46,8 @@ def abc_text(abc: dict, models: pd.DataFrame, history: pd.DataFrame | None = Non
                  f"seeds ± its MC standard error; SD over seeds; {abc['simulations']} simulations):"]
         for r in models.sort_values("probability", ascending=False).itertuples():
             lines.append(f"  {r.hypothesis:<22} {r.probability:6.3f} ± {r.se:.3f}   SD {r.sd:.3f}")
-    if abc.get("hypotheses") is not None:
-        lines.insert(0, "\nABC-SMC on " + ", ".join(abc["hypotheses"]) + " (abc.top: the model choice's most voted, "
-                        "or every hypothesis)")
+    if abc.get("hypotheses") is not None:  # the model choice's most voted (abc.top), or every hypothesis
+        lines[0] += "\n  on " + ", ".join(abc["hypotheses"])
     for run in abc["runs"]:
         flag = "converged" if run["converged"] else "DID NOT CONVERGE"
         lines.append(f"  seed {run['seed']}: {flag} ({run['reason']}) after {run['generations']} generations: "

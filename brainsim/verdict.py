@@ -56,9 +56,9 @@ def verdict(models: pd.DataFrame | None, runs: list[dict] | None, file_card: pd.
         smc, smc_name = smc_lines(models, runs, history)
         ran = list(models["hypothesis"])
         if choice is not None and len(ran) < file_card["hypothesis"].nunique():
-            smc.insert(0, f"The ABC-SMC ran on the forest's {len(ran)} most-voted hypotheses ({', '.join(ran)}; "
-                          "abc.top) for their parameter posteriors and fit checks; its model probabilities compare "
-                          "these only.")
+            which = f"{len(ran)} most-voted hypothes{'i' if len(ran) == 1 else 'e'}s ({', '.join(ran)}; abc.top)"
+            smc.insert(0, f"The ABC-SMC ran on the forest's {which} for their parameter posteriors and fit checks; "
+                          "its model probabilities compare these only.")
         lines += smc
         name = name or smc_name
         if posterior_card is not None and len(posterior_card):

@@ -140,6 +140,20 @@ def test_the_console_lists_models_most_probable_first():
     assert order == ["b", "a", "c"]
 
 
+def test_the_console_names_the_hypotheses_the_smc_ran_on():
+    from brainsim.console import abc_text
+
+    models = pd.DataFrame({"hypothesis": ["c", "a"], "probability": [0.4, 0.6], "se": [0.0] * 2, "sd": [0.0] * 2})
+    abc = {"epsilon": 1.0, "simulations": 10, "runs": [], "hypotheses": ["a", "c"]}
+    lines = abc_text(abc, models).splitlines()
+    assert lines[1].startswith("ABC posterior model probabilities") and lines[2] == "  on a, c"
+    assert [line.split()[0] for line in lines[3:]] == ["a", "c"]
+    one = models[models["hypothesis"] == "a"]  # FILE scores a and b: the SMC ran on a only
+    text = " ".join(verdict(one, [], FILE, None, None, choice=_choice()))
+    assert "The ABC-SMC ran on the forest's 1 most-voted hypothesis (a; abc.top)" in text
+    assert "most-voted" not in " ".join(verdict(models, [], FILE, None, None, choice=_choice()))  # every one
+
+
 def _history(accepted_final):
     """Two seeds, two generations; hypothesis b is no contender (probability 0.02)."""
     rows = []
