@@ -19,7 +19,10 @@ the whole config validated again), timed on the same draws for the ratio.
 The last line is: table_sims_per_s=<r> abc_sims_per_s=<x> comparison_wall_s=<t> reproducible=<bool>
 [pyabc_sims_per_s=<y> speed_ratio_vs_pyabc=<x/y> pyabc_reproducible=<bool>]
 
-    python benchmarks/bench_abc.py [--particles 20] [--generations 3] [--n 6000] [--procs 2] [--breakdown 12]
+With --dask W the table is timed again on a Dask LocalCluster of W single-threaded worker
+processes (what backend=dask starts without an address), against this process's threads.
+
+    python benchmarks/bench_abc.py [--particles 20] [--generations 3] [--n 6000] [--procs 2] [--breakdown 12] [--dask 2]
 """
 
 from __future__ import annotations
@@ -126,14 +129,24 @@ def _breakdown(prob, n: int, norm_n: int, draws: int) -> pd.DataFrame:
     return pd.DataFrame(rows).T
 
 
-def _table_rate(prob, n: int, norm_n: int, rows: int) -> float:
+def _table_rate(prob, n: int, norm_n: int, rows: int, map_fn=None) -> float:
     """Reference-table simulations per second (prior predictive, every hypothesis in turn)."""
     from brainsim.reference import reference_table
 
     simulate = prob.statistics_simulator(n, norm_n)
+    map_fn = map_fn or LocalBackend().map
+    reference_table(prob.hypotheses, simulate, prob.statistics, 20, seed=1, map_fn=map_fn)  # warm the workers
     t = time.perf_counter()
-    reference_table(prob.hypotheses, simulate, prob.statistics, rows, seed=0, map_fn=LocalBackend().map)
+    reference_table(prob.hypotheses, simulate, prob.statistics, rows, seed=0, map_fn=map_fn)
     return rows / (time.perf_counter() - t)
+
+
+def _dask_table_rate(prob, n: int, norm_n: int, rows: int, workers: int) -> float:
+    """The same on a Dask LocalCluster of `workers` single-threaded processes (backend=dask)."""
+    from brainsim.backends import BackendParams, open_backend
+
+    with open_backend(BackendParams(name="dask", n_workers=workers)) as backend:
+        return _table_rate(prob, n, norm_n, rows, backend.map)
 
 
 def _own(specs, simulate, args, seed):
@@ -181,6 +194,8 @@ def main(argv=None) -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--breakdown", type=int, default=12, help="prior draws per hypothesis for the stage times")
     ap.add_argument("--table-rows", type=int, default=100, help="reference-table rows timed")
+    ap.add_argument("--dask", type=int, default=0, help="also time the table on a Dask LocalCluster of this many "
+                                                        "worker processes (backend=dask; 0: skip)")
     args = ap.parse_args(argv)
     prob = _problem()
     names, specs, simulate = list(prob.names), list(prob.hypotheses), prob.simulator(args.n, args.norm_n, 5.0)
@@ -196,6 +211,10 @@ def main(argv=None) -> None:
           f"({before / after:.0f}x)")
     rate = _table_rate(prob, args.n, args.norm_n, args.table_rows)
     print(f"reference table: {rate:.1f} simulations/s over {args.table_rows} rows")
+    if args.dask:
+        remote = _dask_table_rate(prob, args.n, args.norm_n, args.table_rows, args.dask)
+        print(f"reference table on a Dask LocalCluster of {args.dask} processes: {remote:.1f} simulations/s "
+              f"({remote / rate:.2f}x this process's threads)")
     table, line = {}, {"table_sims_per_s": f"{rate:.2f}"}
     runs = [_own(specs, simulate, args, args.seed) for _ in range(2)]
     for i, (wall, sims, probs) in enumerate(runs):

@@ -144,8 +144,13 @@ class DaskBackend:
             yield pending.popleft().result()
 
     def map(self, fn: Callable, items: Iterable) -> list:
-        """[fn(x) for x in items], run on the workers."""
-        futures = [self.client.submit(_with_threads, self.params.threads_per_worker, fn, x, pure=False)
+        """[fn(x) for x in items], run on the workers; `fn` (often a closure over the whole
+        comparison) is sent to each worker once, not with every item."""
+        items = list(items)
+        if not items:
+            return []
+        remote = self.client.scatter(fn, broadcast=True, hash=False)
+        futures = [self.client.submit(_with_threads, self.params.threads_per_worker, remote, x, pure=False)
                    for x in items]
         return self.client.gather(futures)
 

@@ -103,3 +103,25 @@ def test_dask_reference_table_of_the_real_model_is_bit_identical_to_local(dask_b
     remote = reference_table(prob.hypotheses, simulate, stats, 6, seed=2, batch=3, map_fn=dask_backend.map)
     pd.testing.assert_frame_equal(local, remote, check_exact=True)
     assert local.filter(like="stat:").notna().to_numpy().mean() > 0.8  # statistics, not an empty frame
+
+
+class _Pickles:
+    """A callable that counts how often it is pickled in this process."""
+
+    count = 0
+
+    def __call__(self, x):
+        return 2 * x
+
+    def __reduce__(self):
+        type(self).count += 1
+        return (_Pickles, ())
+
+
+def test_dask_map_sends_the_function_once_not_with_every_item(dask_backend):
+    # a simulation function closes over the whole comparison: pickled per item, it halved
+    # the Dask backend's simulations per second (measured: 32-37 against 63 on 2 workers)
+    _Pickles.count = 0
+    assert dask_backend.map(_Pickles(), range(40)) == [2 * x for x in range(40)]
+    assert 1 <= _Pickles.count <= 2
+    assert dask_backend.map(_Pickles(), []) == []
