@@ -1,6 +1,8 @@
-"""The main job as a function: score every hypothesis against the targets, run ABC model
-selection, rescore each hypothesis at its posterior, measure how far the answer can be
-trusted (recovery), decompose IQ variance, and state the verdict.
+"""The main job as a function: score every hypothesis against the targets, simulate the
+reference table and choose the hypothesis on it (ABC random forest behind the fit gate),
+measure how far the answer can be trusted (recovery), run ABC-SMC on the forest's leaders
+(`abc.top`; every hypothesis without a table) and rescore them at their posteriors,
+decompose IQ variance, and state the verdict.
 
     >>> result = brainsim.compare(["population.n=20000", "recovery.per_hypothesis=0"])
     >>> result.posterior_models, result.verdict
