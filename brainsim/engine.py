@@ -3,7 +3,8 @@
 Seeds: every stream derives from ``SeedSequence(seed, spawn_key=(stream, ...))``:
 stream 0 = norm sample traits, 1 = battery items, 2 = population chunk c (key (2, c)),
 3 = item-response key of the population, 4 = item-response key of the norm sample,
-5 = inbred cohort chunk c (key (5, c)), 6 = item-response key of the inbred cohort.
+5 = inbred cohort chunk c (key (5, c)), 6 = item-response key of the inbred cohort,
+7 = paternal-age de novo hits of chunk c (key (7, c)), 8 = their item-response key.
 Given the seed and chunk size, results are bit-identical whatever the thread count.
 """
 
@@ -18,8 +19,8 @@ import numpy as np
 import pandas as pd
 
 from .model import psychometrics as psy
-from .model.params import ModelParams, PopulationParams
-from .model.population import draw_traits, phenotypes
+from .model.params import PATERNAL_AGES, ModelParams, PopulationParams
+from .model.population import Draws, draw_traits, paternal_de_novo, phenotypes
 from .model.reaction_time import sample_rt
 from .model.scaling import person_losses
 from .provenance import record
@@ -35,7 +36,7 @@ __all__ = ["chunk_layout", "chunk_summary", "CHUNKS_PER_TASK", "group_summary", 
            "STREAM_NORM_RESPONSES", "STREAM_RESPONSES", "population_statistics", "stream_rng"]
 
 STREAM_NORM, STREAM_BATTERY, STREAM_CHUNKS, STREAM_RESPONSES, STREAM_NORM_RESPONSES, STREAM_INBRED, \
-    STREAM_INBRED_RESPONSES = range(7)
+    STREAM_INBRED_RESPONSES, STREAM_PATERNAL, STREAM_PATERNAL_RESPONSES = range(9)
 # Chunks per unit of backend work. It fixes the order in which summaries merge (and so their
 # last bits), so it is a constant, not a setting; 4 x 65536 people keeps Dask's per-task cost
 # small against the work.
@@ -203,6 +204,11 @@ def simulate_chunk(setup: Setup, index: int, first_id: int, n: int, *, inbred: b
         "rt_sd": rt_sd,
         **({"output": product} if capability_columns else {}),
     }
+    if not inbred and pop.paternal_fraction > 0.0:
+        k = pop.paternal_count(n)
+        scored = _paternal_iq(setup, draws, x, index, first_id, k) if k else (np.empty(0), np.empty(0))
+        for age, iq in zip(PATERNAL_AGES, scored):
+            cols[f"iq_father_{age:.0f}"] = np.concatenate([iq, np.full(len(draws) - k, np.nan)])
     for d, name in enumerate(model.battery.domains):
         cols[f"score_{name}"] = raw[0, :, d]
         if capability_columns:
@@ -213,6 +219,26 @@ def simulate_chunk(setup: Setup, index: int, first_id: int, n: int, *, inbred: b
     if pop.design == "twins" and len(draws) > n:  # odd n: drop the last co-twin
         cols = {k: v[:n] for k, v in cols.items()}
     return cols
+
+
+def _paternal_iq(setup: Setup, draws: Draws, x: np.ndarray, index: int, first_id: int,
+                 k: int) -> tuple[np.ndarray, np.ndarray]:
+    """IQ (form A) of a chunk's first k people had their father been 25 and had he been 45:
+    their own traits with their de novo hits redrawn at each age (`paternal_de_novo`), scored
+    on the same items with the same uniforms at both ages, so a child's two IQs differ only
+    through the older father's extra hits (and never rise with them: more noise solves no item
+    more often). The reducible loss x ((n, K)) does not depend on noise."""
+    pop, bat = setup.model.population, setup.battery
+    *_, young, old = paternal_de_novo(stream_rng(setup.seed, STREAM_PATERNAL, index), pop, k)
+    inherited = draws.burden[:k] - draws.de_novo[:k]
+    form_a = Battery(bat.thresholds[:1], bat.depth[:1], bat.width, bat.r_med)
+    key = stream_key(setup.seed, STREAM_PATERNAL_RESPONSES)
+    out = []
+    for burden in (young, old):
+        noise = phenotypes(draws.head(k, burden=inherited + burden), pop)["noise"]
+        composite = respond(x[:k], noise, form_a, key, first_id, expected_forms=0)["composite"][0]
+        out.append(psy.to_iq(composite, *setup.norms[0]))
+    return out[0], out[1]
 
 
 def items_per_form(model: ModelParams) -> int:
@@ -379,7 +405,9 @@ class Population:
     (sum of mutation effects on log noise); noise (nu, nats per serial step); step_error
     (1 - exp(-nu)); loss, reducible_loss (nats/token, mean over domains, penalty included);
     capability (share of the task universe solved, exact; capability_<domain> per domain); true_score (expected share of the
-    battery solved); iq, iq_retest (normed forms A and B); rt_mean, rt_sd (s); output
+    battery solved); iq, iq_retest (normed forms A and B); iq_father_25, iq_father_45 (form
+    A's IQ had the person's father been 25 or 45: the first population.paternal.fraction of
+    each chunk, NaN for the rest); rt_mean, rt_sd (s); output
     (product over domains of the share of tasks solved: Shockley 1957's multiplicative
     model, one factor per domain); score_<domain> (items
     solved); for twins family, zygosity ("MZ"/"DZ"/...) and genetic_<trait> (each latent

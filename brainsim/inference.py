@@ -56,6 +56,7 @@ import pandas as pd
 from scipy import special
 
 from .summaries import missing_charges
+from .targets import rms
 
 __all__ = ["abc_smc", "ABCResult", "derived_seed", "distance", "HypothesisPriors", "posterior_particles", "posterior_point",
            "probabilities_at", "Sampler", "Simulator", "Stopping", "STOP_REASONS", "widened"]
@@ -113,7 +114,8 @@ def distance(summary: dict, targets, missing_z: float | np.ndarray = 5.0) -> flo
     for t, charge in zip(targets, charges):
         v = summary.get(t.statistic, float("nan"))
         z.append(charge if not np.isfinite(v) else (v - t.value) / t.tolerance)
-    return float(np.sqrt(np.mean(np.square(z))))
+    return rms(np.asarray(z, float))
+
 
 
 def _free(bounds: np.ndarray) -> np.ndarray:

@@ -18,7 +18,7 @@ from numba import njit
 from .model import psychometrics as psy
 
 __all__ = ["BAND_HALF_WIDTH", "CONDITIONAL", "GENETIC", "SPREAD_TAIL", "VOCABULARY", "IQ_BANDS", "missing_charges", "MOMENT_COLUMNS", "Moments", "PRODUCERS",
-           "SEVERE_ID_IQ", "STATISTICS", "frame_statistics", "Summary", "TOP_FRACTIONS", "TopK"]
+           "ID_IQ", "PATERNAL", "SEVERE_ID_IQ", "STATISTICS", "frame_statistics", "Summary", "TOP_FRACTIONS", "TopK"]
 
 # Columns whose means and co-moments are kept; subtest scores follow them.
 # every statistic `Summary.statistics` can return (the twin ones only for twin designs)
@@ -29,7 +29,7 @@ STATISTICS = (
     "output_top10_share", "output_top1_share_producers", "share_at_floor", "share_at_ceiling",
     "distinct_iq_values", "twin_r_mz", "twin_r_dz", "twin_r_mza", "adoptive_sibling_r", "h2_falconer", "cotwin_iq_of_iq_below_50",
     "cotwin_iq_of_iq_below_50_mz", "dz_shared_variant_fraction", "rg_brain_iq", "snp_h2", "vocabulary_log_spread",
-    "iq_inbreeding_slope", "rt_inbreeding_slope",
+    "iq_inbreeding_slope", "rt_inbreeding_slope", "id_paternal_age_irr",
 )
 # statistics computed among the people another statistic counts: undefined when there are
 # none, which the counting statistic already charges (a thin tail is charged once, not twice)
@@ -44,6 +44,8 @@ PRODUCERS = 0.10
 IQ_BANDS = {"high": 130.0, "low": 70.0}  # objective spread: capability at IQ 130 / IQ 70
 BAND_HALF_WIDTH = 5.0  # IQ points either side of a band's centre
 SEVERE_ID_IQ = 50.0  # severe intellectual disability (Reichenberg et al. 2016)
+ID_IQ = 70.0  # intellectual disability (ICD-10 F70-F79: IQ below 70)
+PATERNAL = ("iq_father_25", "iq_father_45")  # the columns of IQ had the father been 25 and 45
 GENETIC = "genetic_"  # prefix of the columns holding each latent trait's additive genetic part
 # Objective spread on an unselected domain: ln of the 95th over the 5th percentile of the share of the
 # vocabulary domain's universe a person knows (a vocabulary test samples words from a lexicon,
@@ -202,6 +204,7 @@ class Summary:
     inbred: Moments | None = None  # of (IQ, mean RT) in the inbred cohort (not among the population's people)
     inbreeding: float = 0.0  # the inbred cohort's inbreeding coefficient F
     tagging: float | None = None  # share of the common-variant additive variance an array tags (with `genetic`)
+    paternal: np.ndarray = field(default_factory=lambda: np.zeros(3))  # people scored at both fathers' ages, ID at 25, at 45
 
     @property
     def spread_capacity(self) -> int:
@@ -247,6 +250,11 @@ class Summary:
         if genes and "zygosity" in cols:
             out.genetic = Moments.of(np.column_stack([iq, x[:, _VOL]] + [np.asarray(cols[c], float) for c in genes]))
             out.tagging = float(tagging)
+        if PATERNAL[0] in cols:
+            young, old = (np.asarray(cols[c], float) for c in PATERNAL)
+            scored = np.isfinite(young)
+            out.paternal = np.array([scored.sum(), np.count_nonzero(young[scored] < ID_IQ),
+                                     np.count_nonzero(old[scored] < ID_IQ)], float)
         if "zygosity" in cols:
             out._add_twins(iq, np.asarray(cols["family"]), np.asarray(cols["zygosity"]),
                            np.asarray(cols["shared_variants"]), np.asarray(cols["inherited_variants"]))
@@ -296,6 +304,7 @@ class Summary:
             _merge_optional(self.inbred, other.inbred),
             max(self.inbreeding, other.inbreeding),
             _merge_optional(self.tagging, other.tagging, lambda a, b: a),
+            self.paternal + other.paternal,
         )
 
     def statistics(self) -> dict[str, float]:
@@ -353,17 +362,24 @@ class Summary:
         out["vocabulary_log_spread"] = self._vocabulary_log_spread(n)
         out["iq_inbreeding_slope"] = self._inbreeding_slope(_IQ, 0)
         out["rt_inbreeding_slope"] = self._inbreeding_slope(_RT, 1)
+        _, young, old = self.paternal
+        # Taylor et al. 2019's incidence rate ratio: ID (IQ < 70) among children of 45- over
+        # 25-year-old fathers, here the same children at both ages
+        out["id_paternal_age_irr"] = float(old / young) if young else nan
         return out
 
     def _inbreeding_slope(self, column: int, inbred_column: int) -> float:
         """Inbreeding depression as Yengo et al. 2017 report it: the trait's change per unit of
         inbreeding F in the population's SDs, here (inbred mean - population mean) / (SD F),
-        the slope through the population (F = 0) and the cohort (F). NaN without both."""
+        the slope through the population (F = 0) and the cohort (F). NaN without both, and
+        where an F near the smallest float makes the slope overflow."""
         m, c = self.moments, self.inbred
         if c is None or c.n == 0 or m.n < 2 or self.inbreeding <= 0.0:
             return float("nan")
         sd = float(np.sqrt(m.var()[column]))
-        return float((c.mean[inbred_column] - m.mean[column]) / (sd * self.inbreeding)) if sd > 0 else float("nan")
+        with np.errstate(over="ignore", divide="ignore"):
+            slope = (c.mean[inbred_column] - m.mean[column]) / sd / self.inbreeding if sd > 0 else np.nan
+        return float(slope) if np.isfinite(slope) else float("nan")
 
     def _vocabulary_log_spread(self, n: int) -> float:
         """ln(95th / 5th percentile) of vocabulary capability (NaN without that domain): on a log

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from omegaconf import OmegaConf
 
@@ -21,7 +22,7 @@ from .config.loaders import CONF_DIR, config_names
 from .summaries import STATISTICS
 from .validation import ConfigError, Strict
 
-__all__ = ["CONFIDENCE", "FIELDS", "Hypothesis", "hypothesis_from_config", "load_targets", "PASS_Z",
+__all__ = ["CONFIDENCE", "FIELDS", "Hypothesis", "hypothesis_from_config", "load_targets", "PASS_Z", "rms",
            "scorecard", "Target", "targets_path", "to_markdown", "total_distance"]
 
 PASS_Z = 2.0
@@ -196,10 +197,21 @@ def scorecard(hypothesis: str, summary: Mapping[str, float], targets: list[Targe
     return pd.DataFrame(rows)
 
 
+def rms(z: np.ndarray) -> float:
+    """Root mean square of finite values, without overflow where a square would exceed the
+    float range (a statistic 1e200 tolerances off is far, not infinitely far)."""
+    with np.errstate(over="ignore"):
+        out = np.sqrt(np.mean(np.square(z)))
+    if np.isfinite(out) or not np.isfinite(z).all():
+        return float(out)
+    top = np.abs(z).max()
+    return float(top * np.sqrt(np.mean(np.square(z / top))))
+
+
 def total_distance(card: pd.DataFrame) -> float:
     """Root mean square z over the rows that could be computed (NaN rows are skipped)."""
     z = card["z"].dropna()
-    return float(math.sqrt((z**2).mean())) if len(z) else float("nan")
+    return rms(z.to_numpy(float)) if len(z) else float("nan")
 
 
 def to_markdown(card: pd.DataFrame) -> str:

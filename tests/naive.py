@@ -29,7 +29,8 @@ import numpy as np
 from scipy import stats
 
 # The engine's seed tree (brainsim.engine docstring): SeedSequence(seed, spawn_key=(stream, ...)).
-NORM, BATTERY, CHUNKS, RESPONSES = 0, 1, 2, 3
+NORM, BATTERY, CHUNKS, RESPONSES, PATERNAL = 0, 1, 2, 3, 7
+FATHERS = (25.0, 45.0)  # the fathers' ages of Taylor et al. 2019's contrast
 N_TRAITS = 6  # brain, density, efficiency, data, noise, architecture; hyperparameter offsets follow
 LOG_NOISE_CAP = 690.0  # log noise multiplier cap (nu stays finite; exp(-nu) is 0 long before)
 EZ_SCALE = 0.1  # diffusion coefficient s (Wagenmakers et al. 2007)
@@ -81,8 +82,8 @@ def draw_traits(g: np.random.Generator, pop, k: int, n: int, first_id: int = 0, 
     rt_chi = g.chisquare(pop.trials - 1.0, n)
     inherited = g.poisson(pop.inherited_rate * (1.0 - inbreeding), n)
     burden = g.gamma(inherited * pop.inherited_shape, pop.inherited_mean / pop.inherited_shape)
-    de_novo = g.poisson(pop.de_novo_rate, n)
-    burden = burden + g.gamma(de_novo * pop.de_novo_shape, pop.de_novo_mean / pop.de_novo_shape)
+    de_novo = g.gamma(g.poisson(pop.de_novo_rate, n) * pop.de_novo_shape, pop.de_novo_mean / pop.de_novo_shape)
+    burden = burden + de_novo
     if inbreeding > 0.0:  # heterozygous sites above, homozygous ones here (1 / h times the effect)
         homozygous = g.poisson(0.5 * pop.inherited_rate * inbreeding, n)
         burden = burden + g.gamma(homozygous * pop.inherited_shape,
@@ -92,7 +93,7 @@ def draw_traits(g: np.random.Generator, pop, k: int, n: int, first_id: int = 0, 
         latent[:, :N_TRAITS] = latent[:, :N_TRAITS] + direction * pop.inbred_depression * inbreeding
     shares, variant, domain = _optional(g, pop, k, n)
     return SimpleNamespace(latent=latent, genetic=np.full((n, t), np.nan), shares=shares, burden=burden,
-                           inherited=inherited, shared=np.zeros(n, np.int64), variant=variant, variant_domain=domain, rt_z=rt_z,
+                           de_novo=de_novo, inherited=inherited, shared=np.zeros(n, np.int64), variant=variant, variant_domain=domain, rt_z=rt_z,
                            rt_chi=rt_chi, rt_person=g.standard_normal((n, 2)), family=first_id + np.arange(n),
                            zygosity=np.zeros(n, np.int8))
 
@@ -137,22 +138,23 @@ def _draw_twins(g: np.random.Generator, pop, k: int, n: int, first_id: int) -> S
             burden[a] = common + g.gamma(only_a * a_inh, s_inh)
             burden[b] = common + g.gamma(only_b * a_inh, s_inh)
     a_dn, s_dn = pop.de_novo_shape, pop.de_novo_mean / pop.de_novo_shape
+    de_novo = np.zeros(n)
     for p in range(pairs):  # de novo mutations arise in the zygote: MZ twins share them
         a, b = 2 * p, 2 * p + 1
         if same_genes[p]:
-            hit = g.gamma(g.poisson(pop.de_novo_rate) * a_dn, s_dn)
-            burden[a] += hit
-            burden[b] += hit
+            de_novo[a] = de_novo[b] = g.gamma(g.poisson(pop.de_novo_rate) * a_dn, s_dn)
         else:
-            burden[a] += g.gamma(g.poisson(pop.de_novo_rate) * a_dn, s_dn)
-            burden[b] += g.gamma(g.poisson(pop.de_novo_rate) * a_dn, s_dn)
+            de_novo[a] = g.gamma(g.poisson(pop.de_novo_rate) * a_dn, s_dn)
+            de_novo[b] = g.gamma(g.poisson(pop.de_novo_rate) * a_dn, s_dn)
+    burden += de_novo
     shares, variant, domain = _optional(g, pop, k, n)
     inherit = same_genes.copy()  # MZ co-twins carry the twin's variant; a DZ co-twin with prob. 1/2
     inherit[kind == 2] = g.random(int((kind == 2).sum())) < 0.5  # adoptive siblings: their own
     variant[1::2] = np.where(inherit, variant[0::2], variant[1::2])
     domain[1::2] = np.where(inherit, domain[0::2], domain[1::2])
     zygosity = np.repeat(kind, 2).astype(np.int8)
-    return SimpleNamespace(latent=latent, genetic=genetic, shares=shares, burden=burden, inherited=inherited,
+    return SimpleNamespace(latent=latent, genetic=genetic, shares=shares, burden=burden, de_novo=de_novo,
+                           inherited=inherited,
                            shared=shared,
                            variant=variant, variant_domain=domain, rt_z=rt_z, rt_chi=rt_chi,
                            rt_person=g.standard_normal((n, 2)),
@@ -396,7 +398,34 @@ def simulate_chunk(setup: Setup, index: int, first_id: int, n: int, block: int =
         cols[f"capability_{name}"] = per_domain[:, d]
     for j in range(draws.genetic.shape[1] if pop.design == "twins" else 0):
         cols[f"genetic_{pop.latent_names[j]}"] = draws.genetic[:, j]
+    if pop.paternal_fraction > 0:
+        for age, iq_at in zip(FATHERS, fathers_ages(setup, draws, x, index, int(round(pop.paternal_fraction * n)))):
+            cols[f"iq_father_{age:.0f}"] = np.r_[iq_at, np.full(size - iq_at.size, np.nan)]
     return {k: v[:n] for k, v in cols.items()}  # twins with odd n: drop the last co-twin
+
+
+def fathers_ages(setup: Setup, draws, x, index: int, k: int) -> list[np.ndarray]:
+    """Form A's IQ of the first k people had their father been 25 and 45: de novo hits
+    Poisson(lam (1 + rise (age - mean age))), the older father's child the younger's plus the
+    difference, one uniform per item shared by both ages."""
+    pop = setup.model.population
+    lam = [pop.de_novo_rate * (1.0 + pop.paternal_rise * (a - pop.paternal_mean_age)) for a in FATHERS]
+    g = rng(setup.seed, PATERNAL, index)
+    hits, extra = g.poisson(lam[0], k), g.poisson(lam[1] - lam[0], k)
+    scale = pop.de_novo_mean / pop.de_novo_shape
+    young = g.gamma(hits * pop.de_novo_shape, scale)
+    old = young + g.gamma(extra * pop.de_novo_shape, scale)
+    u = np.random.default_rng(index).random((k,) + setup.thresholds[0].shape)  # (people, K, J)
+    out = []
+    for burden in (young, old):
+        person = SimpleNamespace(**{**vars(draws), "latent": draws.latent[:k], "shares": draws.shares[:k],
+                                    "variant": draws.variant[:k], "variant_domain": draws.variant_domain[:k],
+                                    "burden": draws.burden[:k] - draws.de_novo[:k] + burden})
+        noise = phenotypes(person, pop)["noise"]
+        p = p_solve(x[:k, :, None], noise[:, None, None], setup.thresholds[0][None], setup.depth[0][None], setup.width)
+        composite = (u < p).sum(axis=(1, 2))
+        out.append(IQ_MEAN + IQ_SD * (composite - setup.norms[0][0]) / setup.norms[0][1])
+    return out
 
 
 def run_chunks(setup: Setup) -> dict[str, np.ndarray]:

@@ -298,3 +298,19 @@ def test_a_thin_tail_is_charged_once_not_twice():
     _, d = nearest(np.array([[0.004, 100.0, 0.95]]), table, np.array([0.002, 6.0, 0.03]), 2,
                    missing_z=missing_charges(stats, 5.0))
     assert d[0].tolist() == pytest.approx([np.sqrt(4 / 3), np.sqrt(25 / 3)])
+
+
+def test_distances_stay_finite_when_a_statistic_is_astronomically_far():
+    # squares of z beyond 1e154 overflow; the RMS must not (a statistic 1e200 tolerances off is
+    # far, not infinitely far), and ordinary values keep their bits
+    from brainsim.targets import rms, scorecard, total_distance
+
+    z = np.array([3e200, -4e200])
+    assert rms(z) == pytest.approx(np.sqrt(12.5) * 1e200, rel=1e-12)
+    small = np.array([0.3, -1.7, 2.2])
+    assert rms(small) == float(np.sqrt(np.mean(np.square(small))))
+    assert np.isnan(rms(np.array([np.nan, 1.0])))
+    targets = [Target("a", "a", 0.0, 1.0, "s"), Target("b", "b", 0.0, 1.0, "s")]
+    assert distance({"a": 3e200, "b": -4e200}, targets) == pytest.approx(np.sqrt(12.5) * 1e200, rel=1e-12)
+    assert total_distance(scorecard("h", {"a": 3e200, "b": -4e200}, targets)) == pytest.approx(np.sqrt(12.5) * 1e200,
+                                                                                                 rel=1e-12)

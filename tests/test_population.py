@@ -378,3 +378,46 @@ def test_progress_counts_every_person_simulated_the_inbred_cohort_included():
         seen = []
         simulate(m, 1, progress=seen.append)
         assert sum(seen) == 5001 + 2500 == m.population.n + m.population.inbred_n, simulate.__name__
+
+
+def test_paternal_de_novo_hits_follow_the_fathers_age_rates():
+    # Poisson(lam (1 + rise (25 - mean age))) hits at 25, and Poisson of the difference more at
+    # 45, each hit Gamma(shape, mean / shape) on log noise (Jonsson et al. 2017: linear in age)
+    from brainsim.model.population import paternal_de_novo
+
+    m = model("population.mutation.de_novo_rate=3", "population.paternal.rise=0.03",
+              "population.paternal.mean_age=30", "population.mutation.de_novo_mean=0.2")
+    pop = m.population
+    young, old = pop.paternal_rates()
+    assert (young, old) == pytest.approx((3 * (1 - 0.03 * 5), 3 * (1 + 0.03 * 15)), rel=1e-12)
+    hits, extra, at_young, at_old = paternal_de_novo(np.random.default_rng(6), pop, 50_000)
+    assert stats.chisquare(*_counts_vs_poisson(hits, young)).pvalue > ALPHA
+    assert stats.chisquare(*_counts_vs_poisson(extra, old - young)).pvalue > ALPHA
+    assert stats.chisquare(*_counts_vs_poisson(hits + extra, old)).pvalue > ALPHA
+    scale = 0.2 / pop.de_novo_shape
+    for k in (1, 3):  # a child with k hits carries the sum of k effects: Gamma(k shape, scale)
+        assert stats.kstest(at_young[hits == k], stats.gamma(k * pop.de_novo_shape, scale=scale).cdf).pvalue > ALPHA
+    assert (at_old >= at_young).all() and (at_old[extra == 0] == at_young[extra == 0]).all()
+
+
+def test_children_of_older_fathers_score_lower_only_through_their_extra_hits():
+    # the same children at both fathers' ages: never a higher IQ at 45, the same without a rise,
+    # and at 25 the population's own IQ distribution when 25 is the mean age (same de novo rate)
+    import brainsim
+
+    common = ["population.n=20000", "battery.norm_n=2000", "population.mutation.de_novo_mean=0.3",
+              "population.paternal.fraction=0.5"]
+    pop = brainsim.simulate(common + ["population.paternal.mean_age=25"], seed=4)
+    f = pop.frame
+    young, old = f["iq_father_25"].to_numpy(), f["iq_father_45"].to_numpy()
+    scored = np.isfinite(young)
+    assert scored.sum() == 10_000 and scored[:10_000].all()  # the first half of the (one) chunk
+    assert (old[scored] <= young[scored]).all() and (old[scored] < young[scored]).mean() > 0.05
+    assert stats.ks_2samp(young[scored], f["iq"].to_numpy()[~scored]).pvalue > ALPHA
+    irr = pop.summary()["id_paternal_age_irr"]
+    assert irr == (old[scored] < 70).sum() / (young[scored] < 70).sum() > 1.1
+    flat = brainsim.simulate(common + ["population.paternal.rise=0"], seed=4).frame
+    np.testing.assert_array_equal(flat["iq_father_25"], flat["iq_father_45"])
+    none = brainsim.simulate(common + ["population.paternal.fraction=0"], seed=4)
+    assert "iq_father_25" not in none.frame and np.isnan(none.summary()["id_paternal_age_irr"])
+    np.testing.assert_array_equal(none.frame["iq"], f["iq"])  # scoring the fathers' ages draws nothing else

@@ -44,7 +44,8 @@ VALID = {key: _valid(key) for key in (
     "population.data.diet_cv", "population.data.data_unit", "population.hyperparameters.sd",
     "population.mutation.inherited_rate", "population.mutation.de_novo_rate", "population.mutation.de_novo_mean",
     "population.mutation.dominance", "population.inbred.fraction", "population.inbred.coefficient",
-    "population.inbred.depression", "population.snp_tagging",
+    "population.inbred.depression", "population.snp_tagging", "population.paternal.fraction",
+    "population.paternal.rise", "population.paternal.mean_age",
     "population.noise.ref", "population.noise.sd", "population.architecture.sd", "battery.items_per_domain",
     "battery.norm_n", "battery.universe.gamma", "battery.universe.width")}
 VALID["scaling"] = st.sampled_from(["kaplan2020", "chinchilla2022", "besiroglu2024"])
@@ -67,9 +68,9 @@ def _twin_undefined(frame, zyg) -> bool:
     return len(pairs) < 2 or np.ptp(np.r_[pairs["first"], pairs["last"]]) == 0
 
 
-def undefined_reason(stat: str, frame, stats: dict, inbred=None) -> bool:
-    """True when the population (and its inbred cohort) makes `stat` undefined (so NaN is the
-    right answer)."""
+def undefined_reason(stat: str, frame, stats: dict, inbred=None, inbreeding: float = 0.0) -> bool:
+    """True when the population (and its inbred cohort, of inbreeding coefficient `inbreeding`)
+    makes `stat` undefined (so NaN is the right answer)."""
     scores = [c for c in frame.columns if c.startswith("score_")]
     if stat in CORRELATIONS:
         return any(_constant(frame, c) for c in CORRELATIONS[stat])
@@ -101,8 +102,14 @@ def undefined_reason(stat: str, frame, stats: dict, inbred=None) -> bool:
         if "capability_vocabulary" not in frame:
             return True
         return np.sort(frame["capability_vocabulary"])[max(1, round(0.05 * len(frame))) - 1] <= 0
+    if stat == "id_paternal_age_irr":  # no one scored at both fathers' ages has IQ < 70 with the younger
+        return "iq_father_25" not in frame or not (frame["iq_father_25"] < 70).any()
     if stat in ("iq_inbreeding_slope", "rt_inbreeding_slope"):  # no cohort, or no population SD to scale by
-        return inbred is None or len(frame) < 2 or _constant(frame, "iq" if stat.startswith("iq") else "rt_mean")
+        col = "iq" if stat.startswith("iq") else "rt_mean"
+        if inbred is None or len(frame) < 2 or _constant(frame, col):
+            return True
+        with np.errstate(over="ignore", divide="ignore"):  # or an F so small that the slope overflows
+            return not np.isfinite((inbred[col].mean() - frame[col].mean()) / frame[col].std() / inbreeding)
     return False
 
 
@@ -114,7 +121,7 @@ def _check_population(overrides: list[str]) -> None:
     for k, v in stats.items():
         assert not math.isinf(v), k
         if math.isnan(v):
-            assert undefined_reason(k, frame, stats, pop.inbred), f"{k} is NaN but defined ({overrides})"
+            assert undefined_reason(k, frame, stats, pop.inbred, pop.model.population.inbred_coefficient), f"{k} is NaN but defined ({overrides})"
     card = scorecard("h", stats, TARGETS)
     z = card["z"].dropna()
     assert np.isfinite(z).all()

@@ -68,6 +68,9 @@ def _columns(n, rng, twins=True):
         for j, name in enumerate(("brain", "data", "noise")):
             cols[f"genetic_{name}"] = genes[:, j]
     cols["capability_vocabulary"] = rng.uniform(0.2, 0.9, n)
+    scored = np.arange(n) % 5 == 0  # some people scored at both fathers' ages, the older father's never higher
+    cols["iq_father_25"] = np.where(scored, cols["iq"] + 5 * rng.normal(size=n), np.nan)
+    cols["iq_father_45"] = cols["iq_father_25"] - rng.exponential(3.0, n)
     return cols
 
 
@@ -114,6 +117,8 @@ def test_summary_merge_equals_whole_population():
         expected = (inbred[col].mean() - cols[col].mean()) / (cols[col].std(ddof=1) * f)
         assert whole[stat] == pytest.approx(expected, rel=1e-10), stat
     assert whole["iq_inbreeding_slope"] == pytest.approx(-4 * 15 / np.std(cols["iq"]), abs=0.6)  # SE ~0.3
+    young, old = cols["iq_father_25"], cols["iq_father_45"]
+    assert whole["id_paternal_age_irr"] == np.count_nonzero(old < 70) / np.count_nonzero(young < 70) > 1
 
 
 def test_merge_rejects_other_population():
@@ -279,6 +284,9 @@ def by_definition(frame: pd.DataFrame, domains, items: int, mz="MZ", dz="DZ", mz
         genes = frame[[c for c in frame.columns if c.startswith("genetic_")]].to_numpy()
         stats_["rg_brain_iq"], common = naive.common_variants(iq.to_numpy(), frame["brain_volume"].to_numpy(), genes)
         stats_["snp_h2"] = tagging * common
+    if "iq_father_25" in frame:  # Taylor et al. 2019: ID (IQ < 70) with a father of 45 over one of 25
+        young, old = frame["iq_father_25"], frame["iq_father_45"]
+        stats_["id_paternal_age_irr"] = (old[young.notna()] < 70).sum() / (young[young.notna()] < 70).sum()
     if inbred is not None:  # Yengo et al. 2017: the trait's change per unit F in population SDs
         for stat, col in (("iq_inbreeding_slope", "iq"), ("rt_inbreeding_slope", "rt_mean")):
             stats_[stat] = (inbred[col].mean() - frame[col].mean()) / (frame[col].std(ddof=1) * inbreeding)
@@ -316,6 +324,9 @@ def _synthetic(n_pairs=6000, seed=7):
     cols["brain_volume"] = cols["brain_volume"] + 30 * genes[:, 0] + 40 * genes[:, 2]
     for j, name in enumerate(("brain", "data", "noise")):
         cols[f"genetic_{name}"] = genes[:, j]
+    scored = np.arange(n) % 2500 < 500  # the first 20% of each chunk of 2,500
+    cols["iq_father_25"] = np.where(scored, cols["iq"] + 10 * rng.normal(size=n), np.nan)
+    cols["iq_father_45"] = cols["iq_father_25"] - rng.exponential(4.0, n)
     return cols
 
 

@@ -226,10 +226,14 @@ def test_engine_chunk_matches_the_numpy_oracle(overrides):
     # one twin per pair: independent samples for the KS test, on the composite score each IQ
     # came from (one integer grid: IQs normed by two norm samples sit on grids a few hundredths
     # apart, and KS reads that offset at a grid point holding 6% of people as a difference)
-    for f, key in enumerate(("iq", "iq_retest")):
+    for f, key in ((0, "iq"), (1, "iq_retest"), (0, "iq_father_25"), (0, "iq_father_45")):
         composite = [np.round((side[key][0::2] - 100) / 15 * norms[f][1] + norms[f][0])
                      for side, norms in ((got, setup.norms), (want, oracle.norms))]
-        assert stats.ks_2samp(*composite).pvalue > ALPHA, key
+        assert stats.ks_2samp(*(c[np.isfinite(c)] for c in composite)).pvalue > ALPHA, key
+    # the fathers' ages: the first population.paternal.fraction scored, never higher at 45
+    scored = np.isfinite(got["iq_father_25"])
+    assert scored.sum() == round(0.2 * n) == np.isfinite(want["iq_father_25"]).sum() and scored[:scored.sum()].all()
+    assert (got["iq_father_45"][scored] <= got["iq_father_25"][scored]).all()
 
 
 def test_item_variances_match_numpy():

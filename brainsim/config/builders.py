@@ -59,7 +59,7 @@ def population_from_config(cfg: Mapping) -> PopulationParams:
     """Validate the `population` config section."""
     p = "population."
     hyp, arch, her = section(cfg, "hyperparameters", p), section(cfg, "architecture", p), section(cfg, "heritability", p)
-    for name in ("brain", "data", "mutation", "noise", "reaction_time", "inbred"):
+    for name in ("brain", "data", "mutation", "noise", "reaction_time", "inbred", "paternal"):
         section(cfg, name, p)
 
     mode = check(p + "architecture.mode", arch.get("mode"))
@@ -96,6 +96,7 @@ POPULATION_KEYS = {
     "mza_fraction": "mza_fraction", "adoptive_fraction": "adoptive_fraction",
     "inbred_fraction": "inbred.fraction", "inbred_coefficient": "inbred.coefficient",
     "inbred_depression": "inbred.depression", "snp_tagging": "snp_tagging",
+    "paternal_fraction": "paternal.fraction", "paternal_rise": "paternal.rise", "paternal_mean_age": "paternal.mean_age",
     **{k: f"brain.{k}" for k in ("volume_mean", "volume_cv", "volume_ref", "kappa", "synapses_ref",
                                  "synapses_per_param", "density_sd", "efficiency_sd")},
     "data_seconds": "data.seconds", "data_rate": "data.rate", "data_unit": "data.data_unit", "data_sd": "data.sd",

@@ -123,6 +123,9 @@ SCHEMA: dict[str, Rule] = {
     "population.inbred.coefficient": PROBABILITY,
     "population.inbred.depression": _float(0.0, 20.0),  # SDs per unit F: at F = 1/16, 20 moves a trait 1.25 SD
     "population.snp_tagging": _float(0.0, 1.0, low_open=True),  # a share; 0 would make snp_h2 vanish
+    "population.paternal.fraction": PROBABILITY,  # a share of each chunk's people
+    "population.paternal.rise": _float(0.0, 0.045),  # per year: a rate still positive at 25 with mean_age <= 45
+    "population.paternal.mean_age": _float(25.0, 45.0),
     "population.brain.volume_mean": POSITIVE,
     "population.brain.volume_cv": _float(0.0, 2.0),
     "population.brain.volume_ref": POSITIVE,

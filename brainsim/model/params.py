@@ -9,7 +9,7 @@ import numpy as np
 
 from .scaling import ScalingLaw
 
-__all__ = ["ARCH_MODES", "BatteryParams", "DENSITIES", "DESIGNS", "ITEM_SOURCES", "ModelParams",
+__all__ = ["ARCH_MODES", "PATERNAL_AGES", "BatteryParams", "DENSITIES", "DESIGNS", "ITEM_SOURCES", "ModelParams",
            "PopulationParams", "TRAITS"]
 
 DESIGNS = ("unrelated", "twins")
@@ -17,6 +17,8 @@ ARCH_MODES = ("none", "continuous", "discrete")
 DENSITIES = ("loglinear", "power")
 ITEM_SOURCES = ("universe", "selected")
 # Heritable latent traits, in the column order of the latent matrix z (hyperparameters last).
+# The fathers' ages (years) the paternal-age statistic compares: Taylor et al. 2019's contrast
+PATERNAL_AGES = (25.0, 45.0)
 TRAITS = ("brain", "density", "efficiency", "data", "noise", "architecture")
 
 
@@ -34,6 +36,9 @@ class PopulationParams:
     inbred_coefficient: float  # their inbreeding coefficient F (first cousins' children: 1/16)
     inbred_depression: float  # SDs per unit F that directional dominance moves brain, density, efficiency, data, noise
     snp_tagging: float  # share of the common-variant additive variance a genotyping array's GREML captures
+    paternal_fraction: float  # share of each chunk's people also scored as if their father were 25 and 45; 0: none
+    paternal_rise: float  # relative rise of the de novo rate per year of the father's age (per year, at the mean)
+    paternal_mean_age: float  # years: the father's age at which a child carries de_novo_rate functional de novo hits
     volume_mean: float
     volume_cv: float
     volume_ref: float
@@ -83,6 +88,17 @@ class PopulationParams:
     def inbred_n(self) -> int:
         """People in the inbred cohort (0 when there is none)."""
         return int(round(self.inbred_fraction * self.n)) if self.inbred_coefficient > 0.0 else 0
+
+    def paternal_rates(self) -> tuple[float, float]:
+        """Expected functional de novo hits of a child whose father is `PATERNAL_AGES` (25 and
+        45) years old: de_novo_rate (1 + rise (age - mean_age)), linear in the father's age."""
+        young, old = (self.de_novo_rate * (1.0 + self.paternal_rise * (a - self.paternal_mean_age))
+                      for a in PATERNAL_AGES)
+        return young, old
+
+    def paternal_count(self, size: int) -> int:
+        """People of a chunk of `size` scored at both fathers' ages: its first ones."""
+        return int(round(self.paternal_fraction * size))
 
     @property
     def n_latent(self) -> int:

@@ -16,6 +16,7 @@ genetic parts g equal in MZ pairs and correlated 1/2 in DZ pairs, c shared by th
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -25,7 +26,7 @@ from numba import njit, prange
 from .params import TRAITS, PopulationParams
 
 __all__ = ["dirichlet_concentration", "draw_traits", "Draws", "I_ARCH", "I_BRAIN", "I_DATA", "I_DENSITY",
-           "I_EFFICIENCY", "I_NOISE", "INBRED_DIRECTION", "inbreeding_depression", "LOG_NOISE_CAP", "N_FIXED", "phenotypes", "WILD_TYPE"]
+           "I_EFFICIENCY", "I_NOISE", "INBRED_DIRECTION", "inbreeding_depression", "LOG_NOISE_CAP", "N_FIXED", "paternal_de_novo", "phenotypes", "WILD_TYPE"]
 
 I_BRAIN, I_DENSITY, I_EFFICIENCY, I_DATA, I_NOISE, I_ARCH = range(len(TRAITS))
 N_FIXED = len(TRAITS)
@@ -55,6 +56,8 @@ class Draws:
         Share of lifetime data per domain (sums to 1).
     burden : (float64, (n,))
         Mutation burden B = sum of effects on log noise.
+    de_novo : (float64, (n,))
+        Of it, the de novo hits' part.
     inherited : (int64, (n,))
         Sites carrying an inherited deleterious variant (a homozygous site counted once:
         expected lam (1 - F / 2) at inbreeding F).
@@ -80,6 +83,7 @@ class Draws:
     genetic: np.ndarray
     shares: np.ndarray
     burden: np.ndarray
+    de_novo: np.ndarray
     inherited: np.ndarray
     shared: np.ndarray
     variant: np.ndarray
@@ -92,6 +96,10 @@ class Draws:
 
     def __len__(self) -> int:
         return self.latent.shape[0]
+
+    def head(self, k: int, *, burden: np.ndarray) -> Draws:
+        """The first k people with mutation burden `burden` ((k,)) instead of their own."""
+        return Draws(*(burden if f.name == "burden" else getattr(self, f.name)[:k] for f in dataclasses.fields(self)))
 
 
 def dirichlet_concentration(diet_cv: float, n_domains: int) -> float:
@@ -178,7 +186,7 @@ def _mutations(pop: PopulationParams) -> _Mutations:
 
 
 @njit(cache=True, nogil=True)
-def _draw_unrelated(rng, mut, inbreeding, trials, latent, rt_z, rt_chi, inherited, burden):
+def _draw_unrelated(rng, mut, inbreeding, trials, latent, rt_z, rt_chi, inherited, burden, de_novo_burden):
     # Inherited variants are rare: an outbred person carries Poisson(lam) of them, each in one
     # copy. With inbreeding F a site is heterozygous with probability 2q(1 - q)(1 - F) and
     # homozygous with q^2 + Fq(1 - q), so for rare variants the carried copies split into
@@ -199,7 +207,10 @@ def _draw_unrelated(rng, mut, inbreeding, trials, latent, rt_z, rt_chi, inherite
     de_novo = np.empty(n, np.int64)
     for i in range(n):
         de_novo[i] = rng.poisson(mut.de_novo_rate)
-    _gamma_sums(rng, de_novo, mut.de_novo_shape, mut.de_novo_scale, burden)
+    de_novo_burden[:] = 0.0
+    _gamma_sums(rng, de_novo, mut.de_novo_shape, mut.de_novo_scale, de_novo_burden)
+    for i in range(n):
+        burden[i] += de_novo_burden[i]
     if inbreeding > 0.0:
         homozygous = np.empty(n, np.int64)
         for i in range(n):
@@ -210,7 +221,8 @@ def _draw_unrelated(rng, mut, inbreeding, trials, latent, rt_z, rt_chi, inherite
 
 
 @njit(cache=True, nogil=True)
-def _draw_twins(rng, kinds, h2, c2, mut, trials, latent, genetic, rt_z, rt_chi, inherited, shared, burden, zygosity):
+def _draw_twins(rng, kinds, h2, c2, mut, trials, latent, genetic, rt_z, rt_chi, inherited, shared, burden,
+                de_novo_burden, zygosity):
     # Person 2p and 2p + 1 are the pair p: MZ, DZ, MZ reared apart (genes shared, family not)
     # or adoptive siblings (family shared, genes not). kinds = (mz_fraction, mza, adoptive).
     lam, a_inh, s_inh = mut.inherited_rate, mut.inherited_shape, mut.inherited_scale
@@ -282,11 +294,12 @@ def _draw_twins(rng, kinds, h2, c2, mut, trials, latent, genetic, rt_z, rt_chi, 
         a, b = 2 * p, 2 * p + 1
         if zygosity[a] == 1 or zygosity[a] == 3:  # de novo mutations arise in the zygote: shared by MZ twins
             d = rng.gamma(rng.poisson(mu) * a_dn, s_dn)
-            burden[a] += d
-            burden[b] += d
+            de_novo_burden[a] = de_novo_burden[b] = d
         else:
-            burden[a] += rng.gamma(rng.poisson(mu) * a_dn, s_dn)
-            burden[b] += rng.gamma(rng.poisson(mu) * a_dn, s_dn)
+            de_novo_burden[a] = rng.gamma(rng.poisson(mu) * a_dn, s_dn)
+            de_novo_burden[b] = rng.gamma(rng.poisson(mu) * a_dn, s_dn)
+        burden[a] += de_novo_burden[a]
+        burden[b] += de_novo_burden[b]
 
 
 @njit(cache=True, nogil=True)
@@ -328,16 +341,16 @@ def draw_traits(
         n += n % 2
     t = pop.n_latent
     latent, genetic = np.empty((n, t)), np.full((n, t), np.nan)
-    rt_z, rt_chi, burden = np.empty(n), np.empty(n), np.empty(n)
+    rt_z, rt_chi, burden, de_novo = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
     inherited, shared = np.zeros(n, np.int64), np.zeros(n, np.int64)
     zygosity = np.zeros(n, np.int8)
     mut, trials = _mutations(pop), float(pop.trials)
     if twins:
         _draw_twins(rng, (pop.mz_fraction, pop.mza_fraction, pop.adoptive_fraction), pop.h2, pop.c2, mut, trials, latent, genetic, rt_z, rt_chi, inherited, shared, burden,
-                    zygosity)
+                    de_novo, zygosity)
         family = first_id // 2 + np.arange(n) // 2
     else:
-        _draw_unrelated(rng, mut, float(inbreeding), trials, latent, rt_z, rt_chi, inherited, burden)
+        _draw_unrelated(rng, mut, float(inbreeding), trials, latent, rt_z, rt_chi, inherited, burden, de_novo)
         if inbreeding:
             latent[:, :N_FIXED] += INBRED_DIRECTION * (pop.inbred_depression * inbreeding)
         family = first_id + np.arange(n)
@@ -356,8 +369,21 @@ def draw_traits(
     if twins:
         _share_twin_variants(rng, zygosity, variant, variant_domain)
     rt_person = rng.standard_normal((n, 2))
-    return Draws(latent, genetic, shares, burden, inherited, shared, variant, variant_domain, rt_z, rt_chi, rt_person, family,
+    return Draws(latent, genetic, shares, burden, de_novo, inherited, shared, variant, variant_domain, rt_z, rt_chi, rt_person, family,
                  zygosity)
+
+
+def paternal_de_novo(rng: np.random.Generator, pop: PopulationParams, k: int) -> tuple[np.ndarray, ...]:
+    """De novo hits of k children had their father been 25 and had he been 45 (`PATERNAL_AGES`):
+    Poisson(young) hits, and the older father's child those plus Poisson(old - young) more
+    (`PopulationParams.paternal_rates`), each hit's effect on log noise Gamma(de_novo_shape,
+    de_novo_mean / de_novo_shape). The same child at both ages: its risks differ only by the
+    extra hits. Returns (hits, extra hits, burden at 25, burden at 45), each (k,)."""
+    young, old = pop.paternal_rates()
+    scale = pop.de_novo_mean / pop.de_novo_shape
+    hits, extra = rng.poisson(young, k), rng.poisson(old - young, k)
+    at_young = rng.gamma(hits * pop.de_novo_shape, scale)
+    return hits, extra, at_young, at_young + rng.gamma(extra * pop.de_novo_shape, scale)
 
 
 def inbreeding_depression(pop: PopulationParams) -> float:
