@@ -14,7 +14,9 @@ simulation per hypothesis (prior draws, --breakdown draws each), and the referen
 throughput (`brainsim.reference`, prior-predictive simulations over every hypothesis).
 "parameters" sets the sampled values on the typed parameters (`Problem.model`); "config dict"
 is what a simulation paid for them before (a deep copy of the resolved config, values set,
-the whole config validated again), timed on the same draws for the ratio.
+the whole config validated again), timed on the same draws for the ratio. Then the compiled
+kernels' own time per table simulation on one thread (a profile): what no scheduling of the
+simulations can avoid, and so a bound on the table's throughput on this machine's cores.
 
 The last line is: table_sims_per_s=<r> abc_sims_per_s=<x> comparison_wall_s=<t> reproducible=<bool>
 [pyabc_sims_per_s=<y> speed_ratio_vs_pyabc=<x/y> pyabc_reproducible=<bool>]
@@ -141,6 +143,37 @@ def _table_rate(prob, n: int, norm_n: int, rows: int, map_fn=None) -> float:
     return rows / (time.perf_counter() - t)
 
 
+def _kernel_bound(prob, n: int, norm_n: int, rows: int) -> tuple[float, float]:
+    """(ms of compiled Numba kernels, ms in all) per reference-table simulation on one thread,
+    from a profile of `rows` rows simulated one after another: the kernels' own work bounds the
+    throughput of any scheduling of these simulations, whatever the Python around them costs."""
+    import cProfile
+    import pstats
+    import sys
+
+    import numba
+    from numba.core.registry import CPUDispatcher
+
+    from brainsim.reference import reference_table
+
+    kernels = {(v.py_func.__code__.co_filename, v.py_func.__name__) for name, mod in list(sys.modules.items())
+               if name.startswith("brainsim") for v in vars(mod).values() if isinstance(v, CPUDispatcher)}
+    simulate = prob.statistics_simulator(n, norm_n)
+    threads = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        reference_table(prob.hypotheses, simulate, prob.statistics, 20, seed=1, map_fn=map)
+        profile = cProfile.Profile()
+        t = time.perf_counter()
+        profile.runcall(reference_table, prob.hypotheses, simulate, prob.statistics, rows, seed=0, map_fn=map)
+        wall = time.perf_counter() - t
+    finally:
+        numba.set_num_threads(threads)
+    stats = pstats.Stats(profile).stats  # (file, line, name) -> (calls, primitive, tottime, cumtime, callers)
+    compiled = sum(v[2] for (file, _, name), v in stats.items() if (file, name) in kernels)
+    return 1e3 * compiled / rows, 1e3 * wall / rows
+
+
 def _dask_table_rate(prob, n: int, norm_n: int, rows: int, workers: int) -> float:
     """The same on a Dask LocalCluster of `workers` single-threaded processes (backend=dask)."""
     from brainsim.backends import BackendParams, open_backend
@@ -211,6 +244,11 @@ def main(argv=None) -> None:
           f"({before / after:.0f}x)")
     rate = _table_rate(prob, args.n, args.norm_n, args.table_rows)
     print(f"reference table: {rate:.1f} simulations/s over {args.table_rows} rows")
+    kernel_ms, whole_ms = _kernel_bound(prob, args.n, args.norm_n, args.table_rows)
+    cores = len(os.sched_getaffinity(0))
+    print(f"compiled kernels: {kernel_ms:.1f} ms of the {whole_ms:.1f} ms a table simulation takes on one thread "
+          f"(profiled): however it were scheduled, at most {1e3 * cores / kernel_ms:.0f} simulations/s on {cores} "
+          f"cores without less work in the kernels")
     if args.dask:
         remote = _dask_table_rate(prob, args.n, args.norm_n, args.table_rows, args.dask)
         print(f"reference table on a Dask LocalCluster of {args.dask} processes: {remote:.1f} simulations/s "

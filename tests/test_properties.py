@@ -57,7 +57,9 @@ CORRELATIONS = {"r_brain_iq": ("brain_volume", "iq"), "r_brain_true_score": ("br
 
 
 def _constant(frame, col) -> bool:
-    return len(frame) < 2 or frame[col].nunique() < 2
+    """Fewer than two values, or values so close (subnormal differences) that their variance
+    underflows to 0: a correlation is undefined either way."""
+    return len(frame) < 2 or frame[col].nunique() < 2 or not frame[col].var() > 0
 
 
 def _twin_undefined(frame, zyg) -> bool:
