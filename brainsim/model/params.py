@@ -16,9 +16,9 @@ DESIGNS = ("unrelated", "twins")
 ARCH_MODES = ("none", "continuous", "discrete")
 DENSITIES = ("loglinear", "power")
 ITEM_SOURCES = ("universe", "selected")
-# Heritable latent traits, in the column order of the latent matrix z (hyperparameters last).
 # The fathers' ages (years) the paternal-age statistic compares: Taylor et al. 2019's contrast
 PATERNAL_AGES = (25.0, 45.0)
+# Heritable latent traits, in the column order of the latent matrix z (hyperparameters last).
 TRAITS = ("brain", "density", "efficiency", "data", "noise", "architecture")
 
 
