@@ -247,8 +247,8 @@ def main(argv=None) -> None:
     kernel_ms, whole_ms = _kernel_bound(prob, args.n, args.norm_n, args.table_rows)
     cores = len(os.sched_getaffinity(0))
     print(f"compiled kernels: {kernel_ms:.1f} ms of the {whole_ms:.1f} ms a table simulation takes on one thread "
-          f"(profiled): however it were scheduled, at most {1e3 * cores / kernel_ms:.0f} simulations/s on {cores} "
-          f"cores without less work in the kernels")
+          f"(profiled: the profiler slows the Python part): however it were scheduled, at most "
+          f"{1e3 * cores / kernel_ms:.0f} simulations/s on {cores} cores without less work in the kernels")
     if args.dask:
         remote = _dask_table_rate(prob, args.n, args.norm_n, args.table_rows, args.dask)
         print(f"reference table on a Dask LocalCluster of {args.dask} processes: {remote:.1f} simulations/s "

@@ -19,12 +19,12 @@ import numpy as np
 import pandas as pd
 
 from .model import psychometrics as psy
-from .model.params import PATERNAL_AGES, ModelParams, PopulationParams
+from .model.params import ModelParams, PopulationParams
 from .model.population import Draws, draw_traits, paternal_de_novo, phenotypes
 from .model.reaction_time import sample_rt
 from .model.scaling import person_losses
 from .provenance import record
-from .summaries import Summary
+from .summaries import PATERNAL, Summary
 from .summaries import frame_statistics
 from .validation import ConfigError
 from .model.tasks import (Battery, CapabilityTable, anchored_universe, build_battery, capability, capability_table,
@@ -207,8 +207,8 @@ def simulate_chunk(setup: Setup, index: int, first_id: int, n: int, *, inbred: b
     if not inbred and pop.paternal_fraction > 0.0:
         k = pop.paternal_count(n)
         scored = _paternal_iq(setup, draws, x, index, first_id, k) if k else (np.empty(0), np.empty(0))
-        for age, iq in zip(PATERNAL_AGES, scored):
-            cols[f"iq_father_{age:.0f}"] = np.concatenate([iq, np.full(len(draws) - k, np.nan)])
+        for column, iq in zip(PATERNAL, scored):
+            cols[column] = np.concatenate([iq, np.full(len(draws) - k, np.nan)])
     for d, name in enumerate(model.battery.domains):
         cols[f"score_{name}"] = raw[0, :, d]
         if capability_columns:
@@ -227,7 +227,8 @@ def _paternal_iq(setup: Setup, draws: Draws, x: np.ndarray, index: int, first_id
     their own traits with their de novo hits redrawn at each age (`paternal_de_novo`), scored
     on the same items with the same uniforms at both ages, so a child's two IQs differ only
     through the older father's extra hits (and never rise with them: more noise solves no item
-    more often). The reducible loss x ((n, K)) does not depend on noise."""
+    more often). Each person's hits are drawn apart, MZ co-twins' too: the statistic counts
+    people, not pairs. The reducible loss x ((n, K)) does not depend on noise."""
     pop, bat = setup.model.population, setup.battery
     *_, young, old = paternal_de_novo(stream_rng(setup.seed, STREAM_PATERNAL, index), pop, k)
     inherited = draws.burden[:k] - draws.de_novo[:k]

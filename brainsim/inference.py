@@ -117,7 +117,6 @@ def distance(summary: dict, targets, missing_z: float | np.ndarray = 5.0) -> flo
     return rms(np.asarray(z, float))
 
 
-
 def _free(bounds: np.ndarray) -> np.ndarray:
     """Dimensions with a proper range; point priors (low == high) stay fixed."""
     return bounds[:, 1] > bounds[:, 0]

@@ -16,6 +16,7 @@ import numpy as np
 from numba import njit
 
 from .model import psychometrics as psy
+from .model.params import PATERNAL_AGES
 
 __all__ = ["BAND_HALF_WIDTH", "CONDITIONAL", "GENETIC", "SPREAD_TAIL", "VOCABULARY", "IQ_BANDS", "missing_charges", "MOMENT_COLUMNS", "Moments", "PRODUCERS",
            "ID_IQ", "PATERNAL", "SEVERE_ID_IQ", "STATISTICS", "frame_statistics", "Summary", "TOP_FRACTIONS", "TopK"]
@@ -45,7 +46,7 @@ IQ_BANDS = {"high": 130.0, "low": 70.0}  # objective spread: capability at IQ 13
 BAND_HALF_WIDTH = 5.0  # IQ points either side of a band's centre
 SEVERE_ID_IQ = 50.0  # severe intellectual disability (Reichenberg et al. 2016)
 ID_IQ = 70.0  # intellectual disability (ICD-10 F70-F79: IQ below 70)
-PATERNAL = ("iq_father_25", "iq_father_45")  # the columns of IQ had the father been 25 and 45
+PATERNAL = tuple(f"iq_father_{age:.0f}" for age in PATERNAL_AGES)  # the columns of IQ had the father been 25, 45
 GENETIC = "genetic_"  # prefix of the columns holding each latent trait's additive genetic part
 # Objective spread on an unselected domain: ln of the 95th over the 5th percentile of the share of the
 # vocabulary domain's universe a person knows (a vocabulary test samples words from a lexicon,
@@ -204,7 +205,8 @@ class Summary:
     inbred: Moments | None = None  # of (IQ, mean RT) in the inbred cohort (not among the population's people)
     inbreeding: float = 0.0  # the inbred cohort's inbreeding coefficient F
     tagging: float | None = None  # share of the common-variant additive variance an array tags (with `genetic`)
-    paternal: np.ndarray = field(default_factory=lambda: np.zeros(3))  # people scored at both fathers' ages, ID at 25, at 45
+    # people scored at both fathers' ages, of them with ID (IQ < 70) at 25, at 45
+    paternal: np.ndarray = field(default_factory=lambda: np.zeros(3))
 
     @property
     def spread_capacity(self) -> int:

@@ -198,8 +198,8 @@ def scorecard(hypothesis: str, summary: Mapping[str, float], targets: list[Targe
 
 
 def rms(z: np.ndarray) -> float:
-    """Root mean square of finite values, without overflow where a square would exceed the
-    float range (a statistic 1e200 tolerances off is far, not infinitely far)."""
+    """Root mean square of z ((m,); NaN if any is NaN), without overflow where a square would
+    exceed the float range (a statistic 1e200 tolerances off is far, not infinitely far)."""
     with np.errstate(over="ignore"):
         out = np.sqrt(np.mean(np.square(z)))
     if np.isfinite(out) or not np.isfinite(z).all():

@@ -26,13 +26,14 @@ import pandas as pd
 
 from brainsim import api, engine
 from brainsim.config.settings import validate
+from brainsim.model.params import ModelParams
 
 ADULT_YEARS = 30.0  # the files' data.seconds (1e9 s) is about 30 years of waking life
 AGES = {9: 0.95, 12: 0.98, 17: 1.0, 30: 1.0}  # age: brain volume as a share of the adult's
 OBSERVED_H2 = {9: 0.41, 12: 0.55, 17: 0.66, 30: 0.80}  # Haworth et al. 2010; Bouchard 2013 (adult)
 
 
-def at_age(model, age: float, brain: float):
+def at_age(model: ModelParams, age: float, brain: float) -> ModelParams:
     """`model` with the lifetime data of `age` years and `brain` times the adult's volume."""
     pop = model.population
     return dataclasses.replace(model, population=dataclasses.replace(

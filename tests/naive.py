@@ -93,7 +93,8 @@ def draw_traits(g: np.random.Generator, pop, k: int, n: int, first_id: int = 0, 
         latent[:, :N_TRAITS] = latent[:, :N_TRAITS] + direction * pop.inbred_depression * inbreeding
     shares, variant, domain = _optional(g, pop, k, n)
     return SimpleNamespace(latent=latent, genetic=np.full((n, t), np.nan), shares=shares, burden=burden,
-                           de_novo=de_novo, inherited=inherited, shared=np.zeros(n, np.int64), variant=variant, variant_domain=domain, rt_z=rt_z,
+                           de_novo=de_novo, inherited=inherited, shared=np.zeros(n, np.int64), variant=variant,
+                           variant_domain=domain, rt_z=rt_z,
                            rt_chi=rt_chi, rt_person=g.standard_normal((n, 2)), family=first_id + np.arange(n),
                            zygosity=np.zeros(n, np.int8))
 

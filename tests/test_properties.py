@@ -123,7 +123,8 @@ def _check_population(overrides: list[str]) -> None:
     for k, v in stats.items():
         assert not math.isinf(v), k
         if math.isnan(v):
-            assert undefined_reason(k, frame, stats, pop.inbred, pop.model.population.inbred_coefficient), f"{k} is NaN but defined ({overrides})"
+            assert undefined_reason(k, frame, stats, pop.inbred, pop.model.population.inbred_coefficient), \
+                f"{k} is NaN but defined ({overrides})"
     card = scorecard("h", stats, TARGETS)
     z = card["z"].dropna()
     assert np.isfinite(z).all()

@@ -232,7 +232,8 @@ def test_engine_chunk_matches_the_numpy_oracle(overrides):
         assert stats.ks_2samp(*(c[np.isfinite(c)] for c in composite)).pvalue > ALPHA, key
     # the fathers' ages: the first population.paternal.fraction scored, never higher at 45
     scored = np.isfinite(got["iq_father_25"])
-    assert scored.sum() == round(0.2 * n) == np.isfinite(want["iq_father_25"]).sum() and scored[:scored.sum()].all()
+    k = m.population.paternal_count(n)
+    assert scored.sum() == k == np.isfinite(want["iq_father_25"]).sum() and scored[:k].all()
     assert (got["iq_father_45"][scored] <= got["iq_father_25"][scored]).all()
 
 

@@ -26,7 +26,8 @@ from numba import njit, prange
 from .params import TRAITS, PopulationParams
 
 __all__ = ["dirichlet_concentration", "draw_traits", "Draws", "I_ARCH", "I_BRAIN", "I_DATA", "I_DENSITY",
-           "I_EFFICIENCY", "I_NOISE", "INBRED_DIRECTION", "inbreeding_depression", "LOG_NOISE_CAP", "N_FIXED", "paternal_de_novo", "phenotypes", "WILD_TYPE"]
+           "I_EFFICIENCY", "I_NOISE", "INBRED_DIRECTION", "inbreeding_depression", "LOG_NOISE_CAP", "N_FIXED",
+           "paternal_de_novo", "phenotypes", "WILD_TYPE"]
 
 I_BRAIN, I_DENSITY, I_EFFICIENCY, I_DATA, I_NOISE, I_ARCH = range(len(TRAITS))
 N_FIXED = len(TRAITS)
@@ -369,8 +370,8 @@ def draw_traits(
     if twins:
         _share_twin_variants(rng, zygosity, variant, variant_domain)
     rt_person = rng.standard_normal((n, 2))
-    return Draws(latent, genetic, shares, burden, de_novo, inherited, shared, variant, variant_domain, rt_z, rt_chi, rt_person, family,
-                 zygosity)
+    return Draws(latent, genetic, shares, burden, de_novo, inherited, shared, variant, variant_domain, rt_z, rt_chi,
+                 rt_person, family, zygosity)
 
 
 def paternal_de_novo(rng: np.random.Generator, pop: PopulationParams, k: int) -> tuple[np.ndarray, ...]:
