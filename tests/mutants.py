@@ -206,7 +206,7 @@ MUTANTS = [
            "INBRED_DIRECTION = np.array([-1.0, -1.0, -1.0, -1.0, 1.0, 0.0])",
            "INBRED_DIRECTION = np.array([1.0, 1.0, 1.0, 1.0, -1.0, 0.0])", ("tests/test_population.py",)),
     Mutant("inbreeding slope: not per unit F", "brainsim/summaries.py",
-           "/ (sd * self.inbreeding)) if sd > 0", "/ sd) if sd > 0", ("tests/test_summaries.py",)),
+           "/ sd / self.inbreeding if sd > 0", "/ sd if sd > 0", ("tests/test_summaries.py",)),
     Mutant("inbreeding slope: against the cohort's own RT", "brainsim/summaries.py",
            'out["rt_inbreeding_slope"] = self._inbreeding_slope(_RT, 1)',
            'out["rt_inbreeding_slope"] = self._inbreeding_slope(_RT, 0)', ("tests/test_summaries.py",)),
