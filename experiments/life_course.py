@@ -1,15 +1,14 @@
 """Does a scaling-law brain predict the Wilson effect? Twin h² at the data of ages 9, 12, 17
 and adulthood.
 
-The life course is not a design of the engine yet (issue 23). This probe asks the question
-with what exists: every shipped hypothesis at its files' values, simulated again with the
-lifetime data of a younger person (`data.seconds` scaled by age / 30: the adult's ~30 years)
-and, below 17, a smaller brain (95% of the adult's volume at 9, Caviness et al. 1996, text;
-98% at 12 and 100% from 17, an assumption). Each age gets its own norm sample and battery
-(`brainsim.engine.population_statistics` prepares them), so IQ is normed within age, as
-Haworth et al. 2010 standardised g within each study. Printed per hypothesis and age: rMZ,
-rDZ, Falconer h² = 2 (rMZ - rDZ) and c² = 2 rDZ - rMZ, against Haworth et al.'s h² of 0.41,
-0.55 and 0.66 at 9, 12 and 17 (abstract, text) and Bouchard 2013's adult 0.80 (abstract).
+Every shipped hypothesis at its files' values is simulated again with the lifetime data of a
+younger person (`data.seconds` scaled by age / 30: the adult's ~30 years) and, below 17, a
+smaller brain (95% of the adult's volume at 9, Caviness et al. 1996, text; 98% at 12 and 100%
+from 17, an assumption): `brainsim.lifecourse`. Each age gets its own norm sample and battery,
+so IQ is normed within age, as Haworth et al. 2010 standardised g within each study. Printed
+per hypothesis and age: rMZ, rDZ, Falconer h² = 2 (rMZ - rDZ) and c² = 2 rDZ - rMZ, against
+Haworth et al.'s h² of 0.41, 0.55 and 0.66 at 9, 12 and 17 (abstract, text) and Bouchard
+2013's adult 0.80 (abstract).
 With --draws K, the rise of h² from 9 to 17 at K draws from each hypothesis's prior too (the
 shared background's included): does any draw reach the observed rise of 0.25?
 
@@ -19,25 +18,14 @@ shared background's included): does any draw reach the observed rise of 0.25?
 from __future__ import annotations
 
 import argparse
-import dataclasses
 
 import numpy as np
 import pandas as pd
 
-from brainsim import api, engine
+from brainsim import api, lifecourse
 from brainsim.config.settings import validate
-from brainsim.model.params import ModelParams
 
-ADULT_YEARS = 30.0  # the files' data.seconds (1e9 s) is about 30 years of waking life
-AGES = {9: 0.95, 12: 0.98, 17: 1.0, 30: 1.0}  # age: brain volume as a share of the adult's
 OBSERVED_H2 = {9: 0.41, 12: 0.55, 17: 0.66, 30: 0.80}  # Haworth et al. 2010; Bouchard 2013 (adult)
-
-
-def at_age(model: ModelParams, age: float, brain: float) -> ModelParams:
-    """`model` with the lifetime data of `age` years and `brain` times the adult's volume."""
-    pop = model.population
-    return dataclasses.replace(model, population=dataclasses.replace(
-        pop, data_seconds=pop.data_seconds * age / ADULT_YEARS, volume_mean=pop.volume_mean * brain))
 
 
 def main() -> None:
@@ -48,20 +36,19 @@ def main() -> None:
     parser.add_argument("--hypotheses", nargs="*", default=None, help="default: every shipped hypothesis")
     args = parser.parse_args()
     names = args.hypotheses or api.hypothesis_names()
-    rows = []
+    frames = []
     for h in names:
         model = validate(api.compose([f"hypothesis={h}", f"population.n={args.n}", "population.design=twins",
                                       "population.paternal.fraction=0", "population.inbred.fraction=0"])).model
-        for age, brain in AGES.items():
-            s = engine.population_statistics(at_age(model, age, brain), args.seed)
-            rows.append({"hypothesis": h, "age": age, "rMZ": s["twin_r_mz"], "rDZ": s["twin_r_dz"],
-                         "h2": s["h2_falconer"], "c2": 2 * s["twin_r_dz"] - s["twin_r_mz"],
-                         "observed_h2": OBSERVED_H2[age]})
-    table = pd.DataFrame(rows)
+        frames.append(lifecourse.twin_correlations(model, seed=args.seed).assign(hypothesis=h))
+    table = pd.concat(frames, ignore_index=True)
+    table["observed_h2"] = table["age"].map(OBSERVED_H2)
+    table = table[["hypothesis", "age", "r_mz", "r_dz", "h2", "c2", "observed_h2"]]
     with pd.option_context("display.width", 200, "display.max_rows", 100):
         print("at the files' values:")
         print(table.round(3).to_string(index=False))
     rise = table.pivot(index="hypothesis", columns="age", values="h2")
+    rise.columns = rise.columns.astype(int)
     print("\nh² at 17 minus h² at 9 (observed: 0.25):")
     print((rise[17] - rise[9]).round(3).to_string())
     if args.draws:
@@ -75,9 +62,8 @@ def main() -> None:
             for _ in range(args.draws):
                 sampled = dict(zip(prob.hypotheses[m].priors, lo + rng.random(lo.size) * (hi - lo)))
                 model = prob.model(m, sampled, n=args.n)
-                h2 = {age: engine.population_statistics(at_age(model, age, brain), args.seed)["h2_falconer"]
-                      for age, brain in AGES.items() if age in (9, 17)}
-                rises.append(h2[17] - h2[9])
+                h2 = lifecourse.twin_correlations(model, {9: lifecourse.BRAIN_SHARE[9], 17: 1.0}, seed=args.seed)["h2"]
+                rises.append(h2.iloc[1] - h2.iloc[0])
             q = np.nanquantile(rises, [0.0, 0.5, 1.0])
             print(f"  {h}: rise min {q[0]:+.3f}, median {q[1]:+.3f}, max {q[2]:+.3f}")
 

@@ -4,7 +4,7 @@ below; the model imports numpy, numba and scipy only (and the leaf modules).
     0 leaves: the error type, validation helpers, the version, provenance, file writing
     1 the model: pure kernels and the statistics of people
     2 configuration: typed settings, targets, the backends' parameters
-    3 engine and inference: populations, ABC, the reference table, recovery, forests, the gate
+    3 engine and inference: populations, the life course, ABC, the reference table, recovery, forests, the gate
     4 a comparison's parts: assessment, model choice, verdict, tables, the API, and the
       renderers of frames (console text, figures, report), which a comparison writes with
     5 the comparison
@@ -27,7 +27,7 @@ LAYERS = {
         "model.tasks", "summaries"},
     2: {"config", "config.loaders", "config.overrides", "config.builders", "config.schema", "config.settings", "targets",
         "backends"},
-    3: {"engine", "inference", "problem", "reference", "recovery", "forest", "gate", "decomposition", "paradox",
+    3: {"engine", "inference", "problem", "reference", "recovery", "forest", "gate", "decomposition", "paradox", "lifecourse",
         "checkpoint"},
     4: {"assessment", "modelchoice", "verdict", "tables", "api", "console", "plots", "report"},
     5: {"comparison"},
