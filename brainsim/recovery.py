@@ -32,6 +32,7 @@ __all__ = ["calibration", "choices", "confusion", "coverage", "ece", "nearest", 
            "statistics_matrix", "target_influence"]
 
 _BLOCK = 256  # query rows per distance block: (block, N) floats per target
+_FAR = 1e150  # tolerances beyond which a statistic is equally far: a difference's square stays finite
 
 
 def statistics_matrix(table: pd.DataFrame, statistics: Sequence[str]) -> np.ndarray:
@@ -40,7 +41,11 @@ def statistics_matrix(table: pd.DataFrame, statistics: Sequence[str]) -> np.ndar
 
 
 def _scaled(stats: np.ndarray, tolerance: np.ndarray) -> np.ndarray:
-    return np.asarray(stats, float) / np.asarray(tolerance, float)[None, :]
+    """Statistics in tolerances, within +-_FAR: farther (overflowing included) is far, not missing."""
+    x = np.asarray(stats, float)
+    with np.errstate(over="ignore"):
+        out = x / np.asarray(tolerance, float)[None, :]
+    return np.where(np.isfinite(x), np.clip(out, -_FAR, _FAR), out)
 
 
 def nearest(query: np.ndarray, reference: np.ndarray, tolerance: np.ndarray, k: int, *,
@@ -49,7 +54,8 @@ def nearest(query: np.ndarray, reference: np.ndarray, tolerance: np.ndarray, k: 
     production distance (`missing_z`: the |z| a reference row's NaN costs, one for all or (T,)
     per statistic, see `brainsim.summaries.missing_charges`); with `exclude_self` query row i
     is reference row i and never its own neighbour. Returns (indices (Q, k) by increasing
-    distance, distances (Q, k))."""
+    distance, distances (Q, k)). A statistic beyond 1e150 tolerances counts as 1e150: absurd
+    rows rank last, with finite distances."""
     q, r = _scaled(query, tolerance), _scaled(reference, tolerance)
     charge = np.broadcast_to(np.asarray(missing_z, float), (r.shape[1],))
     n = r.shape[0]

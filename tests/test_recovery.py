@@ -1,5 +1,7 @@
 """Recovery statistics on toy models with known answers, and the reference table's contract."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -90,6 +92,15 @@ def test_missing_statistics_count_missing_z_and_undefined_queries_skip_them():
     assert d[0] == pytest.approx([0.0, np.sqrt(4.5), np.sqrt(12.5)])
     idx, d = nearest(np.array([[0.0, np.nan]]), ref, np.ones(2), 3, missing_z=5.0)
     assert d[0] == pytest.approx([0.0, 0.0, 3.0])  # the undefined target is left out
+
+
+def test_absurd_rows_rank_last_with_finite_distances():
+    ref = np.array([[1e300, 0.0], [2.0, 0.0], [-1e200, 1e200], [1.0, 0.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow on the way
+        idx, d = nearest(np.array([[0.0, 0.0]]), ref, np.full(2, 1e-10), 4, missing_z=5.0)
+    assert list(idx[0][:2]) == [3, 1] and set(idx[0][2:]) == {0, 2}
+    assert np.isfinite(d).all() and d[0][2] == pytest.approx(1e150 / np.sqrt(2)) and d[0][3] == pytest.approx(1e150)
 
 
 def test_confusion_splits_ties_and_inverts():
