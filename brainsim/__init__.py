@@ -23,7 +23,7 @@ __all__ = ["Comparison", "ConfigError", "Population", "__version__", "available_
            "hypothesis_names", "law", "model_params", "simulate"]
 
 _SUBMODULES = {"assessment", "backends", "checkpoint", "cli", "collect", "comparison", "config", "console",
-               "decomposition", "engine", "inference", "io", "model", "paradox", "plots", "recovery", "reference",
+               "decomposition", "engine", "inference", "io", "lifecourse", "model", "paradox", "plots", "recovery", "reference",
                "report", "summaries", "tables", "targets", "verdict"}
 
 
