@@ -23,8 +23,8 @@ __all__ = ["Comparison", "ConfigError", "Population", "__version__", "available_
            "hypothesis_names", "law", "model_params", "simulate"]
 
 _SUBMODULES = {"assessment", "backends", "checkpoint", "cli", "collect", "comparison", "config", "console",
-               "decomposition", "engine", "inference", "io", "lifecourse", "model", "paradox", "plots", "recovery", "reference",
-               "report", "summaries", "tables", "targets", "verdict"}
+               "decomposition", "engine", "inference", "io", "lifecourse", "model", "paradox", "plots", "recovery",
+               "reference", "report", "summaries", "tables", "targets", "verdict"}
 
 
 def __getattr__(name: str):
