@@ -31,6 +31,7 @@ from .provenance import environment, record
 from .backends import open_backend
 from .decomposition import decompose, decomposition_table
 from .engine import population_statistics, prepare, resolve_seed, run as run_population, sample
+from .lifecourse import wilson_check
 from .paradox import implied_exponents
 from .problem import Problem
 from .recovery import reachability
@@ -45,7 +46,8 @@ __all__ = ["Comparison", "chooses_hypothesis", "compare", "compose_hypotheses", 
 class Comparison:
     """What one comparison found. Frames (pandas): `scorecard` (hypothesis x target at each
     hypothesis's file values), `ranking`, `decomposition` (share of IQ variance per cause),
-    `diagnostics`, `paradox_table`; with ABC `posterior_models`, `abc_history`, `particles`
+    `diagnostics`, `paradox_table`, `life_course` (the Wilson effect, checked beside the
+    targets); with ABC `posterior_models`, `abc_history`, `particles`
     and `posterior_scorecard`; with recovery `recovery_frames` (see `brainsim.assessment`).
     `verdict` is the list of sentences the run opens with; `statistics` every hypothesis's
     named statistics; `samples` the figure sample per hypothesis (people x columns)."""
@@ -75,6 +77,7 @@ class Comparison:
     priors: dict[str, dict] = field(default_factory=dict)  # each hypothesis's own parameters' ranges
     model_choice: dict | None = None  # ABC-RF on the reference table, gated (see `brainsim.modelchoice`)
     choice_frames: dict[str, pd.DataFrame] = field(default_factory=dict)
+    life_course: pd.DataFrame | None = None  # the Wilson effect, checked beside the targets (`brainsim.lifecourse`)
 
     @property
     def diagnostics(self) -> pd.DataFrame:
@@ -88,6 +91,7 @@ class Comparison:
                 "decomposition": self.decomposition.to_dict(orient="records"),
                 "ranking": self.ranking.to_dict(orient="records"), "abc": self.abc,
                 "model_choice": self.model_choice, "recovery": self.recovery,
+                "life_course": None if self.life_course is None else self.life_course.to_dict(orient="records"),
                 "provenance": self.provenance}
 
     def write(self, out: str | Path, *, figures: bool | None = None, report: bool | None = None,
@@ -131,6 +135,9 @@ class Comparison:
         write_csv(out / "decomposition.csv", self.decomposition)
         write_text(out / "scorecard.md", to_markdown(self.scorecard) + "\n" + ranking_text(self.ranking) + "\n")
         written += ["summary.json", "scorecard.csv", "scorecard.md", "ranking.csv", "decomposition.csv"]
+        if self.life_course is not None:
+            write_csv(out / "life_course.csv", self.life_course)
+            written.append("life_course.csv")
         if self.population is not None:
             write_parquet(out / "population.parquet", self.population)
             written.append("population.parquet")
@@ -332,6 +339,7 @@ def run(configs: Mapping, *, overrides: Sequence[str] = (), seed: int | None = N
                                                         found, ranked, card)
         if recovery is not None:
             recovery["tolerances"] = tolerances
+    life_course = _life_course(first, jobs, found["setups"], seed, stage)
     stage("decomposing IQ variance")
     shares = {(name, "file"): decompose(setups.get(name) or prepare(job.model, seed)) for name, job in jobs.items()}
     shares |= {(name, "posterior"): decompose(setup) for name, setup in found["setups"].items()}
@@ -339,7 +347,7 @@ def run(configs: Mapping, *, overrides: Sequence[str] = (), seed: int | None = N
     diagnostics = {name: tables.diagnostics(summaries[name], job.model) for name, job in jobs.items()}
     abc = found["summary"]
     answer = verdict(found["models"], abc["runs"] if abc else None, card, found["card"], decomposition,
-                     recovery=recovery, choice=choice, history=found["history"])
+                     recovery=recovery, choice=choice, history=found["history"], life_course=life_course)
     provenance = record(seed=seed, overrides=overrides,
                         config=OmegaConf.to_container(next(iter(configs.values())), resolve=True))
     priors = {name: {k: v for k, v in job.hypothesis.free.items() if k in job.hypothesis.own}
@@ -351,9 +359,22 @@ def run(configs: Mapping, *, overrides: Sequence[str] = (), seed: int | None = N
         verdict=answer, claims=claims, provenance=provenance, abc=abc, posterior_models=found["models"],
         abc_history=found["history"], particles=found["particles"], posterior_scorecard=found["card"],
         recovery=recovery, recovery_frames=recovery_frames, model_choice=choice, choice_frames=choice_frames,
-        samples=samples,
+        samples=samples, life_course=life_course,
         population=pd.concat(frames, ignore_index=True) if frames else None, priors=priors,
         inbred=pd.concat(inbred, ignore_index=True) if inbred else None)
+
+
+def _life_course(first: RunSettings, jobs: Mapping[str, RunSettings], posterior: Mapping, seed: int, stage
+                 ) -> pd.DataFrame | None:
+    """The Wilson effect at the ABC's contenders' posterior medians (`posterior`: their
+    setups), else at every hypothesis's files' values; None when life_course.enabled is off."""
+    lc = first.life_course
+    if not lc.enabled:
+        return None
+    stage("checking the Wilson effect beside the targets (twin h² at 9 and 17)")
+    models, at = (({name: s.model for name, s in posterior.items()}, "posterior") if posterior
+                  else ({name: job.model for name, job in jobs.items()}, "file"))
+    return wilson_check(models, at=at, n=lc.n, seed=seed, rise=lc.rise, tolerance=lc.tolerance, source=lc.source)
 
 
 def _distance_targets(first: RunSettings, prob: Problem, seed: int, backend, checkpoints, stage

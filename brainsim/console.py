@@ -98,6 +98,11 @@ def text(result) -> str:
                          f"accepted one: {', '.join(dead)}")
     parts.append("\nshare of IQ variance per cause (decomposition.csv; causes switched off one at a time)\n"
                  + decomposition_wide(result.decomposition).round(3).to_string())
+    life = result.life_course
+    if life is not None and len(life):
+        parts.append("\nthe Wilson effect beside the targets, not scored (life_course.csv): twin h² by age\n"
+                     + life.set_index("hypothesis")[["at", "h2_9", "h2_17", "rise", "observed", "z"]]
+                     .round(3).to_string())
     parts.append("\nsub-models in range (input check and battery range; flagged: outside it)\n"
                  + result.diagnostics.to_string())
     parts.append("\nthe paradox, per hypothesis: latent capability vs observed IQ (see README)")

@@ -15,14 +15,16 @@ import pandas as pd
 
 from .engine import population_statistics
 from .model.params import ModelParams
-from .validation import ConfigError, check_float, check_positive
+from .targets import PASS_Z
+from .validation import ConfigError, check_float, check_int, check_positive
 
-__all__ = ["ADULT_YEARS", "BRAIN_SHARE", "at_age", "twin_correlations"]
+__all__ = ["ADULT_YEARS", "BRAIN_SHARE", "WILSON_AGES", "at_age", "twin_correlations", "wilson_check"]
 
 ADULT_YEARS = 30.0  # population.data.seconds (1e9 s) is about 30 years of waking life (conf/population/)
 # age (years): total brain volume as a share of the adult's. 9: Caviness et al. 1996, Cereb Cortex 6:726
 # (children of mean age 9 have "95% the volume of the adult brain", abstract); 12: assumption; 17: adult
 BRAIN_SHARE = {9.0: 0.95, 12.0: 0.98, 17.0: 1.0, 30.0: 1.0}
+WILSON_AGES = (9.0, 17.0)  # Haworth et al. 2010's childhood and young adulthood
 
 
 def at_age(model: ModelParams, age: float, *, brain_share: float = 1.0,
@@ -67,4 +69,35 @@ def twin_correlations(model: ModelParams, ages: Mapping[float, float] | None = N
         s = population_statistics(at_age(model, age, brain_share=share, adult_years=adult_years), seed)
         rows.append({"age": float(age), "brain_share": float(share), "r_mz": s["twin_r_mz"], "r_dz": s["twin_r_dz"],
                      "h2": s["h2_falconer"], "c2": 2.0 * s["twin_r_dz"] - s["twin_r_mz"]})
+    return pd.DataFrame(rows)
+
+
+def wilson_check(models: Mapping[str, ModelParams], *, at: str, n: int, seed: int, rise: float,
+                 tolerance: float, source: str = "") -> pd.DataFrame:
+    """Does twin h² rise from 9 to 17 as observed (the Wilson effect)? Checked beside the
+    targets, never scored.
+
+    Each model is run as twins of `n` people at both ages (`WILSON_AGES`, brains per
+    `BRAIN_SHARE`), without its inbred cohort or father's-age scoring, which the twin
+    statistics do not use. `at` labels where the models stand ("posterior" or "file").
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per model: ``hypothesis``, ``at``, ``h2_9``, ``h2_17``, ``rise``, ``observed``,
+        ``tolerance``, ``z`` = (rise - observed) / tolerance, ``reproduced`` (|z| <= 2) and
+        ``source`` (the observed rise's).
+    """
+    n = check_int("life_course.n", n, 100)
+    tolerance = check_positive("life_course.tolerance", tolerance)
+    young, old = WILSON_AGES
+    rows = []
+    for name, model in models.items():
+        twins = dataclasses.replace(model, population=dataclasses.replace(
+            model.population, n=n, design="twins", inbred_fraction=0.0, paternal_fraction=0.0))
+        h2 = twin_correlations(twins, {young: BRAIN_SHARE[young], old: BRAIN_SHARE[old]}, seed=seed)["h2"]
+        z = (h2.iloc[1] - h2.iloc[0] - rise) / tolerance
+        rows.append({"hypothesis": name, "at": at, "h2_9": h2.iloc[0], "h2_17": h2.iloc[1],
+                     "rise": h2.iloc[1] - h2.iloc[0], "observed": rise, "tolerance": tolerance, "z": z,
+                     "reproduced": bool(abs(z) <= PASS_Z), "source": source})
     return pd.DataFrame(rows)

@@ -10,7 +10,7 @@ from .tables import quotable_smc
 from .targets import PASS_Z, total_distance
 
 __all__ = ["choice_lines", "FITS_RMS_Z", "MAX_SEED_SD", "not_final", "recovery_lines", "smc_lines", "unreached",
-           "verdict"]
+           "verdict", "wilson_line"]
 
 FITS_RMS_Z = 2.0  # a hypothesis "fits" when its RMS z over the targets is at most this
 MAX_SEED_SD = 0.15  # above this MC error (or SD over seeds) of the winner's probability: no confident winner
@@ -32,8 +32,8 @@ def not_final(posterior_card: pd.DataFrame) -> list[str]:
 
 def verdict(models: pd.DataFrame | None, runs: list[dict] | None, file_card: pd.DataFrame,
             posterior_card: pd.DataFrame | None, decomposition: pd.DataFrame | None, *,
-            recovery: dict | None = None, choice: dict | None = None, history: pd.DataFrame | None = None
-            ) -> list[str]:
+            recovery: dict | None = None, choice: dict | None = None, history: pd.DataFrame | None = None,
+            life_course: pd.DataFrame | None = None) -> list[str]:
     """Sentences: the favoured hypothesis (ABC random forest, behind the fit gate) with its
     probability, prior error and floor; the ABC-SMC's probabilities where they are quotable;
     its fit at its posterior, the targets no hypothesis reaches, and what explains its variance.
@@ -47,6 +47,7 @@ def verdict(models: pd.DataFrame | None, runs: list[dict] | None, file_card: pd.
     choice : summary.json's `model_choice` (see `brainsim.modelchoice.choose`), or None
     history : the ABC-SMC's abc_history.csv (per seed); without it the SMC's final
         probabilities are quoted as they are
+    life_course : the Wilson effect beside the targets (`brainsim.lifecourse.wilson_check`), or None
     """
     lines, name = [], None
     if choice is not None:
@@ -80,6 +81,8 @@ def verdict(models: pd.DataFrame | None, runs: list[dict] | None, file_card: pd.
     missed = unreached(card)
     where = "at their posteriors" if card is not file_card else "at their files' values"
     lines.append("Targets no hypothesis reaches " + where + ": " + (", ".join(missed) if missed else "none") + ".")
+    if life_course is not None and len(life_course):
+        lines.append(wilson_line(life_course))
     if decomposition is not None and len(decomposition):
         mine = decomposition[decomposition["hypothesis"] == name]
         at = "posterior" if (mine["at"] == "posterior").any() else "file"
@@ -89,6 +92,19 @@ def verdict(models: pd.DataFrame | None, runs: list[dict] | None, file_card: pd.
         lines.append(f"What explains IQ variance under {name} (at its {at} values): "
                      + ", ".join(f"{c} {shares[c]:.0%}" for c in top) + ".")
     return lines
+
+
+def wilson_line(checks: pd.DataFrame) -> str:
+    """The Wilson effect beside the targets: each checked hypothesis's rise of twin h² from 9
+    to 17 against the observed one, and who reproduces it (|z| <= 2)."""
+    first = checks.iloc[0]
+    at = "at their posterior medians" if first["at"] == "posterior" else "at their files' values"
+    rises = ", ".join(f"{r.hypothesis} {r.rise:+.2f}" for r in checks.itertuples())
+    good = list(checks.loc[checks["reproduced"].astype(bool), "hypothesis"])
+    cite = str(first.get("source", "")).split(" (")[0]
+    return (f"Beside the targets (not scored), the Wilson effect: twin h² of IQ rises from 9 to 17 by "
+            f"{first['observed']:.2f} ± {first['tolerance']:.2f}{f' ({cite})' if cite else ''}; {at}: {rises}. "
+            + (f"Reproduced by {', '.join(good)}." if good else "No checked hypothesis reproduces it."))
 
 
 def choice_lines(choice: dict) -> tuple[list[str], str]:

@@ -172,6 +172,12 @@ def test_cli_default_states_its_verdict_convergence_and_decomposition(default_ru
     for (_, _), g in dec.groupby(["hypothesis", "at"]):
         assert g["share"].sum() == pytest.approx(1.0)  # causes, item sampling and the remainder
     assert set(dec[dec["at"] == "file"]["hypothesis"]) == set(summary["statistics"])
+    # the Wilson effect, beside the targets: at the SMC's contenders' posterior medians
+    life = pd.read_csv(run / "life_course.csv")
+    assert set(life["hypothesis"]) == set(summary["abc"]["hypotheses"]) and (life["at"] == "posterior").all()
+    assert life["rise"].to_numpy() == pytest.approx((life["h2_17"] - life["h2_9"]).to_numpy(), abs=1e-12)
+    assert [r["hypothesis"] for r in summary["life_course"]] == list(life["hypothesis"])
+    assert sum("the Wilson effect" in line for line in verdict) == 1 and "twin h² by age" in res.stdout
     diag = summary["diagnostics"]["baseline"]
     assert diag["brain_volume_cv_input"] == 0.1 and abs(diag["brain_volume_cv"] - 0.1) < 0.01
     assert {"share_at_floor", "share_at_ceiling", "distinct_iq_values", "flags"} <= set(diag)
@@ -181,7 +187,8 @@ def test_cli_default_states_its_verdict_convergence_and_decomposition(default_ru
                                   ["population.brain.volume_cv=-1"], ["population.typo=1"],
                                   ["background.free={population.data.sd: [0.6, 0.1]}"], ["abc.min_acceptance=0"],
                                   ["recovery.neighbours=200"], ["recovery.table=3"], ["population.n=1e20"],
-                                  ["model_choice.trees=10"], ["++model_choice.groups={q: {a: [baseline]}}"]])
+                                  ["model_choice.trees=10"], ["++model_choice.groups={q: {a: [baseline]}}"],
+                                  ["life_course.n=5"], ["life_course.source=''"]])
 def test_cli_bad_input_one_line_exit_2_nothing_written(tmp_path, args):
     res = _cli(*args, cwd=tmp_path)
     assert res.returncode == 2

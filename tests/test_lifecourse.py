@@ -59,3 +59,21 @@ def test_bad_input_is_named():
         lifecourse.twin_correlations(api.model_params(["population.n=1000", "population.design=unrelated"]))
     with pytest.raises(ConfigError, match="'ages' parameter must be a non-empty mapping"):
         lifecourse.twin_correlations(model, {})
+
+
+def test_the_wilson_check_measures_the_rise_and_its_z():
+    rising = api.model_params(SETTING + ["population.heritability.data.h2=0.0", "population.heritability.data.c2=0.6",
+                                         "population.inbred.fraction=0.2", "population.design=unrelated"])
+    flat = api.model_params(SETTING + ["population.heritability.data.h2=0.95", "population.heritability.data.c2=0.0"])
+    out = lifecourse.wilson_check({"rising": rising, "flat": flat}, at="file", n=20000, seed=0, rise=0.07,
+                                  tolerance=0.02, source="x")
+    assert list(out["hypothesis"]) == ["rising", "flat"] and (out["at"] == "file").all()
+    # the same twins as twin_correlations on the twin design without the inbred cohort
+    twins = dataclasses.replace(rising, population=dataclasses.replace(rising.population, design="twins",
+                                                                       inbred_fraction=0.0))
+    ref = lifecourse.twin_correlations(twins, {9.0: 0.95, 17.0: 1.0}, seed=0)["h2"]
+    assert (out["h2_9"].iloc[0], out["h2_17"].iloc[0]) == (ref.iloc[0], ref.iloc[1])
+    assert out["z"].to_numpy() == pytest.approx(((out["h2_17"] - out["h2_9"] - 0.07) / 0.02).to_numpy())
+    assert list(out["reproduced"]) == [True, False]  # rises by 0.07 (measured), and by about 0
+    with pytest.raises(ConfigError, match="'life_course.n' parameter must be an int >= 100"):
+        lifecourse.wilson_check({"flat": flat}, at="file", n=10, seed=0, rise=0.25, tolerance=0.06)

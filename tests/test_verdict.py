@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from brainsim.verdict import not_final, unreached, verdict
+from brainsim.verdict import not_final, unreached, verdict, wilson_line
 
 
 def _card(rows):
@@ -266,3 +266,17 @@ def test_forest_headline_says_whether_two_halves_of_the_table_agree():
     text = " ".join(verdict(None, None, FILE, None, None, choice=_choice(halves=both_other)))
     assert ("Each half of the table alone chooses b (0.60) and b (0.50), not a as the whole table does: so the choice "
             "is not stable") in text and "the same answer" not in text and "disagree" not in text
+
+
+def test_the_wilson_line_quotes_each_rise_and_who_reproduces_it():
+    checks = pd.DataFrame({"hypothesis": ["a", "b"], "at": "posterior", "h2_9": [0.4, 0.3], "h2_17": [0.4, 0.5],
+                           "rise": [0.0, 0.2], "observed": 0.25, "tolerance": 0.06, "z": [-25 / 6, -5 / 6],
+                           "reproduced": [False, True], "source": "Haworth et al. 2010, Mol Psychiatry 15:1112 (text)"})
+    line = wilson_line(checks)
+    assert line == ("Beside the targets (not scored), the Wilson effect: twin h² of IQ rises from 9 to 17 by 0.25 ± "
+                    "0.06 (Haworth et al. 2010, Mol Psychiatry 15:1112); at their posterior medians: a +0.00, b +0.20. "
+                    "Reproduced by b.")
+    assert wilson_line(checks.assign(at="file", reproduced=False)).endswith(
+        "at their files' values: a +0.00, b +0.20. No checked hypothesis reproduces it.")
+    lines = verdict(None, None, FILE, None, None, life_course=checks)
+    assert lines[lines.index(next(x for x in lines if x.startswith("Targets no"))) + 1] == line

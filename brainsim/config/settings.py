@@ -23,8 +23,9 @@ from ..validation import (
     Strict,
 )
 
-__all__ = ["abc_from_config", "ABCSettings", "model_choice_from_config", "ModelChoiceSettings", "plots_from_config", "PlotSettings", "recovery_from_config",
-           "RecoverySettings", "RunSettings", "settings_from_config", "validate"]
+__all__ = ["abc_from_config", "ABCSettings", "life_course_from_config", "LifeCourseSettings", "model_choice_from_config",
+           "ModelChoiceSettings", "plots_from_config", "PlotSettings", "recovery_from_config", "RecoverySettings",
+           "RunSettings", "settings_from_config", "validate"]
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,17 @@ class ModelChoiceSettings:
 
 
 @dataclass(frozen=True)
+class LifeCourseSettings:
+    """The Wilson effect, checked beside the targets (see `brainsim.lifecourse`); never scored."""
+
+    enabled: bool
+    n: int  # people per age
+    rise: float  # observed twin h2 at 17 minus at 9
+    tolerance: float
+    source: str
+
+
+@dataclass(frozen=True)
 class PlotSettings:
     enabled: bool
     n: int  # people per hypothesis drawn for figures
@@ -95,6 +107,7 @@ class RunSettings:
     abc: ABCSettings
     recovery: RecoverySettings
     model_choice: ModelChoiceSettings
+    life_course: LifeCourseSettings
     plots: PlotSettings
     report: bool
     threads: int | None
@@ -169,6 +182,19 @@ def model_choice_from_config(node: Mapping) -> ModelChoiceSettings:
     )
 
 
+def life_course_from_config(node: Mapping) -> LifeCourseSettings:
+    source = node.get("source")
+    if not isinstance(source, str) or not source.strip():
+        raise ConfigError(f"The 'life_course.source' parameter must be a non-empty citation. Got {source!r} instead.")
+    return LifeCourseSettings(
+        enabled=check("life_course.enabled", node.get("enabled")),
+        n=check("life_course.n", node.get("n")),
+        rise=check("life_course.rise", node.get("rise")),
+        tolerance=check("life_course.tolerance", node.get("tolerance")),
+        source=source,
+    )
+
+
 def plots_from_config(node: Mapping) -> PlotSettings:
     return PlotSettings(
         enabled=check("plots.enabled", node.get("enabled")),
@@ -193,6 +219,7 @@ def settings_from_config(cfg: Mapping) -> RunSettings:
         abc=abc_from_config(section(strict, "abc", "")),
         recovery=recovery_from_config(section(strict, "recovery", "")),
         model_choice=model_choice_from_config(section(strict, "model_choice", "")),
+        life_course=life_course_from_config(section(strict, "life_course", "")),
         plots=plots_from_config(section(strict, "plots", "")),
         report=check("report", strict.get("report", True)),
         threads=None if threads is None else check("threads", threads),
