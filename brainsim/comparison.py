@@ -339,7 +339,7 @@ def run(configs: Mapping, *, overrides: Sequence[str] = (), seed: int | None = N
                                                         found, ranked, card)
         if recovery is not None:
             recovery["tolerances"] = tolerances
-    life_course = _life_course(first, jobs, found["setups"], seed, stage)
+    life_course = _life_course(first, jobs, found, contenders, seed, stage)
     stage("decomposing IQ variance")
     shares = {(name, "file"): decompose(setups.get(name) or prepare(job.model, seed)) for name, job in jobs.items()}
     shares |= {(name, "posterior"): decompose(setup) for name, setup in found["setups"].items()}
@@ -364,17 +364,23 @@ def run(configs: Mapping, *, overrides: Sequence[str] = (), seed: int | None = N
         inbred=pd.concat(inbred, ignore_index=True) if inbred else None)
 
 
-def _life_course(first: RunSettings, jobs: Mapping[str, RunSettings], posterior: Mapping, seed: int, stage
-                 ) -> pd.DataFrame | None:
-    """The Wilson effect at the ABC's contenders' posterior medians (`posterior`: their
-    setups), else at every hypothesis's files' values; None when life_course.enabled is off."""
+def _life_course(first: RunSettings, jobs: Mapping[str, RunSettings], found: dict, contenders: Sequence[str],
+                 seed: int, stage: Callable[[str], None]) -> pd.DataFrame | None:
+    """The Wilson effect at the ABC's contenders' posterior medians (one without a posterior
+    at its files' values), or without ABC at every hypothesis's files' values; None when
+    life_course.enabled is off. Run here, not on the backend: about a second per model."""
     lc = first.life_course
     if not lc.enabled:
         return None
     stage("checking the Wilson effect beside the targets (twin h² at 9 and 17)")
-    models, at = (({name: s.model for name, s in posterior.items()}, "posterior") if posterior
-                  else ({name: job.model for name, job in jobs.items()}, "file"))
-    return wilson_check(models, at=at, n=lc.n, seed=seed, rise=lc.rise, tolerance=lc.tolerance, source=lc.source)
+    posterior = found["setups"]
+    if found["summary"] is None:
+        where = [(name, job.model, "file") for name, job in jobs.items()]
+    else:
+        where = [(name, posterior[name].model, "posterior") if name in posterior else (name, jobs[name].model, "file")
+                 for name in contenders]
+    return pd.concat([wilson_check({name: model}, at=at, n=lc.n, seed=seed, rise=lc.rise, tolerance=lc.tolerance,
+                                   source=lc.source) for name, model, at in where], ignore_index=True)
 
 
 def _distance_targets(first: RunSettings, prob: Problem, seed: int, backend, checkpoints, stage

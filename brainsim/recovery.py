@@ -55,7 +55,7 @@ def nearest(query: np.ndarray, reference: np.ndarray, tolerance: np.ndarray, k: 
     per statistic, see `brainsim.summaries.missing_charges`); with `exclude_self` query row i
     is reference row i and never its own neighbour. Returns (indices (Q, k) by increasing
     distance, distances (Q, k)). A statistic beyond 1e150 tolerances counts as 1e150: absurd
-    rows rank last, with finite distances."""
+    rows rank last, with finite distances. A non-finite one is missing, as in the ABC distance."""
     q, r = _scaled(query, tolerance), _scaled(reference, tolerance)
     charge = np.broadcast_to(np.asarray(missing_z, float), (r.shape[1],))
     n = r.shape[0]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from .decomposition import CAUSES, ITEM_SAMPLING, REMAINDER
@@ -96,15 +97,28 @@ def verdict(models: pd.DataFrame | None, runs: list[dict] | None, file_card: pd.
 
 def wilson_line(checks: pd.DataFrame) -> str:
     """The Wilson effect beside the targets: each checked hypothesis's rise of twin h² from 9
-    to 17 against the observed one, and who reproduces it (|z| <= 2)."""
+    to 17 (at its posterior median or files' values) against the observed one, and who
+    reproduces it (|z| <= 2)."""
     first = checks.iloc[0]
-    at = "at their posterior medians" if first["at"] == "posterior" else "at their files' values"
-    rises = ", ".join(f"{r.hypothesis} {r.rise:+.2f}" for r in checks.itertuples())
+    places = {"posterior": "posterior median", "file": "files' values"}
+    mixed = checks["at"].nunique() > 1
+    items = []
+    for r in checks.itertuples():
+        value = f"{round(r.rise, 2) + 0.0:+.2f}" if np.isfinite(r.rise) else "undefined"
+        items.append(f"{r.hypothesis} {value}" + (f" (at its {places.get(r.at, r.at)})" if mixed else ""))
+    at = "as checked" if mixed else ("at their posterior medians" if first["at"] == "posterior"
+                                     else "at their files' values")
     good = list(checks.loc[checks["reproduced"].astype(bool), "hypothesis"])
+    if good:
+        end = f"Reproduced by {', '.join(good)}."
+    elif checks["rise"].isna().all():
+        end = "Undefined for every checked hypothesis (a twin correlation could not be computed)."
+    else:
+        end = "No checked hypothesis reproduces it."
     cite = str(first.get("source", "")).split(" (")[0]
     return (f"Beside the targets (not scored), the Wilson effect: twin h² of IQ rises from 9 to 17 by "
-            f"{first['observed']:.2f} ± {first['tolerance']:.2f}{f' ({cite})' if cite else ''}; {at}: {rises}. "
-            + (f"Reproduced by {', '.join(good)}." if good else "No checked hypothesis reproduces it."))
+            f"{first['observed']:.2f} ± {first['tolerance']:.2f}{f' ({cite})' if cite else ''}; {at}: "
+            f"{', '.join(items)}. {end}")
 
 
 def choice_lines(choice: dict) -> tuple[list[str], str]:

@@ -62,7 +62,8 @@ def main() -> None:
             for _ in range(args.draws):
                 sampled = dict(zip(prob.hypotheses[m].priors, lo + rng.random(lo.size) * (hi - lo)))
                 model = prob.model(m, sampled, n=args.n)
-                h2 = lifecourse.twin_correlations(model, {9: lifecourse.BRAIN_SHARE[9], 17: 1.0}, seed=args.seed)["h2"]
+                h2 = lifecourse.twin_correlations(model, ages={9: lifecourse.BRAIN_SHARE[9], 17: 1.0},
+                                                  seed=args.seed)["h2"]
                 rises.append(h2.iloc[1] - h2.iloc[0])
             q = np.nanquantile(rises, [0.0, 0.5, 1.0])
             print(f"  {h}: rise min {q[0]:+.3f}, median {q[1]:+.3f}, max {q[2]:+.3f}")

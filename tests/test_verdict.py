@@ -280,3 +280,13 @@ def test_the_wilson_line_quotes_each_rise_and_who_reproduces_it():
         "at their files' values: a +0.00, b +0.20. No checked hypothesis reproduces it.")
     lines = verdict(None, None, FILE, None, None, life_course=checks)
     assert lines[lines.index(next(x for x in lines if x.startswith("Targets no"))) + 1] == line
+
+
+def test_the_wilson_line_says_where_each_was_checked_and_what_is_undefined():
+    checks = pd.DataFrame({"hypothesis": ["a", "b"], "at": ["posterior", "file"], "h2_9": [0.4, np.nan],
+                           "h2_17": [0.396, np.nan], "rise": [-0.004, np.nan], "observed": 0.25, "tolerance": 0.06,
+                           "z": [-4.23, np.nan], "reproduced": [False, False], "source": ""})
+    assert wilson_line(checks).endswith("as checked: a +0.00 (at its posterior median), b undefined (at its files' "
+                                        "values). No checked hypothesis reproduces it.")
+    assert wilson_line(checks.iloc[1:]).endswith("at their files' values: b undefined. Undefined for every checked "
+                                                 "hypothesis (a twin correlation could not be computed).")

@@ -102,7 +102,7 @@ SCHEMA: dict[str, Rule] = {
     "model_choice.gate_neighbours": _int(1, 1000),
     "model_choice.halves": BOOL,
     "life_course.enabled": BOOL,
-    "life_course.n": _int(100, 10**8),
+    "life_course.n": _int(2000, 10**8),  # brainsim.lifecourse.MIN_PEOPLE: fewer twins make h² noise
     "life_course.rise": _float(-1.0, 1.0),
     "life_course.tolerance": POSITIVE,
     "plots.enabled": BOOL,
