@@ -172,7 +172,7 @@ class Comparison:
                              self.posterior_models, self.provenance, self.claims, verdict=self.verdict,
                              decomposition=self.decomposition, posterior_card=self.posterior_scorecard,
                              diagnostics=self.diagnostics, recovery=self.recovery_frames,
-                             choice=self.choice_frames)
+                             choice=self.choice_frames, life_course=self.life_course)
                 written.append("report.html")
         write_json(out / "summary.json", self.summary())
         return written

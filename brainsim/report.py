@@ -92,7 +92,7 @@ def render(ranking: pd.DataFrame, card: pd.DataFrame, paradox: pd.DataFrame, fig
            *, verdict: list[str] | None = None, decomposition: pd.DataFrame | None = None,
            posterior_card: pd.DataFrame | None = None, diagnostics: pd.DataFrame | None = None,
            recovery: Mapping[str, pd.DataFrame] | None = None,
-           choice: Mapping[str, pd.DataFrame] | None = None) -> str:
+           choice: Mapping[str, pd.DataFrame] | None = None, life_course: pd.DataFrame | None = None) -> str:
     """The report as one HTML string: the verdict first, then the evidence."""
     prov = provenance or {}
     parts = [
@@ -131,6 +131,12 @@ def render(ranking: pd.DataFrame, card: pd.DataFrame, paradox: pd.DataFrame, fig
         parts += ["<h2>What explains the variance</h2><p>Share of IQ variance per cause, each switched off in "
                   "turn with common random numbers (<code>decomposition.csv</code>).</p>",
                   '<div class="wide">' + _table(wide.reset_index(), "decomposition", 2) + "</div>"]
+    if life_course is not None and len(life_course):
+        cite = html.escape(str(life_course["source"].iloc[0]))
+        parts += ["<h2>Beside the targets: the Wilson effect</h2><p>Twin h² of IQ at 9 and 17, each hypothesis "
+                  "simulated again with the data and brain of those ages and normed within age; checked, never "
+                  f"scored (<code>life_course.csv</code>). Observed: {cite}.</p>",
+                  _table(life_course.drop(columns=["source"]), "life_course", 3)]
     parts += [
         "<h2>Ranking at the files' values</h2><p>Total distance = RMS z over the targets a hypothesis could "
         "compute; lower is better.</p>",

@@ -31,6 +31,7 @@ def test_run_writes_every_figure_and_a_self_contained_report(default_run):
     assert FIGURES - set(CAPTIONS) == set()  # a figure without a caption would show its file name
     page = (run / "report.html").read_text()
     assert 'id="scorecard"' in page and "ABC model selection" in page
+    assert 'class="dataframe life_course"' in page and "Haworth et al. 2010" in page
     sources = re.findall(r'<img[^>]*src="([^"]+)"', page)
     assert len(sources) == len(FIGURES) and all(s.startswith("data:image/png;base64,") for s in sources)
     assert "brainsim population.n=2000" in page  # the reproduce command
