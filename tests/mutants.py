@@ -73,7 +73,7 @@ MUTANTS = [
            "volume_mean=pop.volume_mean * brain_share", "volume_mean=pop.volume_mean",
            ("tests/test_lifecourse.py",)),
     Mutant("the Wilson z against the wrong rise", "brainsim/lifecourse.py",
-           "z = (h2.iloc[1] - h2.iloc[0] - rise) / tolerance", "z = (h2.iloc[1] - h2.iloc[0] + rise) / tolerance",
+           "z = (simulated - rise) / tolerance", "z = (simulated + rise) / tolerance",
            ("tests/test_lifecourse.py",)),
     Mutant("the Wilson check with an adult brain at 9", "brainsim/lifecourse.py",
            "{young: BRAIN_SHARE[young], old: BRAIN_SHARE[old]}", "{young: 1.0, old: BRAIN_SHARE[old]}",
